@@ -1,0 +1,51 @@
+"""Search-space codecs and the registry that builds them by name."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Callable, Dict
+
+from .base import (
+    Architecture,
+    BernoulliTopology,
+    ChoiceTopology,
+    FixedTopology,
+    SearchSpace,
+)
+from .nasbench201 import NasBench201
+from .nasbench_graph import NasBenchGraph
+
+SEARCH_SPACES: Dict[str, Callable[..., SearchSpace]] = {
+    "nasbench201": lambda dataset=None: NasBench201(),
+    "nasbench_graph": lambda dataset=None: NasBenchGraph(dataset or "cora"),
+}
+
+
+def did_you_mean(value: str, choices) -> str:
+    """A ' (did you mean X?)' hint for an unknown name, or ''."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def get_search_space(name: str, dataset: str | None = None) -> SearchSpace:
+    """Build the codec called ``name`` (``nasbench201`` or ``nasbench_graph``)."""
+    if name not in SEARCH_SPACES:
+        raise ValueError(
+            f"unknown search space {name!r}{did_you_mean(name, SEARCH_SPACES)}; "
+            f"available: {', '.join(SEARCH_SPACES)}"
+        )
+    return SEARCH_SPACES[name](dataset)
+
+
+__all__ = [
+    "Architecture",
+    "BernoulliTopology",
+    "ChoiceTopology",
+    "FixedTopology",
+    "NasBench201",
+    "NasBenchGraph",
+    "SearchSpace",
+    "SEARCH_SPACES",
+    "get_search_space",
+    "did_you_mean",
+]
