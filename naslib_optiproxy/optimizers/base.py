@@ -1,0 +1,185 @@
+"""The ask/tell protocol shared by OptiProxy and the baselines (RS, RE, LS).
+
+An optimizer proposes architectures with :meth:`Optimizer.ask`, receives their
+measured value with :meth:`Optimizer.tell`, and keeps the evaluated history. Any
+outer loop (the CLI, NASLib's Trainer, Ray Tune) can drive it; :meth:`Optimizer.optimize`
+is the plain loop. Each optimizer owns its random state, made from ``seed``.
+
+Example:
+    >>> from naslib_optiproxy import RandomSearch, NasBench201
+    >>> opt = RandomSearch(NasBench201(), seed=0)
+    >>> arch = opt.ask()
+    >>> opt.tell(arch, 90.0)
+    >>> opt.best.value
+    90.0
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Union
+
+import numpy as np
+
+from ..spaces import Architecture, SearchSpace
+
+
+@dataclass
+class Evaluation:
+    """What an objective returns: the value to maximise and anything else worth keeping."""
+
+    value: float
+    info: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trial:
+    """One evaluated architecture. ``value`` is ``None`` when the evaluation failed."""
+
+    number: int
+    arch: Architecture
+    value: Optional[float]
+    info: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.value is None
+
+
+Objective = Callable[[Architecture], Union[float, Evaluation]]
+
+
+class Optimizer(abc.ABC):
+    """Base class: history, de-duplication by canonical key, best-so-far, the optimize loop.
+
+    Subclasses implement :meth:`_propose`, returning new (not yet evaluated) architectures.
+
+    Args:
+        space: The search-space codec.
+        seed: Seed of the optimizer's own random generator.
+    """
+
+    name: str = "optimizer"
+
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        self.space = space
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
+        self.trials: List[Trial] = []
+        self._seen: set = set()
+        self._pending: List[Architecture] = []
+
+    # ------------------------------------------------------------- ask / tell
+    def ask(self) -> Architecture:
+        """The next architecture to evaluate (never one already evaluated or pending)."""
+        while not self._pending:
+            proposals = [a for a in self._propose() if not self.is_seen(a)]
+            unique: Dict[Hashable, Architecture] = {}
+            for arch in proposals:
+                unique.setdefault(self.space.key(arch), arch)
+            self._pending.extend(unique.values())
+        arch = self._pending.pop(0)
+        self._seen.add(self.space.key(arch))
+        return arch
+
+    def tell(self, arch: Architecture, value: Union[float, Evaluation, None], **info: Any) -> Trial:
+        """Record the measured ``value`` of ``arch`` (``None``/NaN/inf = failed evaluation)."""
+        if isinstance(value, Evaluation):
+            info = {**value.info, **info}
+            value = value.value
+        if value is not None and not math.isfinite(float(value)):
+            info.setdefault("error", f"non-finite value {value!r}")
+            value = None
+        trial = Trial(len(self.trials), arch, None if value is None else float(value), dict(info))
+        self._seen.add(self.space.key(arch))
+        self.trials.append(trial)
+        self._on_tell(trial)
+        return trial
+
+    def is_seen(self, arch: Architecture) -> bool:
+        """Whether ``arch`` (or an isomorphic twin) was already asked for or evaluated."""
+        return self.space.key(arch) in self._seen
+
+    @property
+    def best(self) -> Optional[Trial]:
+        """The best successful trial so far (first one on ties)."""
+        done = [t for t in self.trials if not t.failed]
+        return max(done, key=lambda t: t.value) if done else None
+
+    def trajectory(self) -> List[float]:
+        """Best-so-far value after each evaluation (NaN until the first success)."""
+        best, out = -math.inf, []
+        for t in self.trials:
+            if not t.failed:
+                best = max(best, t.value)
+            out.append(best if best > -math.inf else math.nan)
+        return out
+
+    # ------------------------------------------------------------------ loop
+    def optimize(
+        self,
+        objective: Objective,
+        budget: int,
+        callbacks: Optional[List[Callable[["Optimizer", Trial], None]]] = None,
+    ) -> Trial:
+        """Evaluate ``budget`` architectures in total (counting earlier trials) and return the best."""
+        if budget <= 0:
+            raise ValueError(f"budget must be a positive number of evaluations, got {budget}")
+        while len(self.trials) < budget:
+            arch = self.ask()
+            start = time.perf_counter()
+            try:
+                result = objective(arch)
+            except Exception as error:  # a failed evaluation must not end the search
+                result = None
+                info = {"error": f"{type(error).__name__}: {error}"}
+            else:
+                info = {}
+            info["eval_seconds"] = time.perf_counter() - start
+            trial = self.tell(arch, result, **info)
+            for callback in callbacks or ():
+                callback(self, trial)
+        best = self.best
+        if best is None:
+            raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
+        return best
+
+    # --------------------------------------------------------------- subclass
+    @abc.abstractmethod
+    def _propose(self) -> List[Architecture]:
+        """One or more new architectures to evaluate next."""
+
+    def _on_tell(self, trial: Trial) -> None:
+        """Hook called after each :meth:`tell`."""
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> Dict[str, Any]:
+        """Everything needed to continue this run (JSON/pickle-free types and numpy RNG state)."""
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "rng": self.rng.bit_generator.state,
+            "trials": [
+                {"arch": [list(t.arch.ops), list(t.arch.topology)], "value": t.value, "info": t.info}
+                for t in self.trials
+            ],
+            "pending": [[list(a.ops), list(a.topology)] for a in self._pending],
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` exported."""
+        if state.get("name") != self.name:
+            raise ValueError(f"state was written by {state.get('name')!r}, not {self.name!r}")
+        self.seed = int(state["seed"])
+        self.rng.bit_generator.state = state["rng"]
+        self.trials, self._seen = [], set()
+        for record in state["trials"]:
+            arch = Architecture(tuple(record["arch"][0]), tuple(record["arch"][1]))
+            self.trials.append(Trial(len(self.trials), arch, record["value"], dict(record["info"])))
+            self._seen.add(self.space.key(arch))
+        self._pending = [Architecture(tuple(o), tuple(t)) for o, t in state["pending"]]
+        for arch in self._pending:
+            self._seen.add(self.space.key(arch))

@@ -1,0 +1,177 @@
+"""Algorithm 2: the OptiProxy-NAS loop as an ask/tell optimizer.
+
+One step: fit the proxy on all evaluated architectures (line 6), optimise the K
+(alpha, beta) groups through it with Algorithm 1 (line 7), draw Q/K candidates from
+every group, drop already-evaluated (or pending) ones by canonical key, select the B
+best by the proxy (line 8); the caller evaluates them (line 9) and tells the results
+(line 10). The first ``num_init`` architectures are uniformly random (line 4).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Hashable, List, Mapping, Optional, Tuple
+
+import numpy as np
+import torch
+
+from ..config import OptiProxyConfig
+from ..distribution import ArchitectureDistribution
+from ..proxies import ProxyTrainer, build_proxy
+from ..search import GradientSearch
+from ..spaces import Architecture, SearchSpace
+from .base import Optimizer, Trial
+
+
+class OptiProxy(Optimizer):
+    """OptiProxy-NAS: gradient search of relaxed architectures through a fitted proxy.
+
+    Example:
+        >>> from naslib_optiproxy import OptiProxy, OptiProxyConfig, NasBench201
+        >>> opt = OptiProxy(NasBench201(), OptiProxyConfig(model_epochs=20, search_epochs=10), seed=0)
+        >>> for _ in range(12):
+        ...     arch = opt.ask()
+        ...     opt.tell(arch, float(sum(arch.ops)))  # any objective to maximise
+        >>> opt.best.value >= 12
+        True
+
+    Args:
+        space: The search-space codec.
+        config: Hyperparameters (:class:`~naslib_optiproxy.config.OptiProxyConfig`).
+        seed: Seeds every random choice (numpy and torch generators, proxy initialisation).
+    """
+
+    name = "optiproxy"
+
+    def __init__(self, space: SearchSpace, config: Optional[OptiProxyConfig] = None, seed: int = 0) -> None:
+        super().__init__(space, seed)
+        self.config = config or OptiProxyConfig()
+        c = self.config
+        self.generator = torch.Generator().manual_seed(self.seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.proxy = build_proxy(c.proxy, space.num_nodes, space.num_features, c.gcn_hidden, c.gcn_layers,
+                                     c.linear_size, c.dropout)
+        self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
+        self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
+        self.distribution = ArchitectureDistribution(space, c.num_groups, self.rng, c.lhs_lower, c.lhs_range,
+                                                     c.beta_lhs_lower, c.beta_lhs_range)
+        self.gradient_search = GradientSearch(self.distribution, space, c.search_settings(), self.generator)
+        self._encodings: Dict[Hashable, Tuple[torch.Tensor, torch.Tensor]] = {}
+        self.step_log: List[Dict[str, Any]] = []
+
+    # --------------------------------------------------------------- propose
+    def _propose(self) -> List[Architecture]:
+        c = self.config
+        if len(self.trials) + len(self._pending) < c.num_init or not self._successes():
+            return [self._random_unseen() for _ in range(max(1, c.num_init - len(self.trials)))]
+        return self.step()
+
+    def step(self) -> List[Architecture]:
+        """One fit -> search -> sample -> select step; returns the B architectures to evaluate."""
+        c = self.config
+        x, adj, y = self._training_data()
+        if not c.warm_start:
+            self.proxy.load_state_dict(self._initial_proxy_state)
+            self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
+        fit_loss = self.trainer.fit(x, adj, y)
+        trace = self.gradient_search.run(self.proxy) if c.search_epochs else []
+        candidates = self._candidates()
+        chosen = self._select(candidates)
+        while len(chosen) < c.batch_size:  # pool exhausted: top up with random unseen architectures
+            chosen.append(self._random_unseen(exclude=chosen))
+        self.step_log.append({"evaluations": len(self.trials), "fit_loss": fit_loss,
+                              "search_objective": trace[-1] if trace else None, "candidates": len(candidates)})
+        return chosen
+
+    def _candidates(self) -> List[Architecture]:
+        """Q/K draws per group (or uniform draws for the ablation), unseen and distinct by key."""
+        c = self.config
+        if c.sampling == "uniform":
+            draws = [self.space.sample(self.rng) for _ in range(c.num_groups * c.candidates_per_group)]
+        else:
+            draws = [a for k in range(c.num_groups)
+                     for a in self.distribution.sample(k, c.candidates_per_group, self.rng, c.op_noise)]
+        unique: Dict[Hashable, Architecture] = {}
+        for arch in draws:
+            if self.space.is_valid(arch):
+                key = self.space.key(arch)
+                if key not in self._seen:
+                    unique.setdefault(key, arch)
+        return list(unique.values())
+
+    def _select(self, candidates: List[Architecture]) -> List[Architecture]:
+        """The B candidates with the highest predicted value (or B random ones for the ablation)."""
+        c = self.config
+        if not candidates:
+            return []
+        if c.selection == "random":
+            order = self.rng.permutation(len(candidates))[: c.batch_size]
+            return [candidates[i] for i in order]
+        x, adj = self.space.encode_batch(candidates)
+        scores = self.trainer.predict(x, adj).numpy()
+        order = np.argsort(-scores, kind="stable")
+        chosen, used = [], set()
+        for i in order:
+            if c.distinct_scores:
+                if scores[i] in used:
+                    continue
+                used.add(scores[i])
+            chosen.append(candidates[i])
+            if len(chosen) == c.batch_size:
+                break
+        return chosen
+
+    # --------------------------------------------------------------- helpers
+    def _successes(self) -> List[Trial]:
+        return [t for t in self.trials if not t.failed]
+
+    def _training_data(self) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        done = self._successes()
+        new = [t.arch for t in done if self.space.key(t.arch) not in self._encodings]
+        if new:
+            xs, adjs = self.space.encode_batch(new)
+            for arch, xi, ai in zip(new, xs, adjs):
+                self._encodings[self.space.key(arch)] = (xi, ai)
+        pairs = [self._encodings[self.space.key(t.arch)] for t in done]
+        x = torch.stack([p[0] for p in pairs])
+        adj = torch.stack([p[1] for p in pairs])
+        y = torch.tensor([t.value for t in done], dtype=torch.float32)
+        return x, adj, y
+
+    def _random_unseen(self, exclude: Optional[List[Architecture]] = None) -> Architecture:
+        taken = {self.space.key(a) for a in (exclude or [])} | {self.space.key(a) for a in self._pending}
+        for _ in range(100_000):
+            arch = self.space.sample(self.rng)
+            key = self.space.key(arch)
+            if key not in self._seen and key not in taken:
+                return arch
+        raise RuntimeError(f"no unevaluated architecture left in {self.space.name}")
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> Dict[str, Any]:
+        """History, RNG states, (alpha, beta), proxy weights and optimizer moments."""
+        state = super().state_dict()
+        state.update(
+            config=self.config.to_dict(),
+            torch_rng=self.generator.get_state(),
+            proxy=self.proxy.state_dict(),
+            proxy_optimizer=self.trainer.optimizer.state_dict(),
+            distribution=self.distribution.state_dict(),
+            alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
+            beta_optimizer=(self.gradient_search.beta_optimizer.state_dict()
+                            if self.gradient_search.beta_optimizer else None),
+        )
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        if state.get("config") != self.config.to_dict():
+            raise ValueError("the saved state was made with a different OptiProxy config; "
+                             "build the optimizer with OptiProxyConfig.from_dict(state['config'])")
+        super().load_state_dict(state)
+        self.generator.set_state(state["torch_rng"])
+        self.proxy.load_state_dict(state["proxy"])
+        self.trainer.optimizer.load_state_dict(state["proxy_optimizer"])
+        self.distribution.load_state_dict(state["distribution"])
+        self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
+        if state["beta_optimizer"] is not None:
+            self.gradient_search.beta_optimizer.load_state_dict(state["beta_optimizer"])

@@ -1,0 +1,104 @@
+"""Algorithm 1: gradient search of (alpha, beta) through the frozen proxy.
+
+Each iteration draws one relaxed sample per group (Eq. 9, 10), encodes it with the
+codec's :meth:`~naslib_optiproxy.spaces.SearchSpace.relaxed_encode`, and maximises the
+proxy output summed over the K groups (each group receives its own gradient,
+Eq. 8). alpha and beta are updated alternately, ``o_epochs`` iterations of alpha then
+``t_epochs`` of beta; the temperature decays linearly from ``base_temp`` to
+``min_temp`` and restarts at every call, as do the learning rates, which decay by
+``lr_gamma`` every ``lr_step`` iterations. (alpha, beta) and their AdamW moments carry
+over between calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+import torch
+from torch import nn
+
+from .distribution import ArchitectureDistribution
+from .relaxations import LinearTemperature
+from .spaces import SearchSpace
+
+
+@dataclass
+class SearchSettings:
+    """Hyperparameters of Algorithm 1 (paper appendix A.9, Table 6)."""
+
+    epochs: int = 300
+    lr_alpha: float = 0.02
+    lr_beta: float = 0.02
+    weight_decay: float = 0.01
+    o_epochs: int = 15
+    t_epochs: int = 15
+    base_temp: float = 0.7
+    min_temp: float = 0.2
+    lr_gamma: float = 0.9
+    lr_step: int = 10
+    straight_through: bool = False
+
+
+class GradientSearch:
+    """Optimises an :class:`ArchitectureDistribution` through a frozen proxy.
+
+    Args:
+        distribution: The K (alpha, beta) groups, updated in place.
+        space: The codec whose ``relaxed_encode`` feeds the proxy.
+        settings: :class:`SearchSettings`.
+        generator: Torch generator of the Gumbel / logistic noise.
+    """
+
+    def __init__(self, distribution: ArchitectureDistribution, space: SearchSpace, settings: SearchSettings,
+                 generator: Optional[torch.Generator] = None) -> None:
+        self.distribution = distribution
+        self.space = space
+        self.settings = settings
+        self.generator = generator
+        self.alpha_optimizer = torch.optim.AdamW([distribution.alpha], lr=settings.lr_alpha,
+                                                 weight_decay=settings.weight_decay, foreach=True)
+        self.beta_optimizer = None
+        if distribution.beta is not None:
+            self.beta_optimizer = torch.optim.AdamW([distribution.beta], lr=settings.lr_beta,
+                                                    weight_decay=settings.weight_decay, foreach=True)
+
+    def _optimizer_at(self, iteration: int) -> torch.optim.Optimizer:
+        """alpha for ``o_epochs`` iterations, then beta for ``t_epochs``, repeating."""
+        if self.beta_optimizer is None:
+            return self.alpha_optimizer
+        period = self.settings.o_epochs + self.settings.t_epochs
+        return self.alpha_optimizer if iteration % period < self.settings.o_epochs else self.beta_optimizer
+
+    def run(self, proxy: nn.Module) -> List[float]:
+        """Run ``epochs`` iterations; returns the mean proxy output of each iteration."""
+        s = self.settings
+        schedule = LinearTemperature(s.base_temp, s.min_temp, s.epochs)
+        optimizers = [o for o in (self.alpha_optimizer, self.beta_optimizer) if o is not None]
+        for optimizer, lr in zip(optimizers, (s.lr_alpha, s.lr_beta)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        proxy.eval()
+        frozen = [p for p in proxy.parameters() if p.requires_grad]
+        for p in frozen:
+            p.requires_grad_(False)
+        trace = []
+        try:
+            for iteration in range(s.epochs):
+                ops, topology = self.distribution.relaxed(schedule(iteration), self.generator, s.straight_through)
+                x, adj = self.space.relaxed_encode(ops, topology)
+                output = proxy(x, adj)
+                optimizer = self._optimizer_at(iteration)
+                for o in optimizers:
+                    o.zero_grad(set_to_none=True)
+                (-output.sum()).backward()
+                optimizer.step()
+                trace.append(float(output.detach().mean()))
+                if s.lr_step and (iteration + 1) % s.lr_step == 0:
+                    for o in optimizers:
+                        for group in o.param_groups:
+                            group["lr"] *= s.lr_gamma
+        finally:
+            for p in frozen:
+                p.requires_grad_(True)
+        return trace
