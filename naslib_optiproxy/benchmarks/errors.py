@@ -1,0 +1,10 @@
+"""Errors raised while locating or reading benchmark tables."""
+
+from __future__ import annotations
+
+
+class BenchmarkDataError(ValueError):
+    """A benchmark table is missing, truncated, corrupt or not in an accepted format.
+
+    The message always names the file (or directory) involved and what to do about it.
+    """
