@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="naslib-optiproxy",
+    version="0.1.0",
+    description="OptiProxy-NAS: gradient search through a differentiable proxy, for NASLib users",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["naslib_optiproxy", "naslib_optiproxy.*"]),
+    package_data={"naslib_optiproxy": ["configs/*.yaml"]},
+    python_requires=">=3.9",
+    install_requires=[
+        "torch>=2.0",
+        "torch-geometric",
+        "numpy",
+        "networkx",
+        "pyyaml",
+        "tqdm",
+        "nas-bench-graph",
+    ],
+    extras_require={"test": ["pytest"], "plot": ["matplotlib"]},
+    entry_points={"console_scripts": ["naslib-optiproxy=naslib_optiproxy.cli:main"]},
+    license="Apache-2.0",
+)
