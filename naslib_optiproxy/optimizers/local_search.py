@@ -49,7 +49,7 @@ class LocalSearch(Optimizer):
     name = "ls"
 
     def __init__(
-        self, space: SearchSpace, seed: int = 0, num_init: int = 10, first_improvement: bool = True
+        self, space: SearchSpace, seed: int = 0, num_init: int = 10, first_improvement: bool = False
     ) -> None:
         if num_init < 1:
             raise ValueError(f"num_init must be >= 1, got {num_init}")

@@ -35,7 +35,7 @@ def test_reaches_the_optimum_of_a_unimodal_objective_quickly(seed: int, first_im
 
 def test_first_improvement_moves_to_the_first_better_neighbour() -> None:
     objective = match_objective()
-    opt = LocalSearch(NasBench201(), seed=0, num_init=10)
+    opt = LocalSearch(NasBench201(), seed=0, num_init=10, first_improvement=True)
     _run(opt, 10, objective)
     assert opt.centre is None
     while opt.best.value < 6:
