@@ -1,0 +1,95 @@
+"""Command line: ``naslib-optiproxy [search] [flags]`` (also ``python -m naslib_optiproxy``).
+
+With no arguments it runs the embedded default: OptiProxy on NAS-Bench-Graph (cora),
+100 evaluations, seed 0. Flags override the values of ``--config FILE.yaml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from .benchmarks import BenchmarkDataError
+from .optimizers import OPTIMIZERS
+from .run_config import RunConfig
+from .runner import RESULT_FILE, run_search
+from .spaces import SEARCH_SPACES
+
+# flag destination -> RunConfig key
+_OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer": "optimizer", "budget": "budget",
+              "seed": "seed", "data_dir": "data_dir", "out": "out_dir"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="naslib-optiproxy",
+        description="OptiProxy-NAS and baselines on tabular NAS benchmarks. "
+                    "Without arguments: OptiProxy on NAS-Bench-Graph (cora), 100 evaluations, seed 0.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    search = commands.add_parser("search", help="run one search and write result.json",
+                                 description="Run one search; flags override --config values.")
+    # No argparse `choices`: the config check answers unknown names with a did-you-mean hint.
+    search.add_argument("--search-space", metavar="{" + ",".join(SEARCH_SPACES) + "}",
+                        help="benchmark search space (default: nasbench_graph)")
+    search.add_argument("--dataset", metavar="D",
+                        help="dataset (default: cifar10 for nasbench201, cora for nasbench_graph)")
+    search.add_argument("--optimizer", metavar="{" + ",".join(OPTIMIZERS) + "}", help="default: optiproxy")
+    search.add_argument("--budget", type=int, metavar="N", help="architectures to evaluate (default: 100)")
+    search.add_argument("--seed", type=int, metavar="S", help="random seed (default: 0)")
+    search.add_argument("--data-dir", metavar="DIR", help="folder with the NAS-Bench-201 tables")
+    search.add_argument("--out", metavar="DIR",
+                        help="output folder (default: runs/<search_space>-<dataset>-<optimizer>-<seed>)")
+    search.add_argument("--config", metavar="FILE.yaml", help="NASLib-style YAML config")
+    search.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    """The run config: ``--config`` file (or defaults), then the flags given on top."""
+    cfg = RunConfig.from_yaml(args.config) if args.config else RunConfig()
+    overrides: Dict[str, Any] = {key: getattr(args, dest) for dest, key in _OVERRIDES.items()
+                                 if getattr(args, dest) is not None}
+    return cfg.replace(**overrides) if overrides else cfg
+
+
+def summary(result: Dict[str, Any], out_dir: str) -> str:
+    """A few human-readable lines about a finished run."""
+    best = result["best"]
+    test = "n/a" if best["test"] is None else f"{best['test']:.3f}"
+    return "\n".join([
+        f"best architecture: {best['arch']}",
+        f"val: {best['val']:.3f}  test: {test}",
+        f"{len(result['history'])} evaluations ({result['optimizer']}, {result['search_space']}/"
+        f"{result['dataset']}, seed {result['seed']}) in {result['seconds']:.1f} s",
+        f"result: {Path(out_dir) / RESULT_FILE}",
+    ])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point; returns the exit code (2 on a configuration or data error)."""
+    args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
+        args_list.insert(0, "search")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exit_:  # --help, --version, or a malformed flag (argparse printed why)
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        cfg = config_from_args(args).resolved()
+        result = run_search(cfg, progress=not args.no_progress)
+    except (BenchmarkDataError, ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(summary(result, cfg.out_dir))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

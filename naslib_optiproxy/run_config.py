@@ -1,0 +1,203 @@
+"""One search run, configured NASLib-style (a YAML file, a dict, or the command line).
+
+Example YAML (every key optional)::
+
+    search_space: nasbench201   # or nasbench_graph (the default)
+    dataset: cifar10            # default: cifar10 (nasbench201), cora (nasbench_graph)
+    optimizer: optiproxy        # or rs, re, ls
+    seed: 0
+    budget: 100                 # architectures evaluated
+    data_dir: data              # where NAS-Bench-201 tables live
+    out_dir: runs/my-run        # default: runs/<search_space>-<dataset>-<optimizer>-<seed>
+    search:                     # OptiProxy settings (OptiProxyConfig), over the tuned defaults
+      model_epochs: 300
+
+Top-level keys that NASLib configs carry but a tabular search has no use for
+(:data:`IGNORED_KEYS`) are accepted and ignored; any other unknown key is refused.
+Everything is validated when the config is built, before any work starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Union
+
+import yaml
+
+from .config import OptiProxyConfig
+from .defaults import default_search_config
+from .optimizers import OPTIMIZERS
+from .spaces import SEARCH_SPACES, did_you_mean
+
+DEFAULT_DATASETS: Dict[str, str] = {"nasbench201": "cifar10", "nasbench_graph": "cora"}
+
+#: NASLib top-level keys accepted and ignored: ``evaluation`` (NASLib's final-training
+#: settings; tabular benchmarks need none), ``train_portion`` (train/valid split for
+#: one-shot training), ``config_type`` and ``experiment_type`` (NASLib bookkeeping).
+IGNORED_KEYS = ("evaluation", "train_portion", "config_type", "experiment_type")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass
+class RunConfig:
+    """Settings of one search run; see the module docstring for the YAML form.
+
+    ``dataset=None`` means the space's default and ``out_dir=None`` means
+    ``runs/<search_space>-<dataset>-<optimizer>-<seed>``; :meth:`resolved` fills both in.
+    ``search`` holds OptiProxy settings, merged over
+    :func:`~naslib_optiproxy.defaults.default_search_config`; it must be empty for rs/re/ls.
+    """
+
+    search_space: str = "nasbench_graph"
+    dataset: Optional[str] = None
+    optimizer: str = "optiproxy"
+    seed: int = 0
+    budget: int = 100
+    data_dir: Optional[str] = None
+    out_dir: Optional[str] = None
+    search: Optional[Dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for key in ("search_space", "optimizer"):
+            _check_type(key, getattr(self, key), str)
+        if self.dataset is not None:
+            _check_type("dataset", self.dataset, str)
+        for key in ("seed", "budget"):
+            _check_type(key, getattr(self, key), int)
+        for key in ("data_dir", "out_dir"):
+            value = getattr(self, key)
+            if value is not None:
+                if not isinstance(value, (str, os.PathLike)):
+                    raise TypeError(f"{key} must be a path (string) or null, got {type(value).__name__} {value!r}")
+                setattr(self, key, os.fspath(value))
+        if self.search is None:
+            self.search = {}
+        if not isinstance(self.search, Mapping):
+            raise TypeError(f"search must be a mapping of OptiProxy settings, got "
+                            f"{type(self.search).__name__} {self.search!r}")
+        self.search = dict(self.search)
+        if self.budget <= 0:
+            raise ValueError(f"budget must be a positive number of evaluations, got {self.budget}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.search_space not in SEARCH_SPACES:
+            raise ValueError(f"unknown search space {self.search_space!r}"
+                             f"{did_you_mean(self.search_space, SEARCH_SPACES)}; "
+                             f"available: {', '.join(SEARCH_SPACES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}{did_you_mean(self.optimizer, OPTIMIZERS)}; "
+                             f"available: {', '.join(OPTIMIZERS)}")
+        if self.optimizer != "optiproxy" and self.search:
+            raise ValueError(f"optimizer {self.optimizer!r} takes no search settings, got "
+                             f"search: {sorted(self.search)}; remove them or use optimizer optiproxy")
+        self.search_config()  # fail now on a bad dataset or setting, before any work
+
+    # ------------------------------------------------------------- resolved
+    def resolved_dataset(self) -> Optional[str]:
+        """The canonical dataset name (the space's default when ``dataset`` is None)."""
+        return _canonical_dataset(self.search_space, self.dataset or DEFAULT_DATASETS.get(self.search_space))
+
+    def resolved_out_dir(self) -> str:
+        """``out_dir``, or ``runs/<search_space>-<dataset>-<optimizer>-<seed>``."""
+        if self.out_dir is not None:
+            return self.out_dir
+        return str(Path("runs") / f"{self.search_space}-{self.resolved_dataset()}-{self.optimizer}-{self.seed}")
+
+    def resolved(self) -> "RunConfig":
+        """A copy with ``dataset`` and ``out_dir`` filled in."""
+        return dataclasses.replace(self, dataset=self.resolved_dataset(), out_dir=self.resolved_out_dir())
+
+    def effective_search(self) -> Dict[str, Any]:
+        """The ``search`` settings over the tuned defaults (``{}`` for rs/re/ls)."""
+        if self.optimizer != "optiproxy":
+            return {}
+        return {**default_search_config(self.search_space, self.resolved_dataset()), **(self.search or {})}
+
+    def search_config(self) -> Optional[OptiProxyConfig]:
+        """The validated :class:`OptiProxyConfig` for optiproxy, else ``None``."""
+        if self.optimizer != "optiproxy":
+            return None
+        return OptiProxyConfig.from_dict(self.effective_search())
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def from_dict(cls, values: Optional[Mapping[str, Any]] = None) -> "RunConfig":
+        """Build from a mapping with the YAML keys; unknown keys are refused with a hint."""
+        values = dict(values or {})
+        known = [f.name for f in dataclasses.fields(cls)]
+        for key in values:
+            if key not in known and key not in IGNORED_KEYS:
+                raise ValueError(f"unknown config key {key!r}{did_you_mean(key, known)}; "
+                                 f"known keys: {', '.join(known)} (ignored NASLib keys: {', '.join(IGNORED_KEYS)})")
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    @classmethod
+    def from_yaml(cls, path: PathLike) -> "RunConfig":
+        """Read a YAML config file; every error names the file."""
+        values = load_yaml(path)
+        try:
+            return cls.from_dict(values)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{path}: {error}") from None
+
+    def replace(self, **changes: Any) -> "RunConfig":
+        """A validated copy with ``changes`` (e.g. command-line overrides) applied."""
+        return type(self).from_dict({**self.to_dict(), **changes})
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def load_yaml(path: PathLike) -> Dict[str, Any]:
+    """The mapping in a YAML file (``{}`` when empty); ValueError naming the file otherwise."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot read config file {path}: {error}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and start is not None and (mark is None or start.line != mark.line):
+            problem += f" ({context} that starts on line {start.line + 1})"
+        raise ValueError(f"invalid YAML in {path}{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a mapping of config keys, got a {type(data).__name__}")
+    return data
+
+
+def _check_type(key: str, value: Any, kind: type) -> None:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"{key} must be {'an' if kind is int else 'a'} {kind.__name__}, "
+                        f"got {type(value).__name__} {value!r}")
+
+
+def _canonical_dataset(search_space: str, dataset: Optional[str]) -> Optional[str]:
+    """Canonical dataset name for the space (ValueError with a hint when unknown)."""
+    if dataset is None:
+        return None
+    if search_space == "nasbench201":
+        from .benchmarks.nasbench201 import canonical_dataset
+
+        return canonical_dataset(dataset)
+    if search_space == "nasbench_graph":
+        from .spaces.nasbench_graph import DATASETS
+
+        name = dataset.lower()
+        if name not in DATASETS:
+            raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}{did_you_mean(name, DATASETS)}; "
+                             f"choose one of {', '.join(DATASETS)}")
+        return name
+    return dataset
+
+
+__all__ = ["DEFAULT_DATASETS", "IGNORED_KEYS", "RunConfig", "load_yaml"]

@@ -1,0 +1,131 @@
+"""Run one configured search: benchmark, optimizer, journal, progress bar, result file.
+
+``<out_dir>/journal.jsonl`` receives every evaluation as it arrives (see
+:mod:`~naslib_optiproxy.journal`); ``<out_dir>/result.json`` is written at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import torch
+from tqdm import tqdm
+
+from .benchmarks import get_objective
+from .journal import RunJournal, jsonable
+from .optimizers import Optimizer, Trial, make_optimizer
+from .run_config import RunConfig
+from .spaces import SearchSpace
+
+JOURNAL_FILE = "journal.jsonl"
+RESULT_FILE = "result.json"
+
+
+def run_search(cfg: RunConfig, progress: bool = True) -> Dict[str, Any]:
+    """Run the search ``cfg`` describes and return (and write) its result dict.
+
+    Keys: ``optimizer, search_space, dataset, seed, budget, config`` (effective OptiProxy
+    settings, ``{}`` for baselines), ``history`` (per evaluation: ``arch, val, test`` and
+    any other info), ``trajectory`` (best-so-far val), ``best`` (``arch, val, test``),
+    ``seconds`` (search wall time), ``package_version``.
+
+    Torch runs single-threaded during the search unless ``OMP_NUM_THREADS`` is set:
+    the proxies are tiny, and thread start-up costs more than it saves.
+    """
+    from . import __version__
+
+    cfg = cfg.resolved()
+    search_config = cfg.search_config()
+    settings = search_config.to_dict() if search_config is not None else {}
+    objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir)
+    space = objective.space
+    optimizer = make_optimizer(cfg.optimizer, space, cfg.seed, settings or None)
+
+    out_dir = Path(cfg.out_dir)
+    journal = RunJournal(out_dir / JOURNAL_FILE)
+    journal.start({**cfg.to_dict(), "dataset": objective.dataset, "search": settings})
+    bar = tqdm(total=cfg.budget, desc=f"{cfg.optimizer} {cfg.search_space}/{objective.dataset}",
+               file=sys.stderr, disable=not progress, unit="eval", dynamic_ncols=True)
+    threads = torch.get_num_threads()
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)
+    start = time.perf_counter()
+    try:
+        optimizer.optimize(objective, cfg.budget, callbacks=[_journal_writer(journal, space), _progress(bar)])
+    finally:
+        seconds = time.perf_counter() - start
+        torch.set_num_threads(threads)
+        bar.close()
+        journal.close()
+
+    history = [history_entry(space, trial) for trial in optimizer.trials]
+    best = optimizer.best
+    result = {
+        "optimizer": cfg.optimizer,
+        "search_space": cfg.search_space,
+        "dataset": objective.dataset,
+        "seed": cfg.seed,
+        "budget": cfg.budget,
+        "config": settings,
+        "history": history,
+        "trajectory": optimizer.trajectory(),
+        "best": {"arch": space.to_string(best.arch), "val": _val(best), "test": best.info.get("test")},
+        "seconds": seconds,
+        "package_version": __version__,
+    }
+    result = jsonable(result)
+    _write_json(out_dir / RESULT_FILE, result)
+    return result
+
+
+def history_entry(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
+    """``{"arch", "val", "test", ...other info}`` of one evaluation (val ``None`` if it failed)."""
+    info = {k: v for k, v in trial.info.items() if k not in ("val", "test")}
+    return {"arch": space.to_string(trial.arch), "val": _val(trial), "test": trial.info.get("test"), **info}
+
+
+def _val(trial: Trial) -> Any:
+    return None if trial.failed else trial.info.get("val", trial.value)
+
+
+def _journal_writer(journal: RunJournal, space: SearchSpace) -> Callable[[Optimizer, Trial], None]:
+    def write(optimizer: Optimizer, trial: Trial) -> None:
+        journal.append({
+            "number": trial.number,
+            "arch": space.to_string(trial.arch),
+            "encoding": [list(trial.arch.ops), list(trial.arch.topology)],
+            "value": trial.value,
+            "info": trial.info,
+        })
+
+    return write
+
+
+def _progress(bar: tqdm) -> Callable[[Optimizer, Trial], None]:
+    def update(optimizer: Optimizer, trial: Trial) -> None:
+        best = optimizer.best
+        if best is not None:
+            bar.set_postfix(best=f"{best.value:.3f}", refresh=False)
+        bar.update(1)
+
+    return update
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write ``data`` atomically (temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, allow_nan=False)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+__all__: List[str] = ["JOURNAL_FILE", "RESULT_FILE", "history_entry", "run_search"]

@@ -1,0 +1,162 @@
+"""The command line end to end, in process (``main([...])``) plus one ``python -m`` run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from naslib_optiproxy import cli
+from naslib_optiproxy.benchmarks.nasbench201 import ENV_VAR, expected_files
+from naslib_optiproxy.run_config import RunConfig
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
+RESULT_KEYS = {"optimizer", "search_space", "dataset", "seed", "budget", "config", "history", "trajectory",
+               "best", "seconds", "package_version"}
+TINY = "search:\n  model_epochs: 5\n  search_epochs: 5\n"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Default output folders land in tmp_path; the user's data variable is not seen."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+
+
+def run(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def check_result(out_dir: Path, budget: int) -> dict:
+    result = json.loads((out_dir / "result.json").read_text())
+    assert set(result) == RESULT_KEYS
+    assert result["budget"] == budget and len(result["history"]) == budget
+    vals = [entry["val"] for entry in result["history"]]
+    assert all({"arch", "val", "test"} <= set(entry) for entry in result["history"])
+    assert result["trajectory"] == [max(vals[: i + 1]) for i in range(budget)]
+    assert result["best"]["val"] == max(vals)
+    best = next(e for e in result["history"] if e["val"] == max(vals))
+    assert result["best"] == {"arch": best["arch"], "val": best["val"], "test": best["test"]}
+    lines = (out_dir / "journal.jsonl").read_text().splitlines()
+    header, records = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    assert header["kind"] == "header" and header["config"]["budget"] == budget
+    assert [r["arch"] for r in records] == [e["arch"] for e in result["history"]]
+    return result
+
+
+@pytest.mark.parametrize("optimizer", ["rs", "optiproxy"])
+def test_graph_search_end_to_end(optimizer: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = tmp_path / "run.yaml"
+    config.write_text(f"optimizer: {optimizer}\nbudget: 99\nseed: 1\n" + (TINY if optimizer == "optiproxy" else ""))
+    out = tmp_path / "out"
+    code, stdout, _ = run(["search", "--config", str(config), "--budget", "12", "--out", str(out),
+                           "--no-progress"], capsys)
+    assert code == 0
+    result = check_result(out, 12)
+    assert (result["optimizer"], result["search_space"], result["dataset"], result["seed"]) == (
+        optimizer, "nasbench_graph", "cora", 1)
+    assert {"latency", "params"} <= set(result["history"][0])
+    if optimizer == "optiproxy":
+        assert result["config"]["model_epochs"] == 5 and result["config"]["search_epochs"] == 5
+        assert result["config"]["num_init"] == 10  # the full effective settings
+    else:
+        assert result["config"] == {}
+    assert result["best"]["arch"] in stdout and str(out / "result.json") in stdout
+    assert "12 evaluations" in stdout
+
+
+def test_same_seed_same_history_and_progress_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    runs = []
+    for name in ("a", "b"):
+        code, stdout, stderr = run(["--optimizer", "rs", "--budget", "12", "--out", name], capsys)
+        assert code == 0
+        assert "12/12" in stderr and "12/12" not in stdout
+        runs.append(json.loads((tmp_path / name / "result.json").read_text())["history"])
+    strip = [[{k: v for k, v in e.items() if k != "eval_seconds"} for e in history] for history in runs]
+    assert strip[0] == strip[1]
+
+
+def test_nasbench201_on_shared_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    if not SHARED_NB201.is_dir():
+        pytest.skip(f"../shared/benchmarks/nasbench201 not found: {SHARED_NB201}")
+    config = tmp_path / "run.yaml"
+    config.write_text(TINY)
+    code, stdout, stderr = run(["--search-space", "nasbench201", "--data-dir", str(SHARED_NB201), "--budget", "12",
+                                "--config", str(config), "--no-progress"], capsys)
+    assert code == 0, stderr
+    result = check_result(tmp_path / "runs" / "nasbench201-cifar10-optiproxy-0", 12)
+    assert result["dataset"] == "cifar10"
+    assert all(0 < e["val"] < 100 and 0 < e["test"] < 100 for e in result["history"])
+
+
+def test_missing_data_dir_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code, stdout, stderr = run(["--search-space", "nasbench201", "--data-dir", str(tmp_path / "nope"),
+                                "--no-progress"], capsys)
+    assert code == 2 and stdout == ""
+    assert stderr.startswith("error: ") and "Traceback" not in stderr
+    assert all(name in stderr for name in expected_files("cifar10")) and "--data-dir" in stderr
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("argv, hint", [
+    (["--optimizer", "rss"], "did you mean 'rs'"),
+    (["--search-space", "nasbench_grph"], "did you mean 'nasbench_graph'"),
+    (["--dataset", "citeseerr"], "did you mean 'citeseer'"),
+])
+def test_unknown_names_suggest(argv: List[str], hint: str, capsys: pytest.CaptureFixture) -> None:
+    code, _, stderr = run(argv, capsys)
+    assert code == 2 and stderr.startswith("error: ") and hint in stderr
+
+
+@pytest.mark.parametrize("text, words", [
+    ("budget: '100'\n", ["budget must be an int", "run.yaml"]),
+    ("seed: 1.5\n", ["seed must be an int"]),
+    ("search: [1]\n", ["search must be a mapping"]),
+    ("search:\n  lr_alpha: -1\n", ["search.lr_alpha must be >= 0"]),
+    ("optimizer: rs\nsearch:\n  model_epochs: 5\n", ["takes no search settings"]),
+    ("budget: 10\nseed: : 1\n", ["invalid YAML", "run.yaml, line 2"]),
+])
+def test_bad_yaml_is_a_clean_error(text: str, words: List[str], tmp_path: Path,
+                                   capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "run.yaml").write_text(text)
+    code, _, stderr = run(["search", "--config", "run.yaml"], capsys)
+    assert code == 2 and stderr.startswith("error: ") and "Traceback" not in stderr
+    assert all(word in stderr for word in words), stderr
+
+
+def test_no_arguments_runs_the_embedded_default(monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture) -> None:
+    calls = []
+
+    def fake(cfg: RunConfig, progress: bool = True) -> dict:
+        calls.append((cfg, progress))
+        return {"best": {"arch": "gcn~0|gcn~1|gcn~2|gcn~3", "val": 80.0, "test": 79.0}, "history": [{}] * 100,
+                "optimizer": cfg.optimizer, "search_space": cfg.search_space, "dataset": cfg.dataset,
+                "seed": cfg.seed, "seconds": 1.0}
+
+    monkeypatch.setattr(cli, "run_search", fake)
+    code, stdout, _ = run([], capsys)
+    assert code == 0 and "gcn~0|gcn~1|gcn~2|gcn~3" in stdout
+    cfg, progress = calls[0]
+    assert progress is True
+    assert (cfg.search_space, cfg.dataset, cfg.optimizer, cfg.budget, cfg.seed) == (
+        "nasbench_graph", "cora", "optiproxy", 100, 0)
+    assert Path(cfg.out_dir) == Path("runs/nasbench_graph-cora-optiproxy-0")
+
+
+def test_malformed_flag_exits_2(capsys: pytest.CaptureFixture) -> None:
+    code, _, stderr = run(["--budget", "many"], capsys)
+    assert code == 2 and "invalid int value" in stderr
+
+
+def test_python_dash_m_help() -> None:
+    done = subprocess.run([sys.executable, "-m", "naslib_optiproxy", "--help"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "search" in done.stdout and "naslib-optiproxy" in done.stdout
