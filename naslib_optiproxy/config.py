@@ -87,9 +87,13 @@ class OptiProxyConfig:
             if getattr(self, name) <= 0:
                 raise ValueError(f"search.{name} must be > 0, got {getattr(self, name)}")
         for name in ["model_epochs", "search_epochs", "o_epochs", "t_epochs", "lr_step", "fit_lr_step",
-                     "op_noise", "ranking_coe", "margin", "lr_alpha", "lr_beta", "dropout"]:
+                     "op_noise", "ranking_coe", "margin", "lr_alpha", "lr_beta", "dropout",
+                     "fit_weight_decay", "search_weight_decay", "lhs_range", "beta_lhs_range"]:
             if getattr(self, name) < 0:
                 raise ValueError(f"search.{name} must be >= 0, got {getattr(self, name)}")
+        for name in ["fit_lr_gamma", "lr_gamma"]:
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"search.{name} must be in (0, 1], got {getattr(self, name)}")
         if self.min_temp > self.base_temp:
             raise ValueError(f"search.min_temp ({self.min_temp}) must not exceed base_temp ({self.base_temp})")
         if self.fit_batch_size is not None and self.fit_batch_size <= 0:

@@ -55,7 +55,7 @@ def gumbel_softmax(
     if not straight_through:
         return soft
     hard = torch.nn.functional.one_hot(soft.argmax(-1), soft.shape[-1]).to(soft)
-    return hard + soft - soft.detach()
+    return hard + (soft - soft.detach())
 
 
 def binary_concrete(
@@ -72,7 +72,7 @@ def binary_concrete(
     if not straight_through:
         return soft
     hard = (soft > 0.5).to(soft)
-    return hard + soft - soft.detach()
+    return hard + (soft - soft.detach())
 
 
 def sample_categorical(probs: np.ndarray, rng: np.random.Generator, n: Optional[int] = None) -> np.ndarray:

@@ -155,6 +155,7 @@ class OptiProxy(Optimizer):
             config=self.config.to_dict(),
             torch_rng=self.generator.get_state(),
             proxy=self.proxy.state_dict(),
+            initial_proxy=self._initial_proxy_state,
             proxy_optimizer=self.trainer.optimizer.state_dict(),
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
@@ -170,6 +171,7 @@ class OptiProxy(Optimizer):
         super().load_state_dict(state)
         self.generator.set_state(state["torch_rng"])
         self.proxy.load_state_dict(state["proxy"])
+        self._initial_proxy_state = {k: v.clone() for k, v in state["initial_proxy"].items()}
         self.trainer.optimizer.load_state_dict(state["proxy_optimizer"])
         self.distribution.load_state_dict(state["distribution"])
         self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])

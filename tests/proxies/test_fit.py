@@ -1,0 +1,108 @@
+"""Proxy fitting (Algorithm 2, line 6): target standardisation and the AdamW trainer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from naslib_optiproxy.proxies import FitSettings, GCNProxy, MLPProxy, ProxyTrainer, Standardizer
+from naslib_optiproxy.spaces import NasBench201
+
+CONV3 = 2  # nor_conv_3x3
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (Spearman's convention)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    for v in np.unique(values):
+        ranks[values == v] = ranks[values == v].mean()
+    return ranks
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(_ranks(np.asarray(a)), _ranks(np.asarray(b)))[0, 1])
+
+
+def _dataset(n: int, seed: int):
+    """Distinct random NB201 cells; target = 60 + 5 * number of nor_conv_3x3 ops."""
+    space = NasBench201()
+    rng = np.random.default_rng(seed)
+    archs, seen = [], set()
+    while len(archs) < n:
+        arch = space.sample(rng)
+        if arch not in seen:
+            seen.add(arch)
+            archs.append(arch)
+    x, adj = space.encode_batch(archs)
+    y = torch.tensor([60.0 + 5.0 * sum(o == CONV3 for o in a.ops) for a in archs])
+    return x, adj, y
+
+
+def test_spearman_helper() -> None:
+    assert spearman(np.array([1, 2, 3, 4]), np.array([10, 20, 30, 40])) == pytest.approx(1.0)
+    assert spearman(np.array([1, 2, 3, 4]), np.array([4, 3, 2, 1])) == pytest.approx(-1.0)
+    np.testing.assert_array_equal(_ranks(np.array([5.0, 1.0, 5.0, 2.0])), [2.5, 0.0, 2.5, 1.0])
+
+
+def test_standardizer_uses_the_observed_targets() -> None:
+    y = torch.tensor([90.0, 91.0, 93.0, 94.0])
+    s = Standardizer.fit(y)
+    assert s.mean == pytest.approx(92.0)
+    assert s.std == pytest.approx(float(np.std([90, 91, 93, 94], ddof=1)))
+    z = s.transform(y)
+    assert float(z.mean()) == pytest.approx(0.0, abs=1e-6) and float(z.std()) == pytest.approx(1.0)
+    torch.testing.assert_close(s.inverse(z), y)
+    # Degenerate cases keep a unit scale instead of dividing by zero.
+    assert Standardizer.fit(torch.tensor([5.0])) == Standardizer(5.0, 1.0)
+    assert Standardizer.fit(torch.tensor([5.0, 5.0, 5.0])) == Standardizer(5.0, 1.0)
+
+
+def test_trainer_standardizes_with_the_fitted_data() -> None:
+    x, adj, y = _dataset(20, 0)
+    torch.manual_seed(0)
+    trainer = ProxyTrainer(GCNProxy(7, 16, 2, 16), FitSettings(epochs=2))
+    trainer.fit(x, adj, y)
+    assert trainer.standardizer.mean == pytest.approx(float(y.mean()))
+    assert trainer.standardizer.std == pytest.approx(float(y.std()))
+    trainer.fit(x[:10], adj[:10], y[:10] + 100)  # refitted on every call
+    assert trainer.standardizer.mean == pytest.approx(float(y[:10].mean()) + 100)
+
+
+@pytest.mark.parametrize("kind", ["gcn", "mlp"])
+def test_fits_a_synthetic_target_with_high_rank_correlation(kind: str) -> None:
+    x, adj, y = _dataset(360, 1)
+    train, test = slice(0, 60), slice(60, None)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = GCNProxy(7, 32, 2, 32) if kind == "gcn" else MLPProxy(8, 7, 32, 2)
+        untrained = spearman(model.eval()(x[test], adj[test]).detach().numpy(), y[test].numpy())
+        trainer = ProxyTrainer(model, FitSettings(epochs=60, lr=3e-3), torch.Generator().manual_seed(0))
+        loss = trainer.fit(x[train], adj[train], y[train])
+    pred = trainer.predict(x[test], adj[test])
+    assert np.isfinite(loss) and not model.training
+    assert spearman(pred.numpy(), y[test].numpy()) > 0.8 > abs(untrained)
+    # Predictions come back in the targets' units (60 .. 90), not standardised.
+    assert 55 < float(pred.mean()) < 80
+
+
+def test_minibatch_fit_is_reproducible() -> None:
+    x, adj, y = _dataset(30, 2)
+    results = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        trainer = ProxyTrainer(GCNProxy(7, 16, 2, 16), FitSettings(epochs=5, batch_size=8),
+                               torch.Generator().manual_seed(1))
+        results.append((trainer.fit(x, adj, y), trainer.predict(x, adj)))
+    assert results[0][0] == results[1][0]
+    torch.testing.assert_close(results[0][1], results[1][1], rtol=0, atol=0)
+
+
+def test_learning_rate_decays_and_restarts_on_every_fit() -> None:
+    x, adj, y = _dataset(10, 3)
+    trainer = ProxyTrainer(GCNProxy(7, 8, 1, 8), FitSettings(epochs=20, lr=1e-2, lr_step=10, lr_gamma=0.5))
+    for _ in range(2):
+        trainer.fit(x, adj, y)
+        assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(1e-2 * 0.25)
