@@ -15,6 +15,7 @@ carries the probability that no later node reads node ``i`` (so it is a leaf).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Hashable, Iterator, Optional, Tuple
 
@@ -24,6 +25,14 @@ from .base import Architecture, ChoiceTopology, SearchSpace
 
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv")
+
+
+@functools.lru_cache(maxsize=200_000)
+def _canonical_hash(ops: Tuple[int, ...], links: Tuple[int, ...], op_names: Tuple[str, ...]) -> int:
+    """``nas_bench_graph.Arch.valid_hash`` (pure Python, so memoised: keys are asked for often)."""
+    from nas_bench_graph import Arch
+
+    return Arch(list(links), [op_names[o] for o in ops]).valid_hash()
 
 
 class NasBenchGraph(SearchSpace):
@@ -83,9 +92,7 @@ class NasBenchGraph(SearchSpace):
 
     def key(self, arch: Architecture) -> Hashable:
         """The benchmark's canonical hash (isomorphic cells share it)."""
-        from nas_bench_graph import Arch
-
-        return Arch(list(arch.topology), [self.op_names[o] for o in arch.ops]).valid_hash()
+        return _canonical_hash(tuple(arch.ops), tuple(arch.topology), self.op_names)
 
     def to_string(self, arch: Architecture) -> str:
         return "|".join(f"{self.op_names[o]}~{c}" for o, c in zip(arch.ops, arch.topology))
