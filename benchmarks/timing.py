@@ -34,6 +34,7 @@ print(json.dumps({"code": code, "peak_rss_mb": resource.getrusage(resource.RUSAG
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--save", default=None, help="also write the summary as JSON here")
     parser.add_argument("cli_args", nargs=argparse.REMAINDER, help="arguments of `naslib-optiproxy search`")
     args = parser.parse_args(argv)
     cli_args = [a for a in args.cli_args if a != "--"]
@@ -52,6 +53,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                   f"best {result['best']['val']:.3f}", file=sys.stderr)
     print(f"median of {args.repeats}: wall {statistics.median(walls):.2f} s, search {statistics.median(searches):.2f} s, "
           f"peak RSS {max(peaks):.0f} MB (max)")
+    if args.save:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.save).write_text(json.dumps({
+            "command": "naslib-optiproxy search " + " ".join(cli_args), "repeats": args.repeats,
+            "walls_s": walls, "searches_s": searches, "peak_rss_mb": peaks,
+            "median_wall_s": statistics.median(walls), "median_search_s": statistics.median(searches),
+            "max_peak_rss_mb": max(peaks)}, indent=1))
     return 0
 
 
