@@ -14,14 +14,6 @@ from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 CONV3 = 2  # NB201 nor_conv_3x3, feature column 1 + 2
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 class OpReward(nn.Module):
     """Rewards op ``op`` on every op node (and, with ``edge_weights``, some soft edges)."""
 

@@ -12,17 +12,6 @@ def tiny_space() -> TinySpace:
     return TinySpace()
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """OptiProxy's tiny proxies run fastest on one thread and do not stall on a shared CPU."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def tiny_optiproxy_config():
     """A fast OptiProxy config: 10 random, then batches of 5; small proxy, short fit and search."""
