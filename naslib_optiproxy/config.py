@@ -14,6 +14,8 @@ from typing import Any, Dict, Mapping, Optional
 from .proxies import PROXIES, FitSettings
 from .search import SearchSettings
 
+_FIT, _SEARCH = FitSettings(), SearchSettings()  # the paper's Tables 5 and 6: one source of defaults
+
 
 @dataclass
 class OptiProxyConfig:
@@ -54,27 +56,27 @@ class OptiProxyConfig:
     gcn_layers: int = 2
     linear_size: int = 144
     dropout: float = 0.0
-    model_epochs: int = 300
-    fit_lr: float = 1e-3
-    fit_weight_decay: float = 0.01
-    fit_batch_size: Optional[int] = None
-    fit_lr_gamma: float = 0.9
-    fit_lr_step: int = 10
-    ranking_coe: float = 0.2
-    margin: float = 0.1
+    model_epochs: int = _FIT.epochs
+    fit_lr: float = _FIT.lr
+    fit_weight_decay: float = _FIT.weight_decay
+    fit_batch_size: Optional[int] = _FIT.batch_size
+    fit_lr_gamma: float = _FIT.lr_gamma
+    fit_lr_step: int = _FIT.lr_step
+    ranking_coe: float = _FIT.rank_weight
+    margin: float = _FIT.rank_margin
     warm_start: bool = True
 
-    search_epochs: int = 300
-    lr_alpha: float = 0.02
-    lr_beta: float = 0.02
-    search_weight_decay: float = 0.01
-    o_epochs: int = 15
-    t_epochs: int = 15
-    base_temp: float = 0.7
-    min_temp: float = 0.2
-    lr_gamma: float = 0.9
-    lr_step: int = 10
-    straight_through: bool = False
+    search_epochs: int = _SEARCH.epochs
+    lr_alpha: float = _SEARCH.lr_alpha
+    lr_beta: float = _SEARCH.lr_beta
+    search_weight_decay: float = _SEARCH.weight_decay
+    o_epochs: int = _SEARCH.o_epochs
+    t_epochs: int = _SEARCH.t_epochs
+    base_temp: float = _SEARCH.base_temp
+    min_temp: float = _SEARCH.min_temp
+    lr_gamma: float = _SEARCH.lr_gamma
+    lr_step: int = _SEARCH.lr_step
+    straight_through: bool = _SEARCH.straight_through
     lhs_lower: float = 0.9
     lhs_range: float = 0.1
     beta_lhs_lower: float = -0.5

@@ -21,6 +21,15 @@ def match_objective(target: Tuple[int, ...] = HIDDEN) -> Callable[[Architecture]
     return objective
 
 
+def run_ask_tell(opt, n: int, objective=None) -> list:
+    """Drive ``opt`` for ``n`` ask/tell rounds (default: :func:`match_objective`); returns all evaluated archs."""
+    objective = objective or match_objective()
+    for _ in range(n):
+        arch = opt.ask()
+        opt.tell(arch, objective(arch))
+    return [t.arch for t in opt.trials]
+
+
 class TinySpace(SearchSpace):
     """Nine architectures: two op slots, three ops (for exhaustion tests)."""
 

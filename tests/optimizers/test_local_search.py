@@ -10,15 +10,10 @@ import pytest
 from naslib_optiproxy.optimizers import LocalSearch
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 
-from ._helpers import HIDDEN, match_objective
+from ._helpers import HIDDEN, match_objective, run_ask_tell
 
 
-def _run(opt, n: int, objective=None) -> list:
-    objective = objective or match_objective()
-    for _ in range(n):
-        arch = opt.ask()
-        opt.tell(arch, objective(arch))
-    return [t.arch for t in opt.trials]
+_run = run_ask_tell
 
 
 def _is_neighbour(a, b) -> bool:

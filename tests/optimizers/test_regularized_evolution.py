@@ -11,15 +11,10 @@ import pytest
 from naslib_optiproxy.optimizers import RandomSearch, RegularizedEvolution
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 
-from ._helpers import match_objective
+from ._helpers import match_objective, run_ask_tell
 
 
-def _run(opt, n: int, objective=None) -> list:
-    objective = objective or match_objective()
-    for _ in range(n):
-        arch = opt.ask()
-        opt.tell(arch, objective(arch))
-    return [t.arch for t in opt.trials]
+_run = run_ask_tell
 
 
 def test_first_population_is_random_like_rs() -> None:
