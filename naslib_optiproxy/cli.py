@@ -2,6 +2,7 @@
 
 With no arguments it runs the embedded default: OptiProxy on NAS-Bench-Graph (cora),
 100 evaluations, seed 0. Flags override the values of ``--config FILE.yaml``.
+``--resume`` continues an interrupted run from ``<out>/journal.jsonl``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from .benchmarks import BenchmarkDataError
 from .optimizers import OPTIMIZERS
+from .optimizers.base import TooManyFailuresError
 from .run_config import RunConfig
-from .runner import RESULT_FILE, run_search
+from .runner import JOURNAL_FILE, RESULT_FILE, run_search
 from .spaces import SEARCH_SPACES
 
 # flag destination -> RunConfig key
@@ -46,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--out", metavar="DIR",
                         help="output folder (default: runs/<search_space>-<dataset>-<optimizer>-<seed>)")
     search.add_argument("--config", metavar="FILE.yaml", help="NASLib-style YAML config")
+    search.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its journal (same settings; a larger "
+                             "--budget is allowed); journaled evaluations are not repeated")
     search.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return parser
 
@@ -72,7 +77,7 @@ def summary(result: Dict[str, Any], out_dir: str) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point; returns the exit code (2 on a configuration or data error)."""
+    """Entry point; returns the exit code (2 on a configuration or data error, 1 on too many failures)."""
     args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "search")
@@ -83,10 +88,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
         cfg = config_from_args(args).resolved()
-        result = run_search(cfg, progress=not args.no_progress)
+        extra = {"resume": True} if args.resume else {}  # the old signature still serves plain runs
+        result = run_search(cfg, progress=not args.no_progress, **extra)
     except (BenchmarkDataError, ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except TooManyFailuresError as error:
+        print(f"error: {error}\nthe evaluations so far are in {Path(cfg.out_dir) / JOURNAL_FILE}; "
+              f"fix the cause and rerun with --resume", file=sys.stderr)
+        return 1
     print(summary(result, cfg.out_dir))
     return 0
 

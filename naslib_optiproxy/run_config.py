@@ -11,6 +11,7 @@ Example YAML (every key optional)::
     out_dir: runs/my-run        # default: runs/<search_space>-<dataset>-<optimizer>-<seed>
     search:                     # OptiProxy settings (OptiProxyConfig), over the tuned defaults
       model_epochs: 300
+    max_consecutive_failures: 10  # stop after this many failed evaluations in a row (null: never)
 
 Top-level keys that NASLib configs carry but a tabular search has no use for
 (:data:`IGNORED_KEYS`) are accepted and ignored; any other unknown key is refused.
@@ -50,6 +51,8 @@ class RunConfig:
     ``runs/<search_space>-<dataset>-<optimizer>-<seed>``; :meth:`resolved` fills both in.
     ``search`` holds OptiProxy settings, merged over
     :func:`~naslib_optiproxy.defaults.default_search_config`; it must be empty for rs/re/ls.
+    ``max_consecutive_failures`` stops the run after that many failed evaluations in a row
+    (``None``: never).
     """
 
     search_space: str = "nasbench_graph"
@@ -60,6 +63,7 @@ class RunConfig:
     data_dir: Optional[str] = None
     out_dir: Optional[str] = None
     search: Optional[Dict[str, Any]] = field(default_factory=dict)
+    max_consecutive_failures: Optional[int] = 10
 
     def __post_init__(self) -> None:
         for key in ("search_space", "optimizer"):
@@ -84,6 +88,11 @@ class RunConfig:
             raise ValueError(f"budget must be a positive number of evaluations, got {self.budget}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.max_consecutive_failures is not None:
+            _check_type("max_consecutive_failures", self.max_consecutive_failures, int)
+            if self.max_consecutive_failures < 1:
+                raise ValueError(f"max_consecutive_failures must be >= 1 (or null for no limit), "
+                                 f"got {self.max_consecutive_failures}")
         if self.search_space not in SEARCH_SPACES:
             raise ValueError(f"unknown search space {self.search_space!r}"
                              f"{did_you_mean(self.search_space, SEARCH_SPACES)}; "

@@ -2,6 +2,8 @@
 
 ``<out_dir>/journal.jsonl`` receives every evaluation as it arrives (see
 :mod:`~naslib_optiproxy.journal`); ``<out_dir>/result.json`` is written at the end.
+With ``resume=True`` an interrupted run continues from its journal (see
+:mod:`~naslib_optiproxy.resume`): nothing journaled is evaluated again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tqdm import tqdm
 from .benchmarks import get_objective
 from .journal import RunJournal, jsonable
 from .optimizers import Optimizer, Trial, make_optimizer
+from .resume import load_for_resume, replay
 from .run_config import RunConfig
 from .spaces import SearchSpace
 
@@ -26,8 +29,14 @@ JOURNAL_FILE = "journal.jsonl"
 RESULT_FILE = "result.json"
 
 
-def run_search(cfg: RunConfig, progress: bool = True) -> Dict[str, Any]:
+def run_search(cfg: RunConfig, progress: bool = True, resume: bool = False) -> Dict[str, Any]:
     """Run the search ``cfg`` describes and return (and write) its result dict.
+
+    An existing non-empty ``<out_dir>/journal.jsonl`` is refused unless ``resume``; with
+    ``resume`` its header must match ``cfg`` (search space, dataset, optimizer, seed,
+    effective OptiProxy settings, package version), its evaluations are replayed without
+    re-evaluating them, and the run continues to ``cfg.budget``, appending to the journal.
+    The result then equals the uninterrupted run's (history, trajectory, best).
 
     Keys: ``optimizer, search_space, dataset, seed, budget, config`` (effective OptiProxy
     settings, ``{}`` for baselines), ``history`` (per evaluation: ``arch, val, test`` and
@@ -42,21 +51,28 @@ def run_search(cfg: RunConfig, progress: bool = True) -> Dict[str, Any]:
     cfg = cfg.resolved()
     search_config = cfg.search_config()
     settings = search_config.to_dict() if search_config is not None else {}
+    out_dir = Path(cfg.out_dir)
+    header = {**cfg.to_dict(), "search": settings}
+    records = load_for_resume(out_dir / JOURNAL_FILE, header, resume, cfg.budget)  # before any work
     objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir)
     space = objective.space
     optimizer = make_optimizer(cfg.optimizer, space, cfg.seed, settings or None)
 
-    out_dir = Path(cfg.out_dir)
     journal = RunJournal(out_dir / JOURNAL_FILE)
-    journal.start({**cfg.to_dict(), "dataset": objective.dataset, "search": settings})
-    bar = tqdm(total=cfg.budget, desc=f"{cfg.optimizer} {cfg.search_space}/{objective.dataset}",
+    if records is None:
+        journal.start({**header, "dataset": objective.dataset})
+    bar = tqdm(total=cfg.budget, initial=len(records or ()),
+               desc=f"{cfg.optimizer} {cfg.search_space}/{objective.dataset}",
                file=sys.stderr, disable=not progress, unit="eval", dynamic_ncols=True)
     threads = torch.get_num_threads()
     if "OMP_NUM_THREADS" not in os.environ:
         torch.set_num_threads(1)
     start = time.perf_counter()
     try:
-        optimizer.optimize(objective, cfg.budget, callbacks=[_journal_writer(journal, space), _progress(bar)])
+        if records:
+            replay(optimizer, records)
+        optimizer.optimize(objective, cfg.budget, callbacks=[_journal_writer(journal, space), _progress(bar)],
+                           max_consecutive_failures=cfg.max_consecutive_failures)
     finally:
         seconds = time.perf_counter() - start
         torch.set_num_threads(threads)

@@ -52,6 +52,10 @@ class Trial:
 Objective = Callable[[Architecture], Union[float, Evaluation]]
 
 
+class TooManyFailuresError(RuntimeError):
+    """:meth:`Optimizer.optimize` stopped: too many failed evaluations in a row."""
+
+
 class Optimizer(abc.ABC):
     """Base class: history, de-duplication by canonical key, best-so-far, the optimize loop.
 
@@ -124,10 +128,29 @@ class Optimizer(abc.ABC):
         objective: Objective,
         budget: int,
         callbacks: Optional[List[Callable[["Optimizer", Trial], None]]] = None,
+        max_consecutive_failures: Optional[int] = None,
     ) -> Trial:
-        """Evaluate ``budget`` architectures in total (counting earlier trials) and return the best."""
+        """Evaluate ``budget`` architectures in total (counting earlier trials) and return the best.
+
+        An objective that raises or returns NaN/inf gives a failed trial (the error in
+        ``trial.info['error']``); its architecture is never proposed again.
+
+        Args:
+            objective: Maps an architecture to its value (or an :class:`Evaluation`).
+            budget: Total number of trials to reach.
+            callbacks: Called as ``callback(optimizer, trial)`` after each :meth:`tell`.
+            max_consecutive_failures: Stop after this many failed evaluations in a row
+                within this call (``None``: never stop for failures).
+
+        Raises:
+            TooManyFailuresError: ``max_consecutive_failures`` failures in a row.
+            RuntimeError: Every evaluation failed.
+        """
         if budget <= 0:
             raise ValueError(f"budget must be a positive number of evaluations, got {budget}")
+        if max_consecutive_failures is not None and max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be >= 1 or None, got {max_consecutive_failures}")
+        streak = 0
         while len(self.trials) < budget:
             arch = self.ask()
             start = time.perf_counter()
@@ -142,6 +165,11 @@ class Optimizer(abc.ABC):
             trial = self.tell(arch, result, **info)
             for callback in callbacks or ():
                 callback(self, trial)
+            streak = streak + 1 if trial.failed else 0
+            if max_consecutive_failures is not None and streak >= max_consecutive_failures:
+                raise TooManyFailuresError(
+                    f"stopped after {streak} failed evaluations in a row (max_consecutive_failures="
+                    f"{max_consecutive_failures}); last error: {trial.info.get('error', 'unknown')}")
         best = self.best
         if best is None:
             raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")

@@ -1,0 +1,304 @@
+"""Resume from the journal (replay, no re-evaluation, same result) and the failed-evaluation policy."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from naslib_optiproxy import OptiProxy, OptiProxyConfig, RandomSearch, cli, runner
+from naslib_optiproxy.optimizers.base import Evaluation
+from naslib_optiproxy.resume import replay
+from naslib_optiproxy.run_config import RunConfig
+from naslib_optiproxy.spaces import Architecture
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
+TINY = {"model_epochs": 5, "search_epochs": 5}
+TORN = '{"kind":"trial","number":99,"arch":"half-wri'
+
+
+class SimulatedCrash(BaseException):
+    """Not an Exception: escapes ``optimize`` like a kill would."""
+
+
+class Counting:
+    """Wraps an objective: records every call; raises SimulatedCrash on call ``crash_at``."""
+
+    def __init__(self, objective: Any, crash_at: Optional[int] = None) -> None:
+        self.objective, self.crash_at, self.calls = objective, crash_at, []
+
+    def __call__(self, arch: Architecture) -> Any:
+        if len(self.calls) == self.crash_at:
+            raise SimulatedCrash
+        self.calls.append(arch)
+        return self.objective(arch)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.objective, name)
+
+
+@pytest.fixture
+def wrap(monkeypatch: pytest.MonkeyPatch):
+    """``wrap(crash_at=None)`` -> a dict whose ``"c"`` will be the Counting objective of the next run."""
+    real = runner.get_objective
+
+    def install(crash_at: Optional[int] = None) -> Dict[str, Counting]:
+        holder: Dict[str, Counting] = {}
+
+        def make(*args: Any) -> Counting:
+            holder["c"] = Counting(real(*args), crash_at)
+            return holder["c"]
+
+        monkeypatch.setattr(runner, "get_objective", make)
+        return holder
+
+    return install
+
+
+def same_run(a: Dict[str, Any], b: Dict[str, Any]) -> None:
+    strip = [[{k: v for k, v in e.items() if k != "eval_seconds"} for e in r["history"]] for r in (a, b)]
+    assert strip[0] == strip[1]
+    assert a["trajectory"] == b["trajectory"] and a["best"] == b["best"]
+
+
+def journal_records(path: Path) -> List[Dict[str, Any]]:
+    lines = path.read_text().splitlines()
+    return [json.loads(line) for line in lines[1:]]
+
+
+# ------------------------------------------------------------------ (a) in process
+@pytest.mark.parametrize("optimizer", ["optiproxy", "re", "ls"])
+def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap) -> None:
+    search = TINY if optimizer == "optiproxy" else {}
+    cfg = RunConfig(optimizer=optimizer, budget=30, search=search, out_dir=str(tmp_path / "full"))
+    full = runner.run_search(cfg, progress=False)
+
+    crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
+    first = wrap(crash_at=12)
+    with pytest.raises(SimulatedCrash):
+        runner.run_search(crashed, progress=False)
+    assert len(first["c"].calls) == 12
+    journal = tmp_path / "crashed" / "journal.jsonl"
+    with open(journal, "a") as handle:  # the 13th record, half written when the process died
+        handle.write(TORN)
+
+    second = wrap()
+    with pytest.warns(RuntimeWarning, match="dropped a truncated last line"):
+        resumed = runner.run_search(crashed, progress=False, resume=True)
+    assert len(second["c"].calls) == 18
+    same_run(resumed, full)
+    records = journal_records(journal)  # every line complete again
+    assert [r["number"] for r in records] == list(range(30))
+    assert [r["arch"] for r in records] == [e["arch"] for e in full["history"]]
+    journaled = {(tuple(ops), tuple(topology)) for ops, topology in (r["encoding"] for r in records[:12])}
+    assert journaled.isdisjoint(tuple(a) for a in second["c"].calls)
+
+
+def test_resume_of_a_finished_run_evaluates_nothing_and_a_larger_budget_extends_it(tmp_path: Path, wrap) -> None:
+    cfg = RunConfig(optimizer="rs", budget=8, out_dir=str(tmp_path / "run"))
+    done = runner.run_search(cfg, progress=False)
+    counted = wrap()
+    again = runner.run_search(cfg, progress=False, resume=True)
+    assert counted["c"].calls == []
+    same_run(again, done)
+    longer = runner.run_search(cfg.replace(budget=12), progress=False, resume=True)
+    assert len(counted["c"].calls) == 4
+    reference = runner.run_search(cfg.replace(budget=12, out_dir=str(tmp_path / "ref")), progress=False)
+    same_run(longer, reference)
+
+
+def test_resume_without_a_journal_starts_a_new_run(tmp_path: Path) -> None:
+    cfg = RunConfig(optimizer="rs", budget=5, out_dir=str(tmp_path / "new"))
+    result = runner.run_search(cfg, progress=False, resume=True)
+    assert len(result["history"]) == 5 and len(journal_records(tmp_path / "new" / "journal.jsonl")) == 5
+
+
+def test_replay_that_diverges_keeps_the_journal_and_never_repeats(nb201) -> None:
+    journaled = RandomSearch(nb201, seed=1)
+    journaled.optimize(lambda a: float(sum(a.ops)), budget=15)
+    records = [{"number": t.number, "encoding": [list(t.arch.ops), list(t.arch.topology)], "value": t.value,
+                "info": t.info} for t in journaled.trials]
+    fresh = RandomSearch(nb201, seed=2)  # proposes other architectures: every ask misses
+    with pytest.warns(RuntimeWarning, match="replay diverged from the journal at evaluation 0"):
+        assert replay(fresh, records) == 0
+    assert [t.arch for t in fresh.trials] == [t.arch for t in journaled.trials]
+    assert [t.value for t in fresh.trials] == [t.value for t in journaled.trials]
+    assert fresh._pending == [] and len(fresh._seen) == 15  # the unevaluated proposals are forgotten
+    fresh.optimize(lambda a: float(sum(a.ops)), budget=40)
+    keys = [nb201.key(t.arch) for t in fresh.trials]
+    assert len(set(keys)) == 40
+    same = RandomSearch(nb201, seed=1)
+    assert replay(same, records) == 15
+
+
+def test_replay_restores_failed_trials_and_info(nb201) -> None:
+    records = [{"number": 0, "encoding": [[0] * 6, []], "value": None, "info": {"error": "ValueError: x"}},
+               {"number": 1, "encoding": [[1] * 6, []], "value": 2.5, "info": {"value": 1, "arch": "y"}}]
+    opt = RandomSearch(nb201, seed=0)
+    with pytest.warns(RuntimeWarning, match="replay diverged"):
+        replay(opt, records)
+    assert opt.trials[0].failed and opt.trials[0].info == {"error": "ValueError: x"}
+    assert opt.trials[1].value == 2.5 and opt.trials[1].info == {"value": 1, "arch": "y"}
+    with pytest.raises(ValueError, match="numbered 5; the journal is corrupt"):
+        replay(RandomSearch(nb201, seed=0), [{**records[0], "number": 5}])
+
+
+# ------------------------------------------------------------------ (b) SIGKILL, NB201
+def test_sigkill_at_random_points_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrap) -> None:
+    if not SHARED_NB201.is_dir():
+        pytest.skip(f"the NAS-Bench-201 tables are not available: {SHARED_NB201} does not exist")
+    config = tmp_path / "tiny.yaml"
+    config.write_text("search:\n  model_epochs: 5\n  search_epochs: 5\n  batch_size: 1\n")
+    budget = 40
+    args = ["search", "--search-space", "nasbench201", "--dataset", "cifar10", "--data-dir", str(SHARED_NB201),
+            "--budget", str(budget), "--config", str(config), "--no-progress"]
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(args + ["--out", "full"]) == 0
+    full = json.loads((tmp_path / "full" / "result.json").read_text())
+
+    out, journal = tmp_path / "killed", tmp_path / "killed" / "journal.jsonl"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}  # same threads as in process
+    rng = random.Random(7)
+    kills, kept = 0, []
+    for target in sorted(rng.sample(range(3, budget - 3), 3)):
+        process = subprocess.Popen([sys.executable, "-m", "naslib_optiproxy", *args, "--out", str(out), "--resume"],
+                                   cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if journal.exists() and journal.read_bytes().count(b"\n") - 1 >= target:
+                time.sleep(rng.uniform(0, 0.05))  # anywhere in the next step
+                break
+            time.sleep(0.003)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode in (0, -signal.SIGKILL), stderr.decode()
+        complete = [line for line in journal.read_text().split("\n")[1:-1]]
+        assert complete[: len(kept)] == kept  # nothing journaled is ever rewritten or lost
+        kept = complete
+    assert kills >= 1
+
+    counted = wrap()
+    if journal.read_text().endswith("\n"):
+        assert cli.main(args + ["--out", str(out), "--resume"]) == 0
+    else:
+        with pytest.warns(RuntimeWarning, match="dropped a truncated last line"):
+            assert cli.main(args + ["--out", str(out), "--resume"]) == 0
+    assert len(counted["c"].calls) == budget - len(kept)
+    resumed = json.loads((out / "result.json").read_text())
+    same_run(resumed, full)
+    archs = [r["arch"] for r in journal_records(journal)]
+    assert archs == [e["arch"] for e in full["history"]] and len(set(archs)) == budget
+
+
+# ------------------------------------------------------------------ (c) refusals
+def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cfg = RunConfig(optimizer="optiproxy", budget=3, search=TINY, out_dir=str(tmp_path / "run"))
+    runner.run_search(cfg, progress=False)
+    journal = tmp_path / "run" / "journal.jsonl"
+    before = journal.read_bytes()
+
+    with pytest.raises(ValueError, match="already holds a run; pass --resume to continue it or choose another --out"):
+        runner.run_search(cfg, progress=False)
+    for change, words in [
+        ({"seed": 1}, "seed: journal 0, this run 1"),
+        ({"search": {**TINY, "model_epochs": 6}}, "search.model_epochs: journal 5, this run 6"),
+        ({"dataset": "citeseer"}, "dataset: journal 'cora', this run 'citeseer'"),
+        ({"optimizer": "rs", "search": {}}, "optimizer: journal 'optiproxy', this run 'rs'"),
+        ({"budget": 2}, "holds 3 evaluations, more than the budget 2; resume with --budget 3 or more"),
+    ]:
+        with pytest.raises(ValueError) as error:
+            runner.run_search(cfg.replace(**change), progress=False, resume=True)
+        assert words in str(error.value)
+        if "budget" not in change:
+            assert "written by another run" in str(error.value) and "another --out" in str(error.value)
+    assert journal.read_bytes() == before  # refused before anything was written
+
+    lines = before.decode().splitlines()
+    header = json.loads(lines[0])
+    journal.write_text("\n".join([json.dumps({**header, "version": "0.0.1"}), *lines[1:]]) + "\n")
+    with pytest.raises(ValueError, match=r"package version: journal '0.0.1', this run '\d"):
+        runner.run_search(cfg, progress=False, resume=True)
+
+    code = cli.main(["search", "--optimizer", "rs", "--budget", "3", "--out", str(tmp_path / "run"),
+                     "--no-progress", "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: cannot resume") and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ (d) failures
+def test_consecutive_failures_stop_the_run_with_the_last_error(nb201) -> None:
+    calls = []
+
+    def broken(arch: Architecture) -> float:
+        calls.append(arch)
+        if len(calls) <= 3:
+            return float(sum(arch.ops))
+        if len(calls) % 2 == 0:
+            return math.nan
+        raise ValueError(f"boom {len(calls)}")
+
+    opt = RandomSearch(nb201, seed=0)
+    with pytest.raises(RuntimeError, match=r"stopped after 4 failed evaluations in a row "
+                                           r"\(max_consecutive_failures=4\); last error: ValueError: boom 7"):
+        opt.optimize(broken, budget=50, max_consecutive_failures=4)
+    assert len(opt.trials) == 7 and [t.failed for t in opt.trials] == [False] * 3 + [True] * 4
+    assert opt.trials[3].info["error"] == "non-finite value nan"
+    with pytest.raises(ValueError, match="max_consecutive_failures must be >= 1"):
+        opt.optimize(broken, budget=50, max_consecutive_failures=0)
+
+
+def test_failed_architectures_are_never_proposed_again_nor_fitted(nb201) -> None:
+    def flaky(arch: Architecture) -> Any:
+        if arch.ops[0] == 0:
+            raise RuntimeError("out of memory")
+        if arch.ops[1] == 0:
+            return Evaluation(math.inf, {"note": "diverged"})
+        return float(sum(arch.ops))
+
+    opt = OptiProxy(nb201, OptiProxyConfig(batch_size=5, **TINY), seed=0)
+    opt.optimize(flaky, budget=40, max_consecutive_failures=None)
+    keys = [nb201.key(t.arch) for t in opt.trials]
+    failed = [t for t in opt.trials if t.failed]
+    assert len(set(keys)) == 40 and failed
+    assert {t.info["error"] for t in failed} <= {"RuntimeError: out of memory", "non-finite value inf"}
+    x, _, y = opt._training_data()
+    assert len(y) == 40 - len(failed) and bool(y.isfinite().all())
+    assert all(math.isfinite(step["fit_loss"]) for step in opt.step_log)
+
+
+def test_run_config_failure_limit_reaches_the_runner_and_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture) -> None:
+    assert RunConfig().max_consecutive_failures == 10
+    assert RunConfig(max_consecutive_failures=None).max_consecutive_failures is None
+    with pytest.raises(ValueError, match="max_consecutive_failures must be >= 1"):
+        RunConfig(max_consecutive_failures=0)
+    with pytest.raises(TypeError, match="max_consecutive_failures must be an int"):
+        RunConfig.from_dict({"max_consecutive_failures": "3"})
+
+    class Dead(Counting):
+        def __call__(self, arch: Architecture) -> float:
+            raise OSError("node lost")
+
+    real = runner.get_objective
+    monkeypatch.setattr(runner, "get_objective", lambda *args: Dead(real(*args)))
+    (tmp_path / "run.yaml").write_text("optimizer: rs\nbudget: 20\nmax_consecutive_failures: 3\n")
+    code = cli.main(["search", "--config", str(tmp_path / "run.yaml"), "--out", str(tmp_path / "run"),
+                     "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "stopped after 3 failed evaluations in a row" in err and "OSError: node lost" in err and "--resume" in err
+    records = journal_records(tmp_path / "run" / "journal.jsonl")
+    assert [r["info"]["error"] for r in records] == ["OSError: node lost"] * 3
+    assert not (tmp_path / "run" / "result.json").exists()
