@@ -93,6 +93,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (BenchmarkDataError, ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
     except TooManyFailuresError as error:
         print(f"error: {error}\nthe evaluations so far are in {Path(cfg.out_dir) / JOURNAL_FILE}; "
               f"fix the cause and rerun with --resume", file=sys.stderr)

@@ -7,9 +7,15 @@ types are refused with a message that names the key (and a close match).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import numbers
+import re
 import typing
 from dataclasses import dataclass, fields
 from typing import Any, Dict, Mapping, Optional
+
+import numpy as np
 
 from .proxies import PROXIES, FitSettings
 from .search import SearchSettings
@@ -83,6 +89,9 @@ class OptiProxyConfig:
     beta_lhs_range: float = 1.0
 
     def __post_init__(self) -> None:
+        hints = _type_hints()
+        for f in fields(self):  # the constructor gets the same type checks as from_dict
+            setattr(self, f.name, _coerce(f.name, getattr(self, f.name), hints[f.name]))
         positive = ["num_init", "batch_size", "num_groups", "candidates_per_group", "gcn_hidden",
                     "gcn_layers", "linear_size", "fit_lr", "base_temp", "min_temp"]
         for name in positive:
@@ -102,8 +111,25 @@ class OptiProxyConfig:
             raise ValueError(f"search.fit_batch_size must be > 0 or null (full batch), got {self.fit_batch_size}")
         choices = {"selection": ("proxy", "random"), "sampling": ("distribution", "uniform"), "proxy": PROXIES}
         for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"search.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if value not in allowed:
+                from .spaces import did_you_mean
+
+                raise ValueError(f"search.{name} must be one of {', '.join(allowed)}, got {value!r}"
+                                 f"{did_you_mean(value, allowed)}")
+
+    def check_budget(self, budget: int) -> None:
+        """Refuse a run ``budget`` smaller than ``num_init`` (the proxy would never be fitted).
+
+        A run config calls this with its total budget. :meth:`Optimizer.optimize
+        <naslib_optiproxy.optimizers.Optimizer.optimize>` does not: there ``budget`` may be
+        one increment of a longer ask/tell run.
+        """
+        if budget < self.num_init:
+            raise ValueError(
+                f"budget {budget} is smaller than search.num_init {self.num_init} (the random architectures "
+                f"OptiProxy evaluates before its proxy proposes any); raise the budget above {self.num_init} "
+                f"or lower search.num_init")
 
     @classmethod
     def from_dict(cls, values: Optional[Mapping[str, Any]] = None, **overrides: Any) -> "OptiProxyConfig":
@@ -112,11 +138,12 @@ class OptiProxyConfig:
 
         merged = {**(values or {}), **overrides}
         known = {f.name: f for f in fields(cls)}
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints()
         kwargs: Dict[str, Any] = {}
         for key, value in merged.items():
             if key not in known:
-                raise ValueError(f"unknown OptiProxy setting search.{key}{did_you_mean(key, known)}; "
+                hint = _misplaced_key_hint(key) or did_you_mean(key, known)
+                raise ValueError(f"unknown OptiProxy setting search.{key}{hint}; "
                                  f"known settings: {', '.join(known)}")
             kwargs[key] = _coerce(key, value, hints[key])
         return cls(**kwargs)
@@ -134,20 +161,66 @@ class OptiProxyConfig:
                               self.lr_step, self.straight_through)
 
 
+@functools.lru_cache(maxsize=1)
+def _type_hints() -> Dict[str, Any]:
+    return typing.get_type_hints(OptiProxyConfig)
+
+
+#: Keys NASLib configs put under ``search:`` that mean something else here.
+_NASLIB_SEARCH_KEYS = {
+    "epochs": "NASLib's search.epochs, the number of architectures to evaluate, is the top-level budget here",
+}
+
+
+def _misplaced_key_hint(key: str) -> str:
+    """A ' (...)' hint for a top-level run key or a NASLib key put under ``search:``, or ''."""
+    if key in _NASLIB_SEARCH_KEYS:
+        return f" ({_NASLIB_SEARCH_KEYS[key]})"
+    from .run_config import RunConfig  # late: run_config imports this module
+
+    if key in {f.name for f in fields(RunConfig)} and key != "search":
+        return f" ({key} is a top-level config key: move it out of search:)"
+    return ""
+
+
+def number_string_hint(value: Any) -> str:
+    """A hint when a number arrived as a string (quoted, or ``1e-3`` in YAML), else ''.
+
+    YAML 1.1 (PyYAML) reads ``1e-3`` and ``1.0e3`` as strings: a float needs a dot and a
+    signed exponent (``1.0e-3``), or plain notation (``0.001``).
+    """
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    if not math.isfinite(number):
+        return ""
+    plain = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+    if "e" in plain:
+        plain = f"{number:e}"  # 1.000000e-08: a dot and a signed exponent, which YAML reads as a float
+    if "e" in value.lower() and not re.fullmatch(r"[-+]?[0-9]*\.[0-9]*[eE][-+][0-9]+", value.strip()):
+        return f" (YAML reads {value!r} as text; write {plain})"
+    return f" (a number given as text: write {plain} without quotes)"
+
+
 def _coerce(key: str, value: Any, hint: Any) -> Any:
-    """Check a YAML value against the field's type (ints accepted for floats)."""
+    """Check a value against the field's type (ints accepted for floats, numpy scalars for Python's)."""
     optional = typing.get_origin(hint) is typing.Union and type(None) in typing.get_args(hint)
     if optional:
         if value is None:
             return None
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    is_bool = isinstance(value, (bool, np.bool_))
     ok = {
-        bool: isinstance(value, bool),
-        int: isinstance(value, int) and not isinstance(value, bool),
-        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        bool: is_bool,
+        int: isinstance(value, numbers.Integral) and not is_bool,
+        float: isinstance(value, numbers.Real) and not is_bool,
         str: isinstance(value, str),
     }.get(hint, True)
     if not ok:
+        got = "null (a key without a value in YAML)" if value is None else f"{type(value).__name__} {value!r}"
         raise TypeError(f"search.{key} must be {'null or ' if optional else ''}{hint.__name__}, "
-                        f"got {type(value).__name__} {value!r}")
-    return float(value) if hint is float else value
+                        f"got {got}{number_string_hint(value)}")
+    return hint(value) if hint in (bool, int, float) else value

@@ -103,7 +103,9 @@ class RunConfig:
         if self.optimizer != "optiproxy" and self.search:
             raise ValueError(f"optimizer {self.optimizer!r} takes no search settings, got "
                              f"search: {sorted(self.search)}; remove them or use optimizer optiproxy")
-        self.search_config()  # fail now on a bad dataset or setting, before any work
+        search_config = self.search_config()  # fail now on a bad dataset or setting, before any work
+        if search_config is not None:
+            search_config.check_budget(self.budget)
 
     # ------------------------------------------------------------- resolved
     def resolved_dataset(self) -> Optional[str]:
@@ -199,13 +201,9 @@ def _canonical_dataset(search_space: str, dataset: Optional[str]) -> Optional[st
 
         return canonical_dataset(dataset)
     if search_space == "nasbench_graph":
-        from .spaces.nasbench_graph import DATASETS
+        from .spaces.nasbench_graph import canonical_dataset
 
-        name = dataset.lower()
-        if name not in DATASETS:
-            raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}{did_you_mean(name, DATASETS)}; "
-                             f"choose one of {', '.join(DATASETS)}")
-        return name
+        return canonical_dataset(dataset)
     return dataset
 
 

@@ -23,7 +23,7 @@ from naslib_optiproxy.spaces import Architecture
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
-TINY = {"model_epochs": 5, "search_epochs": 5}
+TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 2}
 TORN = '{"kind":"trial","number":99,"arch":"half-wri'
 
 

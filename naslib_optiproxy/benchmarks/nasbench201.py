@@ -36,7 +36,7 @@ from typing import Dict, Mapping, Optional, Tuple, Union
 
 from ..optimizers.base import Evaluation
 from ..spaces import Architecture, NasBench201, did_you_mean
-from .errors import BenchmarkDataError
+from .errors import BenchmarkDataError, check_architecture
 from .safe_pickle import safe_load
 
 Table = Dict[Tuple[int, ...], Tuple[float, float]]
@@ -212,8 +212,7 @@ class NasBench201Objective:
         self._table = _cached_table(self.source, self.dataset)
 
     def __call__(self, arch: Architecture) -> Evaluation:
-        if not self.space.is_valid(arch):
-            raise ValueError(f"not a NAS-Bench-201 architecture: {arch!r}")
+        check_architecture(self.space, arch, "NAS-Bench-201")
         ops = tuple(int(o) for o in arch.ops)
         try:
             val, test = self._table[ops]

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Dict, Tuple
 
 from ..optimizers.base import Evaluation
-from ..spaces import Architecture, NasBenchGraph, did_you_mean
-from ..spaces.nasbench_graph import DATASETS
-from .errors import BenchmarkDataError
+from ..spaces import Architecture, NasBenchGraph
+from ..spaces.nasbench_graph import canonical_dataset
+from .errors import BenchmarkDataError, check_architecture
 from .safe_pickle import safe_load
 
 Record = Tuple[float, float, float, float]  # valid_perf, perf (fractions), latency, params
@@ -71,20 +71,15 @@ class NasBenchGraphObjective:
     """
 
     def __init__(self, dataset: str = "cora") -> None:
-        name = str(dataset).lower()
-        if name not in DATASETS:
-            raise ValueError(
-                f"unknown NAS-Bench-Graph dataset {dataset!r}{did_you_mean(name, DATASETS)}; "
-                f"choose one of {', '.join(DATASETS)}"
-            )
+        name = canonical_dataset(dataset)
         self.dataset = name
         self.source = bench_file(name)
         self.space = NasBenchGraph(name)
         self._table = _load_table(str(self.source))
 
     def __call__(self, arch: Architecture) -> Evaluation:
-        if not self.space.is_valid(arch):
-            raise ValueError(f"not a NAS-Bench-Graph architecture: {arch!r}")
+        check_architecture(self.space, arch, "NAS-Bench-Graph",
+                           " (node i reads 0..i; a cell of only 'skip' ops is not in the benchmark)")
         val, test, latency, params = self._lookup(self.space.key(arch), arch)
         return Evaluation(
             value=100.0 * val,

@@ -42,8 +42,12 @@ ALLOWED: Dict[Tuple[str, str], Tuple[str, ...]] = {
 }
 
 
-class UnsafePickleError(pickle.UnpicklingError):
-    """The pickle references a callable outside :data:`ALLOWED`; nothing was executed."""
+class UnsafePickleError(BenchmarkDataError, pickle.UnpicklingError):
+    """The pickle references a callable outside :data:`ALLOWED`; nothing was executed.
+
+    A :class:`BenchmarkDataError` (so a ``ValueError``), so callers that report bad data files
+    (the command line among them) report this one too.
+    """
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -91,7 +95,8 @@ def safe_load(path: PathLike) -> object:
     """Unpickle ``path`` allowing only containers, Python scalars and numpy scalars/arrays.
 
     Raises:
-        UnsafePickleError: The file references any other callable (nothing is executed).
+        UnsafePickleError: The file references any other callable (nothing is executed); a
+            :class:`BenchmarkDataError`.
         BenchmarkDataError: The file is truncated or corrupt.
         FileNotFoundError: ``path`` does not exist.
     """

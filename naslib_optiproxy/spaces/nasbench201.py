@@ -92,6 +92,10 @@ class NasBench201(SearchSpace):
         return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*names)
 
     def from_string(self, text: str) -> Architecture:
+        if not isinstance(text, str):
+            raise TypeError(f"from_string takes a NAS-Bench-201 string like "
+                            f"'|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|', "
+                            f"got {type(text).__name__} {text!r}")
         expected = "expected an NB201 string like '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|'"
         nodes = [n for n in text.strip().split("+")]
         tokens = [[t for t in node.split("|") if t] for node in nodes]

@@ -25,6 +25,24 @@ from .base import Architecture, ChoiceTopology, SearchSpace
 
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
 DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv")
+_NB201_DATASETS = ("cifar10", "cifar10-valid", "cifar100", "imagenet16-120", "imagenet16", "imagenet")
+
+
+def canonical_dataset(name: str) -> str:
+    """The NAS-Bench-Graph dataset ``name`` in lower case; ValueError with a hint when unknown."""
+    from . import did_you_mean  # late: the package imports this module
+
+    lower = str(name).lower()
+    if lower in DATASETS:
+        return lower
+    if lower == "proteins":
+        hint = "; proteins is not supported: nas-bench-graph numbers its proteins ops inconsistently"
+    elif lower in _NB201_DATASETS:
+        hint = (f"; {name} is a NAS-Bench-201 dataset: set search_space: nasbench201 "
+                "(--search-space nasbench201)")
+    else:
+        hint = did_you_mean(lower, DATASETS)
+    raise ValueError(f"unknown NAS-Bench-Graph dataset {name!r}{hint}; choose one of {', '.join(DATASETS)}")
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -56,9 +74,7 @@ class NasBenchGraph(SearchSpace):
     num_nodes = 6
 
     def __init__(self, dataset: str = "cora") -> None:
-        if dataset not in DATASETS:
-            raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}; choose one of {DATASETS}")
-        self.dataset = dataset
+        self.dataset = canonical_dataset(dataset)
         self.op_names = GNN_OPS
         self.num_features = len(self.op_names) + 2
         self._skip = self.op_names.index("skip")
@@ -98,6 +114,9 @@ class NasBenchGraph(SearchSpace):
         return "|".join(f"{self.op_names[o]}~{c}" for o, c in zip(arch.ops, arch.topology))
 
     def from_string(self, text: str) -> Architecture:
+        if not isinstance(text, str):
+            raise TypeError(f"from_string takes a NAS-Bench-Graph string like 'gcn~0|gat~0|skip~1|sage~2', "
+                            f"got {type(text).__name__} {text!r}")
         parts = text.strip().split("|")
         expected = f"expected 4 'op~input' tokens like 'gcn~0|gat~0|skip~1|sage~2' with ops from {self.op_names}"
         if len(parts) != 4:
