@@ -20,7 +20,7 @@ setup(
         "tqdm",
         "nas-bench-graph",
     ],
-    extras_require={"test": ["pytest"], "plot": ["matplotlib"]},
+    extras_require={"test": ["pytest"], "plot": ["matplotlib"], "ray": ["ray[tune]"]},
     entry_points={"console_scripts": ["naslib-optiproxy=naslib_optiproxy.cli:main"]},
     license="Apache-2.0",
 )

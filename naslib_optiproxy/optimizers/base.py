@@ -75,6 +75,7 @@ class Optimizer(abc.ABC):
         self.trials: List[Trial] = []
         self._seen: set = set()
         self._pending: List[Architecture] = []
+        self._num_asked = 0
 
     # ------------------------------------------------------------- ask / tell
     def ask(self) -> Architecture:
@@ -87,7 +88,13 @@ class Optimizer(abc.ABC):
             self._pending.extend(unique.values())
         arch = self._pending.pop(0)
         self._seen.add(self.space.key(arch))
+        self._num_asked += 1
         return arch
+
+    @property
+    def num_started(self) -> int:
+        """Evaluations told or handed out by :meth:`ask` (in flight counts: concurrent workers)."""
+        return max(self._num_asked, len(self.trials))
 
     def tell(self, arch: Architecture, value: Union[float, Evaluation, None], **info: Any) -> Trial:
         """Record the measured ``value`` of ``arch`` (``None``/NaN/inf = failed evaluation)."""
@@ -211,3 +218,4 @@ class Optimizer(abc.ABC):
         self._pending = [Architecture(tuple(o), tuple(t)) for o, t in state["pending"]]
         for arch in self._pending:
             self._seen.add(self.space.key(arch))
+        self._num_asked = len(self.trials)

@@ -62,8 +62,10 @@ class OptiProxy(Optimizer):
     # --------------------------------------------------------------- propose
     def _propose(self) -> List[Architecture]:
         c = self.config
-        if len(self.trials) + len(self._pending) < c.num_init or not self._successes():
-            return [self._random_unseen() for _ in range(max(1, c.num_init - len(self.trials)))]
+        # Random until num_init are started (told or in flight with concurrent workers) and at
+        # least half of them came back successfully: a proxy fitted on fewer points is noise.
+        if self.num_started < c.num_init or len(self._successes()) < max(1, c.num_init // 2):
+            return [self._random_unseen() for _ in range(max(1, c.num_init - self.num_started))]
         return self.step()
 
     def step(self) -> List[Architecture]:
