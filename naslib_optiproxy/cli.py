@@ -88,8 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
         cfg = config_from_args(args).resolved()
-        extra = {"resume": True} if args.resume else {}  # the old signature still serves plain runs
-        result = run_search(cfg, progress=not args.no_progress, **extra)
+        result = run_search(cfg, progress=not args.no_progress, resume=args.resume)
     except (BenchmarkDataError, ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -135,7 +135,7 @@ def test_no_arguments_runs_the_embedded_default(monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture) -> None:
     calls = []
 
-    def fake(cfg: RunConfig, progress: bool = True) -> dict:
+    def fake(cfg: RunConfig, progress: bool = True, resume: bool = False) -> dict:
         calls.append((cfg, progress))
         return {"best": {"arch": "gcn~0|gcn~1|gcn~2|gcn~3", "val": 80.0, "test": 79.0}, "history": [{}] * 100,
                 "optimizer": cfg.optimizer, "search_space": cfg.search_space, "dataset": cfg.dataset,
