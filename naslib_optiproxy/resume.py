@@ -33,8 +33,7 @@ IDENTITY_KEYS = ("search_space", "dataset", "optimizer", "seed", "search")
 def record_arch(record: Mapping[str, Any]) -> Architecture:
     """The architecture of a journal record (from its ``encoding``: ``[ops, topology]``)."""
     try:
-        ops, topology = record["encoding"]
-        return Architecture(tuple(int(o) for o in ops), tuple(int(t) for t in topology))
+        return Architecture.from_lists(record["encoding"])
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"journal record {record.get('number')!r} has no valid 'encoding' "
                          f"([ops, topology]); the journal is corrupt") from None

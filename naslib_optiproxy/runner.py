@@ -114,7 +114,7 @@ def _journal_writer(journal: RunJournal, space: SearchSpace) -> Callable[[Optimi
         journal.append({
             "number": trial.number,
             "arch": space.to_string(trial.arch),
-            "encoding": [list(trial.arch.ops), list(trial.arch.topology)],
+            "encoding": trial.arch.to_lists(),
             "value": trial.value,
             "info": trial.info,
         })

@@ -190,7 +190,7 @@ class OptiProxySearcher(Searcher):
             "metric": self.metric,
             "mode": self.mode,
             "optimizer": self.optimizer.state_dict(),
-            "live": [[str(tid), list(a.ops), list(a.topology)] for tid, a in self._live.items()],
+            "live": [[str(tid), *a.to_lists()] for tid, a in self._live.items()],
         }
         path = os.fspath(checkpoint_path)
         tmp = f"{path}.tmp-{os.getpid()}"
@@ -225,7 +225,7 @@ class OptiProxySearcher(Searcher):
             raise ValueError(f"{checkpoint_path} holds a {state['optimizer_name']!r} optimizer, "
                              f"this searcher runs {self.optimizer.name!r}")
         self.optimizer.load_state_dict(state["optimizer"])
-        self._live = {tid: Architecture(tuple(ops), tuple(topo)) for tid, ops, topo in state["live"]}
+        self._live = {tid: Architecture.from_lists((ops, topo)) for tid, ops, topo in state["live"]}
         # Optimizer.state_dict keeps evaluated and queued architectures but not those asked for
         # and still running; mark them as taken so they are not proposed a second time.
         for arch in self._live.values():

@@ -198,10 +198,10 @@ class Optimizer(abc.ABC):
             "seed": self.seed,
             "rng": self.rng.bit_generator.state,
             "trials": [
-                {"arch": [list(t.arch.ops), list(t.arch.topology)], "value": t.value, "info": t.info}
+                {"arch": t.arch.to_lists(), "value": t.value, "info": t.info}
                 for t in self.trials
             ],
-            "pending": [[list(a.ops), list(a.topology)] for a in self._pending],
+            "pending": [a.to_lists() for a in self._pending],
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -212,10 +212,10 @@ class Optimizer(abc.ABC):
         self.rng.bit_generator.state = state["rng"]
         self.trials, self._seen = [], set()
         for record in state["trials"]:
-            arch = Architecture(tuple(record["arch"][0]), tuple(record["arch"][1]))
+            arch = Architecture.from_lists(record["arch"])
             self.trials.append(Trial(len(self.trials), arch, record["value"], dict(record["info"])))
             self._seen.add(self.space.key(arch))
-        self._pending = [Architecture(tuple(o), tuple(t)) for o, t in state["pending"]]
+        self._pending = [Architecture.from_lists(a) for a in state["pending"]]
         for arch in self._pending:
             self._seen.add(self.space.key(arch))
         self._num_asked = len(self.trials)

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional
 
 from ..spaces import Architecture, SearchSpace
 from .base import Optimizer, Trial
 from .random_search import sample_unseen
-
-
-def _to_list(arch: Architecture) -> List[List[int]]:
-    return [list(arch.ops), list(arch.topology)]
-
-
-def _from_list(record: Sequence[Sequence[int]]) -> Architecture:
-    return Architecture(tuple(int(o) for o in record[0]), tuple(int(t) for t in record[1]))
 
 
 class LocalSearch(Optimizer):
@@ -121,8 +113,8 @@ class LocalSearch(Optimizer):
             "first_improvement": self.first_improvement,
             "centre": self._centre,
             "scan_best": self._scan_best,
-            "queue": [_to_list(a) for a in self._queue],
-            "restart": None if self._restart is None else _to_list(self._restart),
+            "queue": [a.to_lists() for a in self._queue],
+            "restart": None if self._restart is None else self._restart.to_lists(),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -131,5 +123,5 @@ class LocalSearch(Optimizer):
         self.first_improvement = bool(state["first_improvement"])
         self._centre = state["centre"]
         self._scan_best = state["scan_best"]
-        self._queue = [_from_list(a) for a in state["queue"]]
-        self._restart = None if state["restart"] is None else _from_list(state["restart"])
+        self._queue = [Architecture.from_lists(a) for a in state["queue"]]
+        self._restart = None if state["restart"] is None else Architecture.from_lists(state["restart"])

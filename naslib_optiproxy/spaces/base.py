@@ -35,6 +35,16 @@ class Architecture(NamedTuple):
     ops: Tuple[int, ...]
     topology: Tuple[int, ...] = ()
 
+    def to_lists(self) -> List[List[int]]:
+        """``[ops, topology]`` as plain lists (JSON)."""
+        return [list(self.ops), list(self.topology)]
+
+    @classmethod
+    def from_lists(cls, record: Sequence[Sequence[int]]) -> "Architecture":
+        """Inverse of :meth:`to_lists`."""
+        ops, topology = record
+        return cls(tuple(int(o) for o in ops), tuple(int(t) for t in topology))
+
 
 @dataclass(frozen=True)
 class FixedTopology:
