@@ -20,6 +20,7 @@ from ..proxies import ProxyTrainer, build_proxy
 from ..search import GradientSearch
 from ..spaces import Architecture, SearchSpace
 from .base import Optimizer, Trial
+from .random_search import sample_unseen
 
 
 class OptiProxy(Optimizer):
@@ -65,7 +66,7 @@ class OptiProxy(Optimizer):
         # Random until num_init are started (told or in flight with concurrent workers) and at
         # least half of them came back successfully: a proxy fitted on fewer points is noise.
         if self.num_started < c.num_init or len(self._successes()) < max(1, c.num_init // 2):
-            return [self._random_unseen() for _ in range(max(1, c.num_init - self.num_started))]
+            return [sample_unseen(self) for _ in range(max(1, c.num_init - self.num_started))]
         return self.step()
 
     def step(self) -> List[Architecture]:
@@ -80,7 +81,7 @@ class OptiProxy(Optimizer):
         candidates = self._candidates()
         chosen = self._select(candidates)
         while len(chosen) < c.batch_size:  # pool exhausted: top up with random unseen architectures
-            chosen.append(self._random_unseen(exclude=chosen))
+            chosen.append(sample_unseen(self, exclude=chosen))
         self.step_log.append({"evaluations": len(self.trials), "fit_loss": fit_loss,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates)})
         return chosen
@@ -139,15 +140,6 @@ class OptiProxy(Optimizer):
         adj = torch.stack([p[1] for p in pairs])
         y = torch.tensor([t.value for t in done], dtype=torch.float32)
         return x, adj, y
-
-    def _random_unseen(self, exclude: Optional[List[Architecture]] = None) -> Architecture:
-        taken = {self.space.key(a) for a in (exclude or [])} | {self.space.key(a) for a in self._pending}
-        for _ in range(100_000):
-            arch = self.space.sample(self.rng)
-            key = self.space.key(arch)
-            if key not in self._seen and key not in taken:
-                return arch
-        raise RuntimeError(f"no unevaluated architecture left in {self.space.name}")
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:

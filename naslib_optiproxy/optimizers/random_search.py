@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Iterable, List
 
 from ..spaces import Architecture
 from .base import Optimizer
@@ -10,29 +10,35 @@ from .base import Optimizer
 _MAX_DRAWS = 1000
 
 
-def sample_unseen(optimizer: Optimizer) -> Architecture:
+def sample_unseen(optimizer: Optimizer, exclude: Iterable[Architecture] = ()) -> Architecture:
     """A uniformly random valid architecture that ``optimizer`` has not asked for or evaluated yet.
 
     Draws with :meth:`SearchSpace.sample` from ``optimizer.rng``; when ``1000`` draws are all
-    seen, picks uniformly among the unseen members of an enumerable space.
+    seen, picks uniformly among the unseen members of an enumerable space. Architectures in
+    ``exclude`` (e.g. proposals not handed out yet) count as seen.
 
     Raises:
         RuntimeError: If every architecture of the space was already seen.
     """
     space = optimizer.space
+    taken = {space.key(a) for a in exclude}
+
+    def unseen(arch: Architecture) -> bool:
+        return not optimizer.is_seen(arch) and space.key(arch) not in taken
+
     for _ in range(_MAX_DRAWS):
         arch = space.sample(optimizer.rng)
-        if not optimizer.is_seen(arch):
+        if unseen(arch):
             return arch
     try:
-        unseen = [a for a in space if not optimizer.is_seen(a)]
+        candidates = [a for a in space if unseen(a)]
     except TypeError:  # not enumerable
-        unseen = []
-    if not unseen:
+        candidates = []
+    if not candidates:
         raise RuntimeError(
             f"no unseen architecture left in {space.name} after {len(optimizer.trials)} evaluations"
         )
-    return unseen[int(optimizer.rng.integers(0, len(unseen)))]
+    return candidates[int(optimizer.rng.integers(0, len(candidates)))]
 
 
 class RandomSearch(Optimizer):
