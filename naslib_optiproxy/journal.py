@@ -123,6 +123,19 @@ class RunJournal:
         return header, records
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` durably: temporary file, fsync, rename, fsync of the folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
 def _fsync_dir(directory: Path) -> None:
     """Make a new file's directory entry durable (best effort; not possible everywhere)."""
     try:
@@ -137,4 +150,4 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["RunJournal", "dumps", "jsonable"]
+__all__ = ["RunJournal", "dumps", "jsonable", "write_atomic"]

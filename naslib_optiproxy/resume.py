@@ -16,12 +16,11 @@ Usage::
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .journal import RunJournal, _fsync_dir, dumps
+from .journal import RunJournal, dumps, write_atomic
 from .optimizers.base import Evaluation, Optimizer
 from .spaces import Architecture
 
@@ -135,15 +134,8 @@ def _cut_to_complete_lines(path: Path, keep: int) -> None:
     if kept and not kept[-1].endswith(b"\n"):
         kept[-1] += b"\n"
     new = b"".join(kept)
-    if new == data:
-        return
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(new)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    if new != data:
+        write_atomic(path, new)
 
 
 _MISSING = object()

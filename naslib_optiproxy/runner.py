@@ -19,7 +19,7 @@ import torch
 from tqdm import tqdm
 
 from .benchmarks import get_objective
-from .journal import RunJournal, jsonable
+from .journal import RunJournal, jsonable, write_atomic
 from .optimizers import Optimizer, Trial, make_optimizer
 from .resume import load_for_resume, replay
 from .run_config import RunConfig
@@ -133,15 +133,8 @@ def _progress(bar: tqdm) -> Callable[[Optimizer, Trial], None]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    """Write ``data`` atomically (temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, allow_nan=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Write ``data`` as indented strict JSON, atomically."""
+    write_atomic(path, (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("utf-8"))
 
 
 __all__: List[str] = ["JOURNAL_FILE", "RESULT_FILE", "history_entry", "run_search"]
