@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="continue the run in --out from its journal (same settings; a larger "
                              "--budget is allowed); journaled evaluations are not repeated")
     search.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    from .compare.command import add_compare_parser
+
+    add_compare_parser(commands)
     return parser
 
 
@@ -86,6 +89,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:  # --help, --version, or a malformed flag (argparse printed why)
         return exit_.code if isinstance(exit_.code, int) else 2
+    return COMMANDS[args.command](args)
+
+
+def search_command(args: argparse.Namespace) -> int:
+    """``naslib-optiproxy search``: one run, result.json and journal in ``--out``."""
     try:
         cfg = config_from_args(args).resolved()
         result = run_search(cfg, progress=not args.no_progress, resume=args.resume)
@@ -102,6 +110,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     print(summary(result, cfg.out_dir))
     return 0
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    """``naslib-optiproxy compare``: methods x tasks x seeds, tables and plots."""
+    from .compare.command import run_compare
+
+    return run_compare(args)
+
+
+# subcommand -> handler (each returns the exit code)
+COMMANDS = {"search": search_command, "compare": compare_command}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,99 @@
+"""``naslib-optiproxy compare``: run a suite of jobs, then write the CSV, tables and plot."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from .executors import EXECUTORS, print_progress, run_jobs
+from .suite import Suite, default_checkpoints
+from .summary import load_results, markdown_table, plot_trajectories, write_trajectories_csv
+
+CSV_FILE = "trajectories.csv"
+TABLE_FILE = "summary.md"
+PLOT_FILE = "best_so_far.png"
+
+
+def add_compare_parser(commands) -> argparse.ArgumentParser:
+    """Register the ``compare`` subcommand on an argparse subparsers object."""
+    parser = commands.add_parser(
+        "compare", help="every method x task x seed, cached per job; CSV, markdown table, plot",
+        description="Run every (method, task, seed) as an independent job. Jobs with a result file "
+                    "in --out are skipped, so rerunning an interrupted comparison completes it.")
+    parser.add_argument("--suite", metavar="FILE.yaml", help="tasks, methods, seeds and budgets from a file")
+    parser.add_argument("--tasks", nargs="+", default=["nasbench_graph/cora"], metavar="TASK",
+                        help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 (default: nasbench_graph/cora)")
+    parser.add_argument("--optimizers", nargs="+", default=["optiproxy", "rs", "re", "ls"], metavar="METHOD",
+                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1]")
+    parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (default: 0-9)")
+    parser.add_argument("--budget", type=int, default=100, help="evaluations per run (default: 100)")
+    parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel workers (default: 2)")
+    parser.add_argument("--executor", choices=list(EXECUTORS), default="process",
+                        help="process: local worker processes; ray: Ray tasks (ray.init locally or --ray-address)")
+    parser.add_argument("--ray-address", default=None, help="address of an existing Ray cluster, e.g. auto")
+    parser.add_argument("--data-dir", default=None, help="folder with the benchmark tables (NAS-Bench-201 etc.)")
+    parser.add_argument("--out", default="runs/compare", help="results folder (default: runs/compare)")
+    parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
+    return parser
+
+
+def build_suite(args: argparse.Namespace) -> Suite:
+    if args.suite:
+        suite = Suite.from_yaml(args.suite)
+        if args.data_dir:
+            suite.data_dir = args.data_dir
+        return suite
+    checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
+    return Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, args.data_dir)
+
+
+def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = True) -> List[Path]:
+    """``trajectories.csv``, ``summary.md`` and (with matplotlib) ``best_so_far.png`` in ``out``."""
+    write_trajectories_csv(records, out / CSV_FILE)
+    grouped = load_results(records)
+    lines = [f"# Comparison: {len(suite.methods)} methods x {len(suite.tasks)} tasks x seeds "
+             f"{suite.seeds[0]}-{suite.seeds[-1]}", "",
+             "Best val (%) found so far, mean ± std over seeds (population std).", ""]
+    for plan in suite.tasks:
+        methods = grouped.get(plan.task.name, {})
+        optimum = next((r["optimum_val"] for runs in methods.values() for r in runs if r.get("optimum_val")), None)
+        known = f" (global optimum val {optimum:.3f})" if optimum is not None else ""
+        lines += [f"## {plan.task.name}{known}, budget {plan.budget}", ""]
+        lines += markdown_table(methods, plan.checkpoints or default_checkpoints(plan.budget)) + [""]
+    (out / TABLE_FILE).write_text("\n".join(lines), encoding="utf-8")
+    written = [out / CSV_FILE, out / TABLE_FILE]
+    if plot:
+        written.append(plot_trajectories(grouped, out / PLOT_FILE))
+    return written
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Run the comparison described by ``args``; returns the exit code."""
+    try:
+        suite = build_suite(args)
+        suite.check()
+        out = Path(args.out)
+        jobs = suite.jobs()
+        start = time.time()
+        records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
+                           progress=print_progress)
+        written = write_outputs(suite, records, out, plot=not args.no_plot)
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print((out / TABLE_FILE).read_text(encoding="utf-8"))
+    print(f"{len(jobs)} jobs in {time.time() - start:.0f} s; wrote " + ", ".join(str(p) for p in written),
+          file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m naslib_optiproxy.compare.command ...`` (same flags)."""
+    parser = argparse.ArgumentParser(prog="naslib-optiproxy compare")
+    sub = parser.add_subparsers(dest="command")
+    add_compare_parser(sub)
+    return run_compare(parser.parse_args(["compare", *argv]))

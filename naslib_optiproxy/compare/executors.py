@@ -1,0 +1,88 @@
+"""Run the jobs that have no result file yet: in local processes or on a Ray cluster.
+
+Every job runs in its own worker process (one torch thread) and writes its result file
+atomically as it finishes, so an interrupted comparison resumes by rerunning the same command.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+from .jobs import Job, load_record, run_and_save
+
+Progress = Callable[[int, int, Job, Dict], None]
+
+
+def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
+    """The jobs whose result file does not exist yet."""
+    return [job for job in jobs if not (Path(out_dir) / job.relative_path).exists()]
+
+
+def _process_worker(args) -> tuple:
+    job, out_dir, data_dir = args
+    os.environ["OMP_NUM_THREADS"] = "1"
+    return job, run_and_save(job, out_dir, data_dir)
+
+
+def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int) -> Iterable[tuple]:
+    """Yield ``(job, record)`` as local worker processes (spawned, one job each) finish."""
+    with mp.get_context("spawn").Pool(max(1, workers), maxtasksperchild=1) as pool:
+        yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir) for job in jobs])
+
+
+def run_on_ray(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
+               address: Optional[str] = None) -> Iterable[tuple]:
+    """Yield ``(job, record)`` as Ray tasks finish (one CPU each).
+
+    Uses the running Ray session, else ``ray.init(address=address)`` (``None``: start Ray
+    locally with ``workers`` CPUs). Result files are written by the workers into ``out_dir``,
+    which must be a shared filesystem on a multi-machine cluster.
+    """
+    try:
+        import ray
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise RuntimeError("--executor ray needs Ray: pip install 'naslib-optiproxy[ray]'") from error
+    if not ray.is_initialized():
+        kwargs = {"address": address} if address else {"num_cpus": max(1, workers)}
+        ray.init(include_dashboard=False, log_to_driver=False, **kwargs)
+    remote = ray.remote(num_cpus=1)(_process_worker)
+    waiting = [remote.remote((job, out_dir, data_dir)) for job in jobs]
+    while waiting:
+        done, waiting = ray.wait(waiting, num_returns=1)
+        yield ray.get(done[0])
+
+
+def run_serially(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int) -> Iterable[tuple]:
+    """Yield ``(job, record)`` running each job in this process (debugging, tiny budgets)."""
+    for job in jobs:
+        yield job, run_and_save(job, out_dir, data_dir)
+
+
+EXECUTORS = {"process": run_in_processes, "ray": run_on_ray, "serial": run_serially}
+
+
+def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", workers: int = 2,
+             data_dir: Optional[str] = None, ray_address: Optional[str] = None,
+             progress: Optional[Progress] = None) -> List[Dict]:
+    """Run every job without a result file, then return the records of all ``jobs`` in order."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
+    todo = pending(jobs, out_dir)
+    if todo:
+        kwargs = {"address": ray_address} if executor == "ray" else {}
+        for count, (job, record) in enumerate(EXECUTORS[executor](todo, out_dir, data_dir, workers, **kwargs), 1):
+            if progress:
+                progress(count, len(todo), job, record)
+    return [load_record(Path(out_dir) / job.relative_path) for job in jobs]
+
+
+def print_progress(count: int, total: int, job: Job, record: Dict) -> None:
+    """Default progress line on stderr."""
+    best = record.get("best_val")
+    best_text = "no feasible" if best is None else f"best {best:.3f}"
+    print(f"[{count}/{total}] {job.describe()}: {best_text} in {record['seconds']:.1f} s",
+          file=sys.stderr, flush=True)

@@ -1,0 +1,66 @@
+"""A *method* is an optimizer plus settings, with a label: ``[label=]name[key=value,...]``.
+
+Examples: ``optiproxy``, ``rs``, ``one-group=optiproxy[num_groups=1,candidates_per_group=400]``.
+OptiProxy's settings go on top of its per-space defaults (``defaults.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+from .tasks import format_assignments, parse_assignments
+
+_METHOD = re.compile(r"^(?:(?P<label>[A-Za-z0-9_.+\-]+)=)?(?P<name>[A-Za-z0-9_:\-]+)(?:\[(?P<settings>[^\]]*)\])?$")
+
+
+@dataclass(frozen=True)
+class Method:
+    """An optimizer by registry name, its settings, and the label shown in tables and plots."""
+
+    optimizer: str
+    settings: Tuple[Tuple[str, Any], ...] = ()
+    label: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> "Method":
+        match = _METHOD.match(str(text).strip())
+        if not match:
+            raise ValueError(f"bad method {text!r}: expected [label=]optimizer[key=value,...], "
+                             f"e.g. optiproxy, rs or one-group=optiproxy[num_groups=1]")
+        settings = parse_assignments(match["settings"] or "", f"method {text!r}")
+        return cls(match["name"], settings, match["label"] or "")
+
+    @classmethod
+    def from_dict(cls, record: Dict[str, Any]) -> "Method":
+        """From a suite file entry ``{optimizer: ..., label: ..., settings: {...}}``."""
+        unknown = set(record) - {"optimizer", "label", "settings"}
+        if unknown or "optimizer" not in record:
+            raise ValueError(f"bad method entry {record!r}: keys are optimizer (required), label, settings")
+        return cls(str(record["optimizer"]), tuple(sorted((record.get("settings") or {}).items())),
+                   str(record.get("label") or ""))
+
+    @property
+    def name(self) -> str:
+        """The label, or ``optimizer[settings]`` when there is none."""
+        if self.label:
+            return self.label
+        return self.optimizer + (f"[{format_assignments(self.settings)}]" if self.settings else "")
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_.+\-]+", "-", self.name).strip("-")
+
+    def search_config(self, space: str, dataset: Optional[str]) -> Optional[Dict[str, Any]]:
+        """OptiProxy's full ``search:`` settings (defaults + overrides); ``None`` for the baselines."""
+        if self.optimizer != "optiproxy":
+            if self.settings:
+                raise ValueError(f"method {self.name!r}: only optiproxy takes settings")
+            return None
+        from ..defaults import default_search_config
+
+        return {**default_search_config(space, dataset), **dict(self.settings)}
+
+    def __str__(self) -> str:
+        return self.name

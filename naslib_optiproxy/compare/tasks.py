@@ -1,0 +1,80 @@
+"""A *task* is a benchmark objective by name: ``space[/dataset][:key=value,...]``.
+
+Examples: ``nasbench201/cifar10``, ``nasbench_graph/cora``, ``nasbench301``, and options that
+the benchmark's objective takes as keyword arguments, e.g.
+``nasbench201/ImageNet16-120:constraint=edgegpu_latency<=2``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def parse_value(text: str) -> Any:
+    """``'3'`` -> 3, ``'0.5'`` -> 0.5, ``'true'`` -> True, ``'null'`` -> None, anything else as is."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "null": None, "none": None}.get(text.lower(), text)
+
+
+def parse_assignments(text: str, what: str) -> Tuple[Tuple[str, Any], ...]:
+    """``'a=1,b=x'`` -> ``(('a', 1), ('b', 'x'))``, sorted by key; a clear error otherwise."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{what}: expected key=value, got {item!r}")
+        pairs.append((key.strip(), parse_value(value.strip())))
+    return tuple(sorted(pairs))
+
+
+def format_assignments(pairs: Tuple[Tuple[str, Any], ...]) -> str:
+    return ",".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in pairs)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One benchmark objective: search space, dataset (``None``: the space's default) and options."""
+
+    space: str
+    dataset: Optional[str] = None
+    options: Tuple[Tuple[str, Any], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> "Task":
+        """Parse ``space[/dataset][:key=value,...]``."""
+        head, _, options = str(text).strip().partition(":")
+        space, _, dataset = head.partition("/")
+        for part, what in ((space, "search space"), (dataset, "dataset")):
+            if part and not _NAME.match(part) or (what == "search space" and not part):
+                raise ValueError(f"bad task {text!r}: expected space[/dataset][:key=value,...], "
+                                 f"e.g. nasbench201/cifar10 or nasbench_graph/cora")
+        return cls(space, dataset or None, parse_assignments(options, f"task {text!r}"))
+
+    @property
+    def name(self) -> str:
+        """The canonical text form (parses back to an equal task)."""
+        head = self.space + (f"/{self.dataset}" if self.dataset else "")
+        return head + (f":{format_assignments(self.options)}" if self.options else "")
+
+    @property
+    def slug(self) -> str:
+        """A folder name for the task's results."""
+        return re.sub(r"[^A-Za-z0-9_.\-]+", "-", self.name.replace("/", "-").replace(":", "--")).strip("-")
+
+    def objective(self, data_dir: Optional[str] = None):
+        """Build the benchmark objective (``get_objective(space, dataset, data_dir, **options)``)."""
+        from ..benchmarks import get_objective
+
+        kwargs: Dict[str, Any] = dict(self.options)
+        return get_objective(self.space, self.dataset, data_dir, **kwargs)
+
+    def __str__(self) -> str:
+        return self.name
