@@ -1,0 +1,29 @@
+from naslib_optiproxy.cli import main
+
+
+def test_compare_command_writes_table_csv_and_plot(tmp_path, capsys):
+    code = main(["compare", "--tasks", "nasbench_graph/cora", "--optimizers", "rs", "re", "--seeds", "0-1",
+                 "--budget", "6", "--checkpoints", "3,6", "--executor", "serial", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "## nasbench_graph/cora (global optimum val 81.933), budget 6" in out
+    assert "| rs | 2 |" in out and "| re | 2 |" in out and "@3 | @6" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "best_so_far.png", "nasbench_graph-cora", "summary.md", "trajectories.csv"]
+
+
+def test_compare_command_bad_input_exits_2_with_reason(tmp_path, capsys):
+    assert main(["compare", "--tasks", "nasbench201/cifar10", "--optimizers", "bananas",
+                 "--out", str(tmp_path)]) == 2
+    assert "unknown optimizer 'bananas'" in capsys.readouterr().err
+    assert main(["compare", "--seeds", "x", "--out", str(tmp_path)]) == 2
+    assert "bad seeds" in capsys.readouterr().err
+
+
+def test_compare_suite_file(tmp_path, capsys):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text("seeds: 0\nbudget: 5\ntasks: [nasbench_graph/cora]\nmethods: [rs]\n")
+    assert main(["compare", "--suite", str(suite), "--executor", "serial", "--no-plot",
+                 "--out", str(tmp_path / "o")]) == 0
+    assert "| rs | 1 |" in capsys.readouterr().out
+    assert not (tmp_path / "o" / "best_so_far.png").exists()

@@ -1,0 +1,90 @@
+"""The executors on a tiny budget: process pool, Ray local mode, and resume after a kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from naslib_optiproxy.compare import Job, Method, Task, run_jobs
+from naslib_optiproxy.compare.executors import pending
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tiny_jobs(methods=("optiproxy[num_init=4,model_epochs=5,search_epochs=3,batch_size=2]", "rs"), seeds=(0, 1),
+              budget=8):
+    task = Task.parse("nasbench_graph/cora")
+    return [Job(task, Method.parse(m), s, budget) for m in methods for s in seeds]
+
+
+def check_records(records, jobs):
+    assert [(r["method"], r["seed"]) for r in records] == [(j.method.name, j.seed) for j in jobs]
+    for r in records:
+        assert len(r["trajectory"]) == r["budget"] == 8
+        assert r["trajectory"] == sorted(r["trajectory"])  # best so far never decreases
+        assert r["best_val"] == r["trajectory"][-1] and r["optimum_val"] >= r["best_val"]
+
+
+def test_process_executor_runs_two_methods_two_seeds(tmp_path):
+    jobs = tiny_jobs()
+    seen = []
+    records = run_jobs(jobs, str(tmp_path), "process", workers=2, progress=lambda *a: seen.append(a[2]))
+    check_records(records, jobs)
+    assert sorted(seen, key=jobs.index) == jobs and not pending(jobs, str(tmp_path))
+    # same seed, same result: the serial executor reproduces the process pool's runs
+    again = run_jobs(jobs[:1], str(tmp_path / "again"), "serial")
+    assert again[0]["trajectory"] == records[0]["trajectory"]
+
+
+def test_finished_jobs_are_not_rerun(tmp_path):
+    jobs = tiny_jobs(methods=("rs",))
+    path = tmp_path / jobs[0].relative_path
+    path.parent.mkdir(parents=True)
+    marker = {"task": "nasbench_graph/cora", "method": "rs", "seed": 0, "budget": 8, "trajectory": [0.0] * 8,
+              "marker": True}
+    path.write_text(json.dumps(marker))
+    records = run_jobs(jobs, str(tmp_path), "serial")
+    assert records[0]["marker"] is True and "marker" not in records[1]
+
+
+def test_ray_executor_in_local_mode(tmp_path):
+    ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'naslib-optiproxy[ray]'")
+    jobs = tiny_jobs()
+    try:
+        records = run_jobs(jobs, str(tmp_path), "ray", workers=2)
+    finally:
+        ray.shutdown()
+    check_records(records, jobs)
+
+
+def test_unknown_executor():
+    with pytest.raises(ValueError, match="process"):
+        run_jobs(tiny_jobs(), "/nonexistent", "dask")
+
+
+def test_killed_comparison_completes_on_rerun_without_redoing_finished_jobs(tmp_path):
+    out = tmp_path / "cmp"
+    # optiproxy jobs run in order, one at a time: the first finishes well before the last
+    command = [sys.executable, "-m", "naslib_optiproxy", "compare", "--tasks", "nasbench_graph/cora",
+               "--optimizers", "optiproxy[num_init=4,model_epochs=20,search_epochs=10,batch_size=2]",
+               "--seeds", "0-3", "--budget", "14", "--jobs", "1", "--out", str(out), "--no-plot"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.rglob("seed-*.json")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole group: parent and pool workers
+    process.wait()
+    finished = {p: p.stat().st_mtime_ns for p in out.rglob("seed-*.json")}
+    assert 1 <= len(finished) < 4, "the kill should land after the first job and before the last"
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+    results = sorted(out.rglob("seed-*.json"))
+    assert len(results) == 4
+    assert all(p.stat().st_mtime_ns == mtime for p, mtime in finished.items())  # not redone
+    assert (out / "summary.md").exists() and (out / "trajectories.csv").exists()
