@@ -6,9 +6,10 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from .executors import EXECUTORS, print_progress, run_jobs
+from .jobs import DataDir
 from .suite import Suite, default_checkpoints
 from .summary import load_results, markdown_table, plot_trajectories, write_trajectories_csv
 
@@ -35,20 +36,35 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
     parser.add_argument("--executor", choices=list(EXECUTORS), default="process",
                         help="process: local worker processes; ray: Ray tasks (ray.init locally or --ray-address)")
     parser.add_argument("--ray-address", default=None, help="address of an existing Ray cluster, e.g. auto")
-    parser.add_argument("--data-dir", default=None, help="folder with the benchmark tables (NAS-Bench-201 etc.)")
+    parser.add_argument("--data-dir", nargs="+", default=None, metavar="[SPACE=]DIR",
+                        help="folder with the benchmark tables, or one SPACE=DIR per search space, e.g. "
+                             "nasbench201=data/nb201 nasbench301=data/nb301")
     parser.add_argument("--out", default="runs/compare", help="results folder (default: runs/compare)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
     return parser
 
 
+def parse_data_dir(values: Optional[Sequence[str]]) -> DataDir:
+    """``[DIR]`` -> ``DIR``; ``[SPACE=DIR, ...]`` -> ``{SPACE: DIR}``."""
+    if not values:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        return values[0]
+    pairs = [v.partition("=") for v in values]
+    if any(not sep or not space for space, sep, _ in pairs):
+        raise ValueError(f"--data-dir: give one DIR, or SPACE=DIR for each search space; got {list(values)}")
+    return {space: folder for space, _, folder in pairs}
+
+
 def build_suite(args: argparse.Namespace) -> Suite:
+    data_dir = parse_data_dir(args.data_dir)
     if args.suite:
         suite = Suite.from_yaml(args.suite)
-        if args.data_dir:
-            suite.data_dir = args.data_dir
+        if data_dir:
+            suite.data_dir = data_dir
         return suite
     checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
-    return Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, args.data_dir)
+    return Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, data_dir)
 
 
 def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = True) -> List[Path]:

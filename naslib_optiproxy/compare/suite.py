@@ -93,7 +93,7 @@ class Suite:
 
     @classmethod
     def from_args(cls, tasks: Sequence[str], methods: Sequence[str], seeds: str, budget: int,
-                  checkpoints: Optional[Sequence[int]] = None, data_dir: Optional[str] = None) -> "Suite":
+                  checkpoints: Optional[Sequence[int]] = None, data_dir: DataDir = None) -> "Suite":
         plans = [TaskPlan(Task.parse(t), budget, tuple(checkpoints or default_checkpoints(budget))) for t in tasks]
         return cls(plans, [Method.parse(m) for m in methods], parse_seeds(seeds), data_dir)
 

@@ -27,3 +27,15 @@ def test_compare_suite_file(tmp_path, capsys):
                  "--out", str(tmp_path / "o")]) == 0
     assert "| rs | 1 |" in capsys.readouterr().out
     assert not (tmp_path / "o" / "best_so_far.png").exists()
+
+
+def test_data_dir_flag_forms():
+    import pytest
+
+    from naslib_optiproxy.compare.command import parse_data_dir
+
+    assert parse_data_dir(None) is None
+    assert parse_data_dir(["data"]) == "data"
+    assert parse_data_dir(["nasbench201=a", "nasbench301=b"]) == {"nasbench201": "a", "nasbench301": "b"}
+    with pytest.raises(ValueError, match="SPACE=DIR"):
+        parse_data_dir(["a", "b"])
