@@ -176,7 +176,7 @@ API_CASES: Dict[str, Tuple[Callable[[], Any], Type[Exception], Sequence[str]]] =
         ["search.selection must be one of proxy, random, got 'best'"]),
     "unknown-proxy": (
         lambda: OptiProxyConfig.from_dict({"proxy": "gnc"}), ValueError,
-        ["search.proxy must be one of gcn, mlp, got 'gnc'", "did you mean 'gcn'"]),
+        ["search.proxy must be one of gcn, mlp, gat, got 'gnc'", "did you mean 'gcn'"]),
     "constructor-wrong-type": (
         lambda: OptiProxyConfig(num_init="10"), TypeError,
         ["search.num_init must be int, got str '10'"]),

@@ -99,7 +99,7 @@ def test_null_refused_for_non_optional() -> None:
         ({"fit_batch_size": 0}, "fit_batch_size"),
         ({"selection": "best"}, "selection"),
         ({"sampling": "grid"}, "sampling"),
-        ({"proxy": "gat"}, "proxy"),
+        ({"proxy": "transformer"}, "proxy"),
     ],
 )
 def test_invalid_values_are_refused_naming_the_key(values, key: str) -> None:
