@@ -20,7 +20,13 @@ setup(
         "tqdm",
         "nas-bench-graph",
     ],
-    extras_require={"test": ["pytest"], "plot": ["matplotlib"], "ray": ["ray[tune]"]},
+    extras_require={"test": ["pytest", "onnxruntime", "matplotlib"], "plot": ["matplotlib"], "ray": ["ray[tune]"],
+                    "nb301": ["onnxruntime"],
+                    # what NASLib (a git checkout installed with --no-deps: its setup.py refuses Python > 3.9)
+                    # needs to import on Python 3.11; see docs/naslib.md
+                    "naslib": ["torchvision", "fvcore", "ConfigSpace", "scikit-learn", "scikit-image",
+                               "pytorch-msssim", "transforms3d", "seaborn", "lightgbm", "ngboost", "xgboost",
+                               "pybnn", "pyro-ppl", "grakel", "nasbench-pytorch"]},
     entry_points={"console_scripts": ["naslib-optiproxy=naslib_optiproxy.cli:main"]},
     license="Apache-2.0",
 )

@@ -46,6 +46,12 @@ class OptiProxyConfig:
         search_epochs, lr_alpha, lr_beta, search_weight_decay, o_epochs, t_epochs, base_temp,
         min_temp, lr_gamma, lr_step, straight_through: see :class:`~naslib_optiproxy.search.SearchSettings`.
         lhs_lower, lhs_range, beta_lhs_lower, beta_lhs_range: LHS initialisation ranges of alpha, beta.
+    Constraint (paper Sec. 3.2; used only when the objective reports a constraint, see
+    :mod:`~naslib_optiproxy.constraints`):
+        constraint_weight: Initial weight of the predicted violation in the search objective.
+        constraint_target: Feasible fraction of new evaluations the weight adapts towards.
+        constraint_rate: Adaptation speed: the weight is multiplied by ``exp(rate * (target - fraction))``.
+        constraint_log: Model the log of a positive constrained metric (latency, energy).
     """
 
     num_init: int = 10
@@ -87,21 +93,27 @@ class OptiProxyConfig:
     lhs_range: float = 0.1
     beta_lhs_lower: float = -0.5
     beta_lhs_range: float = 1.0
+    constraint_weight: float = 1.0
+    constraint_target: float = 0.7
+    constraint_rate: float = 1.0
+    constraint_log: bool = True
 
     def __post_init__(self) -> None:
         hints = _type_hints()
         for f in fields(self):  # the constructor gets the same type checks as from_dict
             setattr(self, f.name, _coerce(f.name, getattr(self, f.name), hints[f.name]))
         positive = ["num_init", "batch_size", "num_groups", "candidates_per_group", "gcn_hidden",
-                    "gcn_layers", "linear_size", "fit_lr", "base_temp", "min_temp"]
+                    "gcn_layers", "linear_size", "fit_lr", "base_temp", "min_temp", "constraint_weight"]
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"search.{name} must be > 0, got {getattr(self, name)}")
         for name in ["model_epochs", "search_epochs", "o_epochs", "t_epochs", "lr_step", "fit_lr_step",
                      "op_noise", "ranking_coe", "margin", "lr_alpha", "lr_beta", "dropout",
-                     "fit_weight_decay", "search_weight_decay", "lhs_range", "beta_lhs_range"]:
+                     "fit_weight_decay", "search_weight_decay", "lhs_range", "beta_lhs_range", "constraint_rate"]:
             if getattr(self, name) < 0:
                 raise ValueError(f"search.{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.constraint_target <= 1:
+            raise ValueError(f"search.constraint_target must be a feasible fraction in [0, 1], got {self.constraint_target}")
         for name in ["fit_lr_gamma", "lr_gamma"]:
             if not 0 < getattr(self, name) <= 1:
                 raise ValueError(f"search.{name} must be in (0, 1], got {getattr(self, name)}")

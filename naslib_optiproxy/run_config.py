@@ -12,6 +12,14 @@ Example YAML (every key optional)::
     search:                     # OptiProxy settings (OptiProxyConfig), over the tuned defaults
       model_epochs: 300
     max_consecutive_failures: 10  # stop after this many failed evaluations in a row (null: never)
+    constraint: {metric: edgegpu_latency, max: 2.0}  # or "edgegpu_latency<=2"; see below
+    fidelity: low               # nasbench201 only: search the 12-epoch accuracy (default: full)
+
+``constraint`` makes the search maximise accuracy subject to ``metric <= max``: an
+HW-NAS-Bench metric for nasbench201 (``edgegpu_latency``, ``raspi4_latency``, ...), or
+``latency``/``params`` for nasbench_graph. Only feasible architectures are reported as best.
+``fidelity: low`` searches NB201's 12-epoch accuracy and promotes the best architectures
+to full training; the result then accounts the training epochs spent.
 
 Top-level keys that NASLib configs carry but a tabular search has no use for
 (:data:`IGNORED_KEYS`) are accepted and ignored; any other unknown key is refused.
@@ -64,6 +72,8 @@ class RunConfig:
     out_dir: Optional[str] = None
     search: Optional[Dict[str, Any]] = field(default_factory=dict)
     max_consecutive_failures: Optional[int] = 10
+    constraint: Optional[Any] = None
+    fidelity: Optional[str] = None
 
     def __post_init__(self) -> None:
         for key in ("search_space", "optimizer"):
@@ -103,9 +113,32 @@ class RunConfig:
         if self.optimizer != "optiproxy" and self.search:
             raise ValueError(f"optimizer {self.optimizer!r} takes no search settings, got "
                              f"search: {sorted(self.search)}; remove them or use optimizer optiproxy")
+        self._check_objective_options()
         search_config = self.search_config()  # fail now on a bad dataset or setting, before any work
         if search_config is not None:
             search_config.check_budget(self.budget)
+
+    def _check_objective_options(self) -> None:
+        """Normalise ``constraint`` to ``{metric, max}`` and check both options against the space."""
+        from .benchmarks.low_fidelity import canonical_fidelity
+        from .constraints import parse_constraint
+
+        if self.constraint is not None:
+            if self.search_space not in ("nasbench201", "nasbench_graph"):
+                raise ValueError(f"constraint applies to nasbench201 (HW-NAS-Bench metrics) and nasbench_graph "
+                                 f"(latency, params), not {self.search_space}")
+            self.constraint = parse_constraint(self.constraint).to_dict()
+        if self.fidelity is not None:
+            _check_type("fidelity", self.fidelity, str)
+            canonical_fidelity(self.fidelity)
+            if self.search_space != "nasbench201":
+                raise ValueError(f"fidelity applies to nasbench201 only (12-epoch accuracies), not {self.search_space}")
+            if self.constraint is not None and self.fidelity != "full":
+                raise ValueError("constraint and fidelity low cannot be combined; drop one of them")
+
+    def objective_options(self) -> Dict[str, Any]:
+        """The options of :func:`~naslib_optiproxy.benchmarks.get_objective` (``constraint``, ``fidelity``)."""
+        return {k: v for k, v in (("constraint", self.constraint), ("fidelity", self.fidelity)) if v is not None}
 
     # ------------------------------------------------------------- resolved
     def resolved_dataset(self) -> Optional[str]:

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 from tqdm import tqdm
@@ -54,7 +54,7 @@ def run_search(cfg: RunConfig, progress: bool = True, resume: bool = False) -> D
     out_dir = Path(cfg.out_dir)
     header = {**cfg.to_dict(), "search": settings}
     records = load_for_resume(out_dir / JOURNAL_FILE, header, resume, cfg.budget)  # before any work
-    objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir)
+    objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
     space = objective.space
     optimizer = make_optimizer(cfg.optimizer, space, cfg.seed, settings or None)
 
@@ -90,10 +90,11 @@ def run_search(cfg: RunConfig, progress: bool = True, resume: bool = False) -> D
         "config": settings,
         "history": history,
         "trajectory": optimizer.trajectory(),
-        "best": {"arch": space.to_string(best.arch), "val": _val(best), "test": best.info.get("test")},
+        "best": best_entry(space, best),
         "seconds": seconds,
         "package_version": __version__,
     }
+    result.update(objective_report(objective, optimizer))
     result = jsonable(result)
     _write_json(out_dir / RESULT_FILE, result)
     return result
@@ -103,6 +104,44 @@ def history_entry(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
     """``{"arch", "val", "test", ...other info}`` of one evaluation (val ``None`` if it failed)."""
     info = {k: v for k, v in trial.info.items() if k not in ("val", "test")}
     return {"arch": space.to_string(trial.arch), "val": _val(trial), "test": trial.info.get("test"), **info}
+
+
+def best_entry(space: SearchSpace, best: Optional[Trial]) -> Optional[Dict[str, Any]]:
+    """``{"arch", "val", "test"}`` of the best (feasible) trial; ``None`` when no evaluation was feasible."""
+    if best is None:
+        return None
+    return {"arch": space.to_string(best.arch), "val": _val(best), "test": best.info.get("test")}
+
+
+def objective_report(objective: Any, optimizer: Optimizer) -> Dict[str, Any]:
+    """Result keys a constrained or fidelity-aware objective adds.
+
+    Constraint: ``constraint`` ``{metric, max}`` and ``feasible_evaluations``. Fidelity:
+    ``fidelity`` and ``epochs`` (cumulative training epochs after each evaluation). Low
+    fidelity also replaces ``trajectory`` and ``best`` by the full-fidelity values of the
+    promoted architectures (see :class:`~naslib_optiproxy.benchmarks.low_fidelity.LowFidelityObjective`),
+    keeping the searched low-fidelity ones as ``search_trajectory`` and ``search_best``.
+    """
+    space = optimizer.space
+    extra: Dict[str, Any] = {}
+    constraint = getattr(objective, "constraint", None)
+    if constraint is not None:
+        extra["constraint"] = constraint.to_dict()
+        extra["feasible_evaluations"] = sum(t.feasible for t in optimizer.trials)
+    report = getattr(objective, "report", None)
+    if report is not None:
+        fidelity = report(optimizer.trials)
+        extra.update(fidelity=fidelity["fidelity"], epochs=fidelity["epochs"])
+        if "trajectory" in fidelity:
+            best = fidelity["best"]
+            extra.update(
+                search_trajectory=optimizer.trajectory(), search_best=best_entry(space, optimizer.best),
+                trajectory=fidelity["trajectory"],
+                best=None if best is None else {"arch": space.to_string(best["arch"]),
+                                                "val": best["val"], "test": best["test"]},
+                promoted=[{**p, "arch": space.to_string(p["arch"])} for p in fidelity["promoted"]],
+            )
+    return extra
 
 
 def _val(trial: Trial) -> Any:

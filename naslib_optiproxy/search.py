@@ -13,7 +13,7 @@ over between calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import torch
 from torch import nn
@@ -70,8 +70,15 @@ class GradientSearch:
         period = self.settings.o_epochs + self.settings.t_epochs
         return self.alpha_optimizer if iteration % period < self.settings.o_epochs else self.beta_optimizer
 
-    def run(self, proxy: nn.Module) -> List[float]:
-        """Run ``epochs`` iterations; returns the mean proxy output of each iteration."""
+    def run(self, proxy: nn.Module, score: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> List[float]:
+        """Run ``epochs`` iterations; returns the mean objective of each iteration.
+
+        Args:
+            proxy: The fitted proxy, frozen during the search.
+            score: Maps the proxy's output to one value per group to maximise, e.g. accuracy
+                minus a weighted predicted constraint violation for a multi-head proxy
+                (default: the output itself).
+        """
         s = self.settings
         schedule = LinearTemperature(s.base_temp, s.min_temp, s.epochs)
         optimizers = [o for o in (self.alpha_optimizer, self.beta_optimizer) if o is not None]
@@ -88,6 +95,8 @@ class GradientSearch:
                 ops, topology = self.distribution.relaxed(schedule(iteration), self.generator, s.straight_through)
                 x, adj = self.space.relaxed_encode(ops, topology)
                 output = proxy(x, adj)
+                if score is not None:
+                    output = score(output)
                 optimizer = self._optimizer_at(iteration)
                 for o in optimizers:
                     o.zero_grad(set_to_none=True)

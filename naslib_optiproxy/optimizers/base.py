@@ -20,7 +20,7 @@ import abc
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 
@@ -47,6 +47,15 @@ class Trial:
     @property
     def failed(self) -> bool:
         return self.value is None
+
+    @property
+    def feasible(self) -> bool:
+        """Succeeded and met the objective's constraint (``info["feasible"]``; unconstrained: always)."""
+        return not self.failed and bool(self.info.get("feasible", True))
+
+    def rank_key(self) -> Tuple[bool, float]:
+        """Sort key preferring feasible trials, then higher values (failed trials: lowest)."""
+        return (self.feasible, -math.inf if self.failed else self.value)
 
 
 Objective = Callable[[Architecture], Union[float, Evaluation]]
@@ -116,15 +125,19 @@ class Optimizer(abc.ABC):
 
     @property
     def best(self) -> Optional[Trial]:
-        """The best successful trial so far (first one on ties)."""
-        done = [t for t in self.trials if not t.failed]
+        """The best feasible trial so far (first one on ties); ``None`` while there is none.
+
+        Under a constraint (see :mod:`~naslib_optiproxy.constraints`) an infeasible
+        evaluation is never the best, however high its value.
+        """
+        done = [t for t in self.trials if t.feasible]
         return max(done, key=lambda t: t.value) if done else None
 
     def trajectory(self) -> List[float]:
-        """Best-so-far value after each evaluation (NaN until the first success)."""
+        """Best-so-far feasible value after each evaluation (NaN until the first feasible success)."""
         best, out = -math.inf, []
         for t in self.trials:
-            if not t.failed:
+            if t.feasible:
                 best = max(best, t.value)
             out.append(best if best > -math.inf else math.nan)
         return out
@@ -136,8 +149,11 @@ class Optimizer(abc.ABC):
         budget: int,
         callbacks: Optional[List[Callable[["Optimizer", Trial], None]]] = None,
         max_consecutive_failures: Optional[int] = None,
-    ) -> Trial:
+    ) -> Optional[Trial]:
         """Evaluate ``budget`` architectures in total (counting earlier trials) and return the best.
+
+        The best is the best *feasible* trial: ``None`` when evaluations succeeded but none
+        met the objective's constraint.
 
         An objective that raises or returns NaN/inf gives a failed trial (the error in
         ``trial.info['error']``); its architecture is never proposed again.
@@ -177,10 +193,9 @@ class Optimizer(abc.ABC):
                 raise TooManyFailuresError(
                     f"stopped after {streak} failed evaluations in a row (max_consecutive_failures="
                     f"{max_consecutive_failures}); last error: {trial.info.get('error', 'unknown')}")
-        best = self.best
-        if best is None:
+        if all(t.failed for t in self.trials):
             raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
-        return best
+        return self.best
 
     # --------------------------------------------------------------- subclass
     @abc.abstractmethod

@@ -68,10 +68,10 @@ class LocalSearch(Optimizer):
         if len(self._seen) < self.num_init:
             return [sample_unseen(self)]
         if self._centre is None:
-            best = self.best
-            if best is None:  # no successful evaluation told yet
+            done = [t for t in self.trials if not t.failed]
+            if not done:  # no successful evaluation told yet
                 return [sample_unseen(self)]
-            self._move_to(best)
+            self._move_to(max(done, key=Trial.rank_key))  # the best, feasible ones first
         while True:
             while self._queue:
                 arch = self._queue.pop()
@@ -97,7 +97,7 @@ class LocalSearch(Optimizer):
         if trial.failed or centre is None:
             return
         incumbent = centre if self._scan_best is None else self.trials[self._scan_best]
-        if trial.value <= incumbent.value:
+        if trial.rank_key() <= incumbent.rank_key():  # feasible beats infeasible, then value
             return
         if key not in {self.space.key(a) for a in self.space.neighbours(centre.arch)}:
             return

@@ -5,16 +5,24 @@ One step: fit the proxy on all evaluated architectures (line 6), optimise the K
 every group, drop already-evaluated (or pending) ones by canonical key, select the B
 best by the proxy (line 8); the caller evaluates them (line 9) and tells the results
 (line 10). The first ``num_init`` architectures are uniformly random (line 4).
+
+Under a constraint ``metric <= max`` (reported by the objective, see
+:mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets a second head for the
+metric, fitted jointly; the gradient search maximises predicted accuracy minus a weighted
+predicted violation, the weight adapting to the feasible fraction of new evaluations
+(:class:`~naslib_optiproxy.constraints.PenaltyWeight`); and selection ranks every
+predicted-infeasible candidate below every predicted-feasible one.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Hashable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
 
 from ..config import OptiProxyConfig
+from ..constraints import Constraint, PenaltyWeight, constraint_of
 from ..distribution import ArchitectureDistribution
 from ..proxies import ProxyTrainer, build_proxy
 from ..search import GradientSearch
@@ -48,17 +56,34 @@ class OptiProxy(Optimizer):
         self.config = config or OptiProxyConfig()
         c = self.config
         self.generator = torch.Generator().manual_seed(self.seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            self.proxy = build_proxy(c.proxy, space.num_nodes, space.num_features, c.gcn_hidden, c.gcn_layers,
-                                     c.linear_size, c.dropout)
-        self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
-        self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
+        self._build_proxy(num_outputs=1)
+        self.penalty = PenaltyWeight(c.constraint_weight, c.constraint_target, c.constraint_rate)
+        self._penalty_seen = 0  # trials already fed to the penalty weight
+        self._log_metric = False
         self.distribution = ArchitectureDistribution(space, c.num_groups, self.rng, c.lhs_lower, c.lhs_range,
                                                      c.beta_lhs_lower, c.beta_lhs_range)
         self.gradient_search = GradientSearch(self.distribution, space, c.search_settings(), self.generator)
         self._encodings: Dict[Hashable, Tuple[torch.Tensor, torch.Tensor]] = {}
         self.step_log: List[Dict[str, Any]] = []
+
+    def _build_proxy(self, num_outputs: int) -> None:
+        """A freshly initialised proxy (seeded) with ``num_outputs`` heads, and its trainer."""
+        c = self.config
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.proxy = build_proxy(c.proxy, self.space.num_nodes, self.space.num_features, c.gcn_hidden,
+                                     c.gcn_layers, c.linear_size, c.dropout, num_outputs)
+        self.num_outputs = num_outputs
+        self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
+        self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
+
+    @property
+    def constraint(self) -> Optional[Constraint]:
+        """The constraint the objective reports with its evaluations (``None``: unconstrained)."""
+        for trial in self.trials:
+            if not trial.failed:
+                return constraint_of(trial.info)
+        return None
 
     # --------------------------------------------------------------- propose
     def _propose(self) -> List[Architecture]:
@@ -72,19 +97,63 @@ class OptiProxy(Optimizer):
     def step(self) -> List[Architecture]:
         """One fit -> search -> sample -> select step; returns the B architectures to evaluate."""
         c = self.config
-        x, adj, y = self._training_data()
+        constraint = self.constraint
+        if constraint is not None and self.num_outputs == 1:
+            self._build_proxy(num_outputs=2)  # accuracy and the constrained metric
+        if constraint is not None:
+            self._update_metric_scale(constraint)
+        x, adj, y = self._training_data(constraint)
         if not c.warm_start:
             self.proxy.load_state_dict(self._initial_proxy_state)
             self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
-        fit_loss = self.trainer.fit(x, adj, y)
-        trace = self.gradient_search.run(self.proxy) if c.search_epochs else []
+        # the ablation with both components off (uniform candidates, random selection) never uses the proxy
+        uses_proxy = c.sampling != "uniform" or c.selection != "random"
+        fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
+        score = None
+        if constraint is not None:
+            self._update_penalty()
+            score = self._relaxed_score(constraint)
+        trace = self.gradient_search.run(self.proxy, score) if c.search_epochs and uses_proxy else []
         candidates = self._candidates()
-        chosen = self._select(candidates)
+        chosen = self._select(candidates, constraint)
         while len(chosen) < c.batch_size:  # pool exhausted: top up with random unseen architectures
             chosen.append(sample_unseen(self, exclude=chosen))
         self.step_log.append({"evaluations": len(self.trials), "fit_loss": fit_loss,
-                              "search_objective": trace[-1] if trace else None, "candidates": len(candidates)})
+                              "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
+                              **({"penalty_weight": self.penalty.weight} if constraint is not None else {})})
         return chosen
+
+    # ------------------------------------------------------------ constraint
+    def _metric_transform(self, values: torch.Tensor) -> torch.Tensor:
+        """The constrained metric as the proxy models it (its log if :meth:`_log_metric`)."""
+        return torch.log(values) if self._log_metric else values
+
+    def _update_metric_scale(self, constraint: Constraint) -> None:
+        """Model the log of the metric when ``constraint_log`` and the limit and every value are positive."""
+        values = [float(t.info["constraint"]["value"]) for t in self._successes()]
+        self._log_metric = self.config.constraint_log and constraint.max > 0 and min(values) > 0
+
+    def _limit(self, constraint: Constraint) -> float:
+        """The constraint's limit in the proxy's metric units."""
+        return float(self._metric_transform(torch.tensor(constraint.max, dtype=torch.float64)))
+
+    def _update_penalty(self) -> None:
+        """Feed the feasible fraction of the evaluations told since the last step to the penalty weight."""
+        new = [t for t in self.trials[self._penalty_seen:] if not t.failed]
+        self._penalty_seen = len(self.trials)
+        if new:
+            self.penalty.update(sum(t.feasible for t in new) / len(new))
+
+    def _relaxed_score(self, constraint: Constraint) -> Callable[[torch.Tensor], torch.Tensor]:
+        """Standardised predicted accuracy minus weight x predicted violation (standardised units)."""
+        metric = self.trainer.standardizer.columns[1]
+        limit = (self._limit(constraint) - metric.mean) / metric.std
+        weight = self.penalty.weight
+
+        def score(output: torch.Tensor) -> torch.Tensor:
+            return output[:, 0] - weight * torch.relu(output[:, 1] - limit)
+
+        return score
 
     def _candidates(self) -> List[Architecture]:
         """Q/K draws per group (or uniform draws for the ablation), unseen and distinct by key."""
@@ -102,8 +171,12 @@ class OptiProxy(Optimizer):
                     unique.setdefault(key, arch)
         return list(unique.values())
 
-    def _select(self, candidates: List[Architecture]) -> List[Architecture]:
-        """The B candidates with the highest predicted value (or B random ones for the ablation)."""
+    def _select(self, candidates: List[Architecture], constraint: Optional[Constraint] = None) -> List[Architecture]:
+        """The B candidates with the highest predicted value (or B random ones for the ablation).
+
+        Under a constraint, predicted-feasible candidates come first (by predicted value), then
+        the predicted-infeasible ones by predicted value minus the weighted predicted violation.
+        """
         c = self.config
         if not candidates:
             return []
@@ -111,8 +184,17 @@ class OptiProxy(Optimizer):
             order = self.rng.permutation(len(candidates))[: c.batch_size]
             return [candidates[i] for i in order]
         x, adj = self.space.encode_batch(candidates)
-        scores = self.trainer.predict(x, adj).numpy()
-        order = np.argsort(-scores, kind="stable")
+        predictions = self.trainer.predict(x, adj).numpy()
+        if constraint is None:
+            scores = predictions
+            order = np.argsort(-scores, kind="stable")
+        else:
+            scores = predictions[:, 0]
+            accuracy, metric = self.trainer.standardizer.columns
+            violation = np.maximum(predictions[:, 1] - self._limit(constraint), 0.0) / metric.std
+            relaxed = scores / accuracy.std - self.penalty.weight * violation
+            feasible = violation <= 0
+            order = np.lexsort((-relaxed, ~feasible))  # feasible first, then by relaxed score
         chosen, used = [], set()
         for i in order:
             if c.distinct_scores:
@@ -128,7 +210,8 @@ class OptiProxy(Optimizer):
     def _successes(self) -> List[Trial]:
         return [t for t in self.trials if not t.failed]
 
-    def _training_data(self) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _training_data(self, constraint: Optional[Constraint] = None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Encodings and targets of the successful trials: ``y [n]``, or ``[n, 2]`` with the constrained metric."""
         done = self._successes()
         new = [t.arch for t in done if self.space.key(t.arch) not in self._encodings]
         if new:
@@ -139,6 +222,9 @@ class OptiProxy(Optimizer):
         x = torch.stack([p[0] for p in pairs])
         adj = torch.stack([p[1] for p in pairs])
         y = torch.tensor([t.value for t in done], dtype=torch.float32)
+        if constraint is not None:
+            metric = torch.tensor([float(t.info["constraint"]["value"]) for t in done], dtype=torch.float64)
+            y = torch.stack([y, self._metric_transform(metric).float()], dim=1)
         return x, adj, y
 
     # ----------------------------------------------------------------- state
@@ -148,6 +234,9 @@ class OptiProxy(Optimizer):
         state.update(
             config=self.config.to_dict(),
             torch_rng=self.generator.get_state(),
+            num_outputs=self.num_outputs,
+            penalty_weight=self.penalty.weight,
+            penalty_seen=self._penalty_seen,
             proxy=self.proxy.state_dict(),
             initial_proxy=self._initial_proxy_state,
             proxy_optimizer=self.trainer.optimizer.state_dict(),
@@ -163,6 +252,10 @@ class OptiProxy(Optimizer):
             raise ValueError("the saved state was made with a different OptiProxy config; "
                              "build the optimizer with OptiProxyConfig.from_dict(state['config'])")
         super().load_state_dict(state)
+        if state.get("num_outputs", 1) != self.num_outputs:
+            self._build_proxy(state["num_outputs"])
+        self.penalty.weight = float(state.get("penalty_weight", self.config.constraint_weight))
+        self._penalty_seen = int(state.get("penalty_seen", 0))
         self.generator.set_state(state["torch_rng"])
         self.proxy.load_state_dict(state["proxy"])
         self._initial_proxy_state = {k: v.clone() for k, v in state["initial_proxy"].items()}

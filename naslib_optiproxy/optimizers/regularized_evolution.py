@@ -66,7 +66,7 @@ class RegularizedEvolution(Optimizer):
         if len(self._seen) < self.population_size or not population:
             return [sample_unseen(self)]
         picks = self.rng.integers(0, len(population), size=self.sample_size)
-        parent = max((population[int(i)] for i in picks), key=lambda t: t.value)
+        parent = max((population[int(i)] for i in picks), key=Trial.rank_key)  # feasible members first
         for _ in range(self.max_mutations):
             child = self.space.mutate(parent.arch, self.rng)
             if not self.is_seen(child):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional, Union
 
 import torch
 from torch import nn
@@ -45,6 +45,23 @@ class FitSettings:
     rank_reduction: str = "mean"
 
 
+@dataclass
+class ColumnStandardizer:
+    """One :class:`Standardizer` per column of ``[n, M]`` targets (one per proxy head)."""
+
+    columns: List[Standardizer]
+
+    @classmethod
+    def fit(cls, y: torch.Tensor) -> "ColumnStandardizer":
+        return cls([Standardizer.fit(y[:, j]) for j in range(y.shape[1])])
+
+    def transform(self, y: torch.Tensor) -> torch.Tensor:
+        return torch.stack([s.transform(y[:, j]) for j, s in enumerate(self.columns)], dim=1)
+
+    def inverse(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.stack([s.inverse(z[..., j]) for j, s in enumerate(self.columns)], dim=-1)
+
+
 class ProxyTrainer:
     """Trains a proxy with AdamW + step-wise exponential LR decay on the loss of Eq. (4).
 
@@ -58,12 +75,16 @@ class ProxyTrainer:
         self.generator = generator
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                                            foreach=True)
-        self.standardizer = Standardizer()
+        self.standardizer: Union[Standardizer, ColumnStandardizer] = Standardizer()
 
     def fit(self, x: torch.Tensor, adj: torch.Tensor, y: torch.Tensor) -> float:
-        """Fit on ``x [n, N, F]``, ``adj [n, N, N]``, raw targets ``y [n]``; returns the last loss."""
+        """Fit on ``x [n, N, F]``, ``adj [n, N, N]``, raw targets ``y [n]``; returns the last loss.
+
+        Several heads: ``y [n, M]``, each column standardised on its own observed values
+        and fitted with its own MSE + ranking loss (summed).
+        """
         s = self.settings
-        self.standardizer = Standardizer.fit(y)
+        self.standardizer = ColumnStandardizer.fit(y) if y.dim() == 2 else Standardizer.fit(y)
         target = self.standardizer.transform(y)
         for group in self.optimizer.param_groups:
             group["lr"] = s.lr

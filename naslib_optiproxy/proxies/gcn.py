@@ -60,23 +60,37 @@ class GCNProxy(nn.Module):
         layers: Number of GCN layers (paper: 2).
         head_hidden: Width of the MLP head (paper: ``linear_size`` 144).
         dropout: Dropout before the head's output layer (active in ``train()`` only).
+        num_outputs: Metrics predicted from the shared graph features (e.g. accuracy and
+            latency, paper Sec. 3.2): one MLP head each.
 
-    Shapes: ``x: [B, N, F]``, ``adj: [B, N, N]`` (``adj[b, i, j]``: edge i -> j) -> ``[B]``.
+    Shapes: ``x: [B, N, F]``, ``adj: [B, N, N]`` (``adj[b, i, j]``: edge i -> j) -> ``[B]``,
+    or ``[B, num_outputs]`` when ``num_outputs > 1``.
     """
 
     def __init__(
-        self, num_features: int, hidden: int = 144, layers: int = 2, head_hidden: int = 144, dropout: float = 0.0
+        self, num_features: int, hidden: int = 144, layers: int = 2, head_hidden: int = 144, dropout: float = 0.0,
+        num_outputs: int = 1,
     ) -> None:
         super().__init__()
+        if num_outputs < 1:
+            raise ValueError(f"num_outputs must be >= 1, got {num_outputs}")
         dims = [num_features] + [hidden] * layers
         self.convs = nn.ModuleList(DirectedGraphConv(i, o) for i, o in zip(dims[:-1], dims[1:]))
-        self.head = nn.Sequential(
-            nn.Linear(hidden, head_hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(head_hidden, 1)
-        )
+        self.num_outputs = num_outputs
+        self.head = self._make_head(hidden, head_hidden, dropout)
+        # Heads beyond the first are separate modules, so a one-output proxy keeps its state-dict keys.
+        self.extra_heads = nn.ModuleList(self._make_head(hidden, head_hidden, dropout) for _ in range(num_outputs - 1))
+
+    @staticmethod
+    def _make_head(hidden: int, head_hidden: int, dropout: float) -> nn.Sequential:
+        return nn.Sequential(nn.Linear(hidden, head_hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(head_hidden, 1))
 
     def forward(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
         a_in = normalized_adjacency(adj.transpose(1, 2))
         a_out = normalized_adjacency(adj)
         for conv in self.convs:
             x = conv(x, a_in, a_out)
-        return self.head(x.mean(dim=1)).squeeze(-1)
+        features = x.mean(dim=1)
+        if self.num_outputs == 1:
+            return self.head(features).squeeze(-1)
+        return torch.cat([self.head(features)] + [head(features) for head in self.extra_heads], dim=-1)

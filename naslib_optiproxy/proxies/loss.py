@@ -24,7 +24,12 @@ def pairwise_ranking_loss(pred: torch.Tensor, target: torch.Tensor, margin: floa
 def proxy_loss(
     pred: torch.Tensor, target: torch.Tensor, rank_weight: float = 0.2, margin: float = 0.1, reduction: str = "mean"
 ) -> torch.Tensor:
-    """Eq. (4): ``MSE(pred, target) + rank_weight * pairwise_ranking_loss``."""
+    """Eq. (4): ``MSE(pred, target) + rank_weight * pairwise_ranking_loss``.
+
+    For several heads (``pred, target: [n, M]``) the loss is the sum of each head's Eq. (4).
+    """
+    if pred.dim() == 2:
+        return sum(proxy_loss(pred[:, j], target[:, j], rank_weight, margin, reduction) for j in range(pred.shape[1]))
     mse = torch.mean((pred - target) ** 2)
     if rank_weight == 0:
         return mse

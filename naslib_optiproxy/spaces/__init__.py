@@ -12,12 +12,18 @@ from .base import (
     FixedTopology,
     SearchSpace,
 )
+from .nasbench101 import NasBench101
 from .nasbench201 import NasBench201
+from .nasbench301 import NasBench301
 from .nasbench_graph import NasBenchGraph
+from .nasbench_nlp import NasBenchNLP
 
 SEARCH_SPACES: Dict[str, Callable[..., SearchSpace]] = {
+    "nasbench101": lambda dataset=None: NasBench101(),
     "nasbench201": lambda dataset=None: NasBench201(),
     "nasbench_graph": lambda dataset=None: NasBenchGraph(dataset or "cora"),
+    "nasbench301": lambda dataset=None: NasBench301(),
+    "nasbench_nlp": lambda dataset=None: NasBenchNLP(),
 }
 
 
@@ -42,8 +48,11 @@ __all__ = [
     "BernoulliTopology",
     "ChoiceTopology",
     "FixedTopology",
+    "NasBench101",
     "NasBench201",
+    "NasBench301",
     "NasBenchGraph",
+    "NasBenchNLP",
     "SearchSpace",
     "SEARCH_SPACES",
     "get_search_space",

@@ -1,0 +1,174 @@
+"""The paper's Table 4: total training epochs to reach a val accuracy, full- vs low-fidelity search (NB201).
+
+Full fidelity: OptiProxy on NB201's final val (200 epochs per query), the cached runs of
+``benchmarks/compare.py`` (tag ``default``; run here when missing). Low fidelity: OptiProxy on
+the 12-epoch val (12 epochs per query); every architecture that enters the low-fidelity
+top ``k`` is trained in full (200 epochs) and its final val is what counts
+(:class:`~naslib_optiproxy.benchmarks.low_fidelity.LowFidelityObjective`). Promotions never
+feed back into the search, so one low-fidelity run is scored for several ``k``.
+
+Epochs to reach a target, two definitions (both reported):
+
+- per seed: total epochs spent when the best full-fidelity val found so far first reaches the
+  target; mean and median over the seeds that reach it, and how many do;
+- mean curve (the paper's Figure 4 / Table 4 reading): the smallest total epochs E at which the
+  mean over seeds of the best full-fidelity val found within E epochs reaches the target
+  (a seed's value at E is its best after the last evaluation that fits in E).
+
+Low-fidelity jobs are cached under ``benchmarks/results/low_fidelity/<tag>/``.
+
+    python benchmarks/low_fidelity.py                  # three datasets, seeds 0-9
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import compare  # noqa: E402  (full-fidelity runs and shared helpers)
+
+DATA_DIR = compare.SPACES["nasbench201"]["data_dir"]
+TARGETS = {"cifar10": 91.46, "cifar100": 73.49, "ImageNet16-120": 46.65}  # the paper's Table 4 headers
+PAPER = {"cifar10": (6000, 3200), "cifar100": (20000, 3500), "ImageNet16-120": (20000, 7250)}
+TOP_K = (3, 5, 10, 20)
+LOW_BUDGET = 150
+PROMOTE_FROM = 10  # after the random initial design (num_init)
+PROMOTE_EVERY = 5  # once per OptiProxy step (batch_size of the NB201 defaults)
+
+
+def run_low_job(job: Dict[str, Any]) -> Dict[str, Any]:
+    """One OptiProxy search on the 12-epoch accuracy; keeps the evaluated archs and low-fidelity vals."""
+    import torch
+
+    torch.set_num_threads(1)
+    from naslib_optiproxy import get_objective, make_optimizer
+    from naslib_optiproxy.defaults import default_search_config
+
+    objective = get_objective("nasbench201", job["dataset"], job["data_dir"], fidelity="low")
+    settings = {**default_search_config("nasbench201", job["dataset"]), **job["overrides"]}
+    optimizer = make_optimizer("optiproxy", objective.space, job["seed"], settings)
+    cpu = time.process_time()
+    optimizer.optimize(objective, job["budget"])
+    return {**{k: job[k] for k in ("dataset", "seed", "budget", "overrides")}, "settings": settings,
+            "archs": [list(t.arch.ops) for t in optimizer.trials], "values": [t.value for t in optimizer.trials],
+            "cpu_seconds": time.process_time() - cpu}
+
+
+def _run_and_save(args) -> Dict[str, Any]:
+    job, path = args
+    os.environ["OMP_NUM_THREADS"] = "1"
+    result = run_low_job(job)
+    path.write_text(json.dumps(result))
+    return result
+
+
+def low_runs(datasets: List[str], seeds: List[int], budget: int, tag: str, overrides: Dict[str, Any],
+             data_dir: str, jobs: int) -> List[Dict[str, Any]]:
+    folder = HERE / "results" / "low_fidelity" / tag
+    folder.mkdir(parents=True, exist_ok=True)
+    all_jobs = [{"dataset": d, "seed": s, "budget": budget, "overrides": overrides, "data_dir": data_dir}
+                for d in datasets for s in seeds]
+    paths = [folder / f"{j['dataset']}-{j['seed']}.json" for j in all_jobs]
+    todo = [(j, p) for j, p in zip(all_jobs, paths) if not p.exists()]
+    if todo:
+        with mp.get_context("spawn").Pool(jobs, maxtasksperchild=1) as pool:
+            for i, r in enumerate(pool.imap_unordered(_run_and_save, todo), 1):
+                print(f"[{i}/{len(todo)}] low fidelity {r['dataset']} seed {r['seed']}: {r['cpu_seconds']:.1f} s CPU",
+                      file=sys.stderr, flush=True)
+    return [json.loads(p.read_text()) for p in paths]
+
+
+def low_curve(run: Dict[str, Any], top_k: int, data_dir: str, promote_from: int = PROMOTE_FROM,
+              promote_every: int = PROMOTE_EVERY) -> Dict[str, List[float]]:
+    """``{"epochs", "trajectory"}`` of a cached low-fidelity run, promoting its top ``top_k``."""
+    from naslib_optiproxy.benchmarks.low_fidelity import LowFidelityObjective
+    from naslib_optiproxy.optimizers import Trial
+    from naslib_optiproxy.spaces import Architecture
+
+    objective = LowFidelityObjective(run["dataset"], data_dir, top_k=top_k, promote_from=promote_from,
+                                     promote_every=promote_every)
+    trials = [Trial(i, Architecture(tuple(a)), v, {}) for i, (a, v) in enumerate(zip(run["archs"], run["values"]))]
+    report = objective.report(trials)
+    return {"epochs": report["epochs"], "trajectory": report["trajectory"], "promoted": len(report["promoted"])}
+
+
+def mean_curve_crossing(curves: Sequence[Dict[str, List[float]]], target: float) -> Optional[int]:
+    """Smallest total epochs at which the seed-mean of the best full val so far reaches ``target``."""
+    for budget in sorted({e for c in curves for e in c["epochs"]}):
+        values = []
+        for curve in curves:
+            fitting = [v for v, e in zip(curve["trajectory"], curve["epochs"]) if e <= budget]
+            values.append(fitting[-1] if fitting and not math.isnan(fitting[-1]) else -math.inf)
+        if statistics.mean(values) >= target:
+            return budget
+    return None
+
+
+def summarise(name: str, curves: List[Dict[str, List[float]]], target: float) -> List[str]:
+    from naslib_optiproxy.benchmarks.low_fidelity import epochs_to_reach
+
+    reached = [e for e in (epochs_to_reach(c["trajectory"], c["epochs"], target) for c in curves) if e is not None]
+    final = statistics.mean(c["trajectory"][-1] for c in curves)
+    crossing = mean_curve_crossing(curves, target)
+    return [name, f"{len(reached)}/{len(curves)}",
+            f"{statistics.mean(reached):.0f}" if reached else "-",
+            f"{statistics.median(reached):.0f}" if reached else "-",
+            "-" if crossing is None else str(crossing),
+            f"{final:.2f} after {statistics.mean(c['epochs'][-1] for c in curves):.0f}"]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=list(TARGETS))
+    parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--budget", type=int, default=LOW_BUDGET, help="low-fidelity queries per run")
+    parser.add_argument("--top-k", nargs="+", type=int, default=list(TOP_K))
+    parser.add_argument("--promote-from", type=int, default=PROMOTE_FROM)
+    parser.add_argument("--promote-every", type=int, default=PROMOTE_EVERY)
+    parser.add_argument("--data-dir", default=DATA_DIR)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="OptiProxy setting overrides")
+    parser.add_argument("--tag", default="default")
+    args = parser.parse_args(argv)
+    seeds = compare.parse_seeds(args.seeds)
+    overrides = {kv.split("=", 1)[0]: compare.parse_value(kv.split("=", 1)[1]) for kv in args.set}
+    full = compare.run("nasbench201", args.datasets, ["optiproxy"], seeds, "default", None, args.data_dir,
+                       None, args.jobs)
+    low = low_runs(args.datasets, seeds, args.budget, args.tag, overrides, args.data_dir, args.jobs)
+    header = ["dataset (target)", "search", "seeds reaching", "mean epochs (reaching seeds)", "median",
+              "mean-curve crossing", "mean best full val at the end"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for dataset in args.datasets:
+        target = TARGETS[dataset]
+        full_curves = [{"epochs": [200 * (i + 1) for i in range(len(r["trajectory"]))], "trajectory": r["trajectory"]}
+                       for r in full[dataset]]
+        rows = [summarise(f"full fidelity (paper {PAPER[dataset][0]})", full_curves, target)]
+        for k in args.top_k:
+            curves = [low_curve(r, k, args.data_dir, args.promote_from, args.promote_every)
+                      for r in low if r["dataset"] == dataset]
+            promoted = statistics.mean(c["promoted"] for c in curves)
+            rows.append(summarise(f"low fidelity, top-{k} promoted ({promoted:.0f} promotions; "
+                                  f"paper {PAPER[dataset][1]})", curves, target))
+        lines += [f"| {dataset} ({target}) | " + " | ".join(row) + " |" for row in rows]
+    print(f"\nTotal training epochs to reach the paper's Table 4 val, NB201, seeds {args.seeds}, "
+          f"{args.budget} low-fidelity queries per run, promotions from evaluation {args.promote_from} "
+          f"every {args.promote_every}\n")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""HW-NAS-Bench (Li et al., 2021): latency and energy of every NAS-Bench-201 cell on six devices.
+
+``hw_{cifar10,cifar100,ImageNet16-120}.csv``: one row per NB201 architecture; column ``net``
+is the op-index tuple in NASLib's order (as :class:`~naslib_optiproxy.spaces.NasBench201`),
+then one column per metric (:data:`HW_METRICS`; latency in ms, energy in mJ).
+
+:func:`hw_nas_bench_objective` joins them with the NB201 accuracies: NB201 validation
+accuracy subject to ``metric <= max`` (paper Sec. 3.2, Table 3).
+
+Example:
+    >>> objective = hw_nas_bench_objective("ImageNet16-120", "edgegpu_latency<=2", data_dir)  # doctest: +SKIP
+    >>> objective(arch).info["feasible"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import functools
+import os
+from pathlib import Path
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
+
+from ..constraints import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
+from ..spaces import Architecture
+from .errors import BenchmarkDataError
+from .nasbench201 import NasBench201Objective, canonical_dataset, resolve_data_dir
+
+PathLike = Union[str, "os.PathLike[str]"]
+Metrics = Dict[str, float]
+
+HW_METRICS = ("edgegpu_latency", "edgegpu_energy", "raspi4_latency", "edgetpu_latency", "pixel3_latency",
+              "eyeriss_latency", "eyeriss_energy", "eyeriss_arithmetic_intensity", "fpga_latency", "fpga_energy")
+ENV_VAR = "NASLIB_OPTIPROXY_HW_DATA"
+FOLDER = "hw-nas-bench"
+
+
+def hw_file_name(dataset: str) -> str:
+    return f"hw_{canonical_dataset(dataset)}.csv"
+
+
+def find_hw_file(dataset: str, hw_dir: Optional[PathLike] = None, data_dir: Optional[PathLike] = None) -> Path:
+    """The HW-NAS-Bench CSV of ``dataset``.
+
+    Looked for in ``hw_dir``, else ``$NASLIB_OPTIPROXY_HW_DATA``, else the NB201 data folder,
+    its ``hw-nas-bench/`` subfolder and a ``hw-nas-bench/`` folder beside it.
+    """
+    name = hw_file_name(dataset)
+    if hw_dir is not None:
+        folders = [Path(hw_dir).expanduser()]
+    elif os.environ.get(ENV_VAR):
+        folders = [Path(os.environ[ENV_VAR]).expanduser()]
+    else:
+        base = resolve_data_dir(data_dir)
+        folders = [base, base / FOLDER, base.parent / FOLDER]
+    for folder in folders:
+        if (folder / name).is_file():
+            return folder / name
+    raise BenchmarkDataError(
+        f"no HW-NAS-Bench table {name} in {', '.join(str(f.resolve()) for f in folders)}. Export it from "
+        "HW-NAS-Bench's HW-NAS-Bench-v1_0.pickle (github.com/GATECH-EIC/HW-NAS-Bench) as a CSV with a "
+        f"'net' column (NASLib op-index tuple) and the columns {', '.join(HW_METRICS)}, one row per "
+        f"NB201 index; put it in a {FOLDER}/ folder beside the NB201 tables, or pass hw_dir=DIR "
+        f"or set {ENV_VAR}=DIR.")
+
+
+def load_hw_table(dataset: str, hw_dir: Optional[PathLike] = None,
+                  data_dir: Optional[PathLike] = None) -> Mapping[Tuple[int, ...], Metrics]:
+    """``{op-index tuple: {metric: value}}`` for every NB201 architecture (cached per file)."""
+    path = find_hw_file(dataset, hw_dir, data_dir)
+    stat = path.stat()
+    return _parse(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def load_hw_rows(dataset: str, hw_dir: Optional[PathLike] = None,
+                 data_dir: Optional[PathLike] = None) -> Sequence[Tuple[Tuple[int, ...], Metrics]]:
+    """The table's rows in file order (row i = NB201 index i): ``(ops, metrics)``."""
+    return list(load_hw_table(dataset, hw_dir, data_dir).items())
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(path: str, mtime_ns: int, size: int) -> Dict[Tuple[int, ...], Metrics]:
+    table: Dict[Tuple[int, ...], Metrics] = {}
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("net", *HW_METRICS) if c not in (reader.fieldnames or ())]
+        if missing:
+            raise BenchmarkDataError(f"{path} lacks the column(s) {', '.join(missing)}; is it an HW-NAS-Bench export?")
+        for row in reader:
+            try:
+                ops = tuple(int(o) for o in ast.literal_eval(row["net"]))
+                table[ops] = {m: float(row[m]) for m in HW_METRICS}
+            except (SyntaxError, TypeError, ValueError) as error:
+                raise BenchmarkDataError(
+                    f"{path}, line {reader.line_num}: bad row ({type(error).__name__}: {error}); "
+                    "the file is truncated or corrupt") from error
+    if len(table) != 15625:
+        raise BenchmarkDataError(f"{path} holds {len(table)} distinct architectures, not NB201's 15625; re-export it")
+    return table
+
+
+def hw_nas_bench_objective(dataset: str = "ImageNet16-120", constraint: ConstraintLike = "edgegpu_latency<=2",
+                           data_dir: Optional[PathLike] = None,
+                           hw_dir: Optional[PathLike] = None) -> ConstrainedObjective:
+    """NB201 validation accuracy on ``dataset`` subject to an HW-NAS-Bench ``constraint``.
+
+    Every evaluation's info holds all :data:`HW_METRICS` of the architecture, ``feasible``
+    and ``constraint`` (see :class:`~naslib_optiproxy.constraints.ConstrainedObjective`).
+
+    Raises:
+        ValueError: Unknown dataset, malformed constraint or unknown metric.
+        BenchmarkDataError: A table is missing or malformed.
+    """
+    parsed = parse_constraint(constraint)
+    check_metric(parsed, HW_METRICS, "HW-NAS-Bench")
+    base = NasBench201Objective(dataset, data_dir)
+    table = load_hw_table(base.dataset, hw_dir, data_dir)
+
+    def metrics(arch: Architecture) -> Metrics:
+        return table[tuple(int(o) for o in arch.ops)]
+
+    return ConstrainedObjective(base, parsed, metrics)
+
+
+__all__ = ["ENV_VAR", "HW_METRICS", "find_hw_file", "hw_file_name", "hw_nas_bench_objective", "load_hw_rows",
+           "load_hw_table"]

@@ -1,0 +1,178 @@
+"""Resource constraints ``metric <= max``: parsing, constrained objectives, the adaptive penalty weight.
+
+A constrained objective reports, with every evaluation, the constrained metric and whether
+the architecture is feasible::
+
+    info = {"val": 40.1, "edgegpu_latency": 1.83, "feasible": True,
+            "constraint": {"metric": "edgegpu_latency", "value": 1.83, "max": 2.0}}
+
+Every optimizer reports as best only feasible evaluations (:attr:`Trial.feasible
+<naslib_optiproxy.optimizers.Trial.feasible>`); OptiProxy also reads ``info["constraint"]`` to
+model the metric and penalise predicted violations (:class:`PenaltyWeight`).
+
+Example:
+    >>> parse_constraint("edgegpu_latency<=2")
+    Constraint(metric='edgegpu_latency', max=2.0)
+    >>> parse_constraint({"metric": "latency", "max": 0.01}).satisfied(0.02)
+    False
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
+
+from .optimizers.base import Evaluation
+from .spaces import Architecture
+
+ConstraintLike = Union[str, Mapping[str, Any], "Constraint"]
+
+_TEXT = re.compile(r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_\-]*)\s*(?:<=|:)\s*(?P<max>\S+)\s*$")
+_FORMS = "write METRIC<=MAX or METRIC:MAX (e.g. edgegpu_latency<=2), or {metric: edgegpu_latency, max: 2.0} in YAML"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``metric <= max``: an architecture is feasible when its measured ``metric`` is at most ``max``."""
+
+    metric: str
+    max: float
+
+    def satisfied(self, value: float) -> bool:
+        return bool(value <= self.max)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"metric": self.metric, "max": self.max}
+
+    def __str__(self) -> str:
+        return f"{self.metric}<={self.max:g}"
+
+
+def parse_constraint(value: ConstraintLike) -> Constraint:
+    """A :class:`Constraint` from ``"metric<=max"``, ``"metric:max"`` or ``{metric, max}``.
+
+    Raises:
+        ValueError: Malformed text, missing or unknown keys, or a max that is not a finite number.
+    """
+    if isinstance(value, Constraint):
+        return value
+    if isinstance(value, str):
+        match = _TEXT.match(value)
+        if not match:
+            raise ValueError(f"bad constraint {value!r}: {_FORMS}")
+        metric, limit = match["metric"], match["max"]
+    elif isinstance(value, Mapping):
+        keys = set(value)
+        if keys != {"metric", "max"}:
+            raise ValueError(f"bad constraint {dict(value)!r}: expected exactly the keys metric and max, got "
+                             f"{', '.join(sorted(map(str, keys))) or 'none'}; {_FORMS}")
+        metric, limit = value["metric"], value["max"]
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"bad constraint {dict(value)!r}: metric must be a metric name, got {metric!r}")
+    else:
+        raise TypeError(f"constraint must be text like 'edgegpu_latency<=2' or a mapping, got "
+                        f"{type(value).__name__} {value!r}")
+    try:
+        limit = float(limit)
+        if isinstance(value, Mapping) and isinstance(value["max"], bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValueError(f"bad constraint {value!r}: the limit must be a number, got {limit!r}; {_FORMS}") from None
+    if not math.isfinite(limit):
+        raise ValueError(f"bad constraint {value!r}: the limit must be finite, got {limit}")
+    return Constraint(metric, limit)
+
+
+def check_metric(constraint: Constraint, metrics: Sequence[str], where: str) -> None:
+    """ValueError naming the known metrics of ``where`` when ``constraint.metric`` is not one of them."""
+    if constraint.metric not in metrics:
+        from .spaces import did_you_mean
+
+        raise ValueError(f"{where} has no metric {constraint.metric!r}{did_you_mean(constraint.metric, metrics)}; "
+                         f"known metrics: {', '.join(metrics)}")
+
+
+class ConstrainedObjective:
+    """An objective plus the constraint ``metric <= max``, reported in every evaluation's info.
+
+    The value (accuracy) is unchanged; infeasible architectures are evaluated normally and
+    flagged ``feasible: False``, so optimizers can learn from them but never report them.
+
+    Args:
+        objective: The accuracy objective (``arch -> Evaluation``), with ``space`` and ``dataset``.
+        constraint: The constraint (any form :func:`parse_constraint` accepts).
+        metrics: ``arch -> {metric: value}`` for metrics the objective does not report itself
+            (HW-NAS-Bench); ``None`` reads the metric from the evaluation's info (NAS-Bench-Graph latency).
+    """
+
+    def __init__(self, objective: Any, constraint: ConstraintLike,
+                 metrics: Optional[Callable[[Architecture], Mapping[str, float]]] = None) -> None:
+        self.objective = objective
+        self.constraint = parse_constraint(constraint)
+        self.metrics = metrics
+        self.space = objective.space
+        self.dataset = objective.dataset
+        self._optimum: Optional[Tuple[Architecture, float, float]] = None
+
+    def __call__(self, arch: Architecture) -> Evaluation:
+        evaluation = self.objective(arch)
+        values = dict(self.metrics(arch)) if self.metrics is not None else {}
+        name = self.constraint.metric
+        value = float(values[name] if name in values else evaluation.info[name])
+        info = {**evaluation.info, **values, name: value, "feasible": self.constraint.satisfied(value),
+                "constraint": {"metric": name, "value": value, "max": self.constraint.max}}
+        return Evaluation(evaluation.value, info)
+
+    def optimum(self) -> Tuple[Architecture, float, float]:
+        """``(arch, val, test)`` of the best feasible architecture, by enumerating the space (for reports only)."""
+        if self._optimum is None:
+            best = None
+            for arch in self.space:
+                evaluation = self(arch)
+                if evaluation.info["feasible"] and (best is None or evaluation.value > best[1]):
+                    best = (arch, evaluation.value, evaluation.info.get("test"))
+            if best is None:
+                raise ValueError(f"no architecture satisfies {self.constraint}")
+            self._optimum = best
+        return self._optimum
+
+    def __repr__(self) -> str:
+        return f"ConstrainedObjective({self.objective!r}, constraint={str(self.constraint)!r})"
+
+
+def constraint_of(info: Mapping[str, Any]) -> Optional[Constraint]:
+    """The constraint an evaluation's info reports (``None`` for an unconstrained objective)."""
+    record = info.get("constraint")
+    if not isinstance(record, Mapping):
+        return None
+    return Constraint(str(record["metric"]), float(record["max"]))
+
+
+@dataclass
+class PenaltyWeight:
+    """Lagrangian-style weight of the predicted constraint violation, adapted from feedback.
+
+    After each step, ``update(fraction)`` receives the feasible fraction of the recently
+    evaluated architectures: below ``target`` the weight grows (the search must respect
+    the limit more), above it shrinks (the search may move closer to the limit), by the
+    factor ``exp(rate * (target - fraction))``, clipped to ``[low, high]``.
+    """
+
+    weight: float = 1.0
+    target: float = 0.7
+    rate: float = 1.0
+    low: float = 0.05
+    high: float = 20.0
+
+    def update(self, fraction: float) -> float:
+        """Adapt to the observed feasible ``fraction`` in ``[0, 1]``; returns the new weight."""
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"feasible fraction must be in [0, 1], got {fraction}")
+        self.weight = min(self.high, max(self.low, self.weight * math.exp(self.rate * (self.target - fraction))))
+        return self.weight
+
+
+__all__ = ["Constraint", "ConstrainedObjective", "PenaltyWeight", "check_metric", "constraint_of",
+           "parse_constraint"]
