@@ -30,7 +30,18 @@ DEFAULTS: Dict[str, Dict[str, Dict[str, Any]]] = {
 }
 
 
-def default_search_config(search_space: str, dataset: Optional[str] = None) -> Dict[str, Any]:
-    """The tuned ``search:`` settings for ``search_space`` on ``dataset`` (a fresh dict)."""
+# spaces whose constrained search uses another entry's settings (measured there)
+CONSTRAINED_DEFAULTS = {"nasbench201": "hw_nas_bench"}
+
+
+def default_search_config(search_space: str, dataset: Optional[str] = None,
+                          constrained: bool = False) -> Dict[str, Any]:
+    """The tuned ``search:`` settings for ``search_space`` on ``dataset`` (a fresh dict).
+
+    ``constrained``: the run has a resource constraint (e.g. an HW-NAS-Bench latency limit),
+    which on NAS-Bench-201 selects the ``hw_nas_bench`` settings.
+    """
+    if constrained:
+        search_space = CONSTRAINED_DEFAULTS.get(search_space, search_space)
     per_space = DEFAULTS.get(search_space, {})
     return {**per_space.get("*", {}), **per_space.get(str(dataset), {})}

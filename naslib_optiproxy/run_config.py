@@ -159,7 +159,8 @@ class RunConfig:
         """The ``search`` settings over the tuned defaults (``{}`` for rs/re/ls)."""
         if self.optimizer != "optiproxy":
             return {}
-        return {**default_search_config(self.search_space, self.resolved_dataset()), **(self.search or {})}
+        defaults = default_search_config(self.search_space, self.resolved_dataset(), self.constraint is not None)
+        return {**defaults, **(self.search or {})}
 
     def search_config(self) -> Optional[OptiProxyConfig]:
         """The validated :class:`OptiProxyConfig` for optiproxy, else ``None``."""

@@ -132,3 +132,12 @@ def test_replace_revalidates_and_keeps_the_rest() -> None:
 def test_paths_become_strings(tmp_path: Path) -> None:
     cfg = RunConfig(data_dir=tmp_path, out_dir=tmp_path / "out")
     assert cfg.data_dir == str(tmp_path) and cfg.out_dir == str(tmp_path / "out")
+
+
+def test_constrained_nb201_run_uses_the_hw_nas_bench_defaults():
+    from naslib_optiproxy.defaults import default_search_config
+
+    cfg = RunConfig(search_space="nasbench201", dataset="ImageNet16-120", constraint="edgegpu_latency<=2")
+    assert cfg.effective_search() == default_search_config("hw_nas_bench")
+    plain = RunConfig(search_space="nasbench201", dataset="ImageNet16-120")
+    assert plain.effective_search() == default_search_config("nasbench201", "ImageNet16-120")

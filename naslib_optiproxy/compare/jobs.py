@@ -48,15 +48,16 @@ def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
 
     torch.set_num_threads(1)
     from ..optimizers import make_optimizer
+    from ..runner import objective_report
 
     objective = job.task.objective(data_dir_for(data_dir, job.task.space))
     space = objective.space
-    settings = job.method.search_config(job.task.space, job.task.dataset)
+    settings = job.task.search_config(job.method)
     optimizer = make_optimizer(job.method.optimizer, space, job.seed, settings)
     start = time.perf_counter()
     best = optimizer.optimize(objective, job.budget)
     seconds = time.perf_counter() - start
-    return {
+    record = {
         "task": job.task.name,
         "method": job.method.name,
         "optimizer": job.method.optimizer,
@@ -71,6 +72,14 @@ def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
         "seconds": seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    # constraint: feasible count; fidelity: epochs spent, and for low fidelity the full-fidelity
+    # trajectory and best of the promoted architectures (the searched values stay as search_*)
+    extra = objective_report(objective, optimizer)
+    if "best" in extra:
+        promoted = extra.pop("best") or {}
+        record.update(best_arch=promoted.get("arch"), best_val=promoted.get("val"), best_test=promoted.get("test"))
+    record.update(extra)
+    return record
 
 
 def known_optimum(objective: Any) -> Optional[float]:

@@ -52,15 +52,18 @@ class Method:
     def slug(self) -> str:
         return re.sub(r"[^A-Za-z0-9_.+\-]+", "-", self.name).strip("-")
 
-    def search_config(self, space: str, dataset: Optional[str]) -> Optional[Dict[str, Any]]:
-        """OptiProxy's full ``search:`` settings (defaults + overrides); ``None`` for the baselines."""
+    def search_config(self, space: str, dataset: Optional[str], constrained: bool = False) -> Optional[Dict[str, Any]]:
+        """OptiProxy's full ``search:`` settings (defaults + overrides); ``None`` for the baselines.
+
+        ``constrained``: the task has a resource constraint (its defaults may differ).
+        """
         if self.optimizer != "optiproxy":
             if self.settings:
                 raise ValueError(f"method {self.name!r}: only optiproxy takes settings")
             return None
         from ..defaults import default_search_config
 
-        return {**default_search_config(space, dataset), **dict(self.settings)}
+        return {**default_search_config(space, dataset, constrained), **dict(self.settings)}
 
     def __str__(self) -> str:
         return self.name

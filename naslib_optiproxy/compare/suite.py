@@ -84,7 +84,7 @@ class Suite:
                 raise ValueError(f"unknown optimizer {method.optimizer!r}{did_you_mean(method.optimizer, OPTIMIZERS)}"
                                  f"; available: {', '.join(OPTIMIZERS)}")
             for plan in self.tasks:
-                config = method.search_config(plan.task.space, plan.task.dataset)
+                config = plan.task.search_config(method)
                 if config is not None:
                     OptiProxyConfig.from_dict(config).check_budget(plan.budget)
         for plan in self.tasks:

@@ -69,6 +69,15 @@ class Task:
         """A folder name for the task's results."""
         return re.sub(r"[^A-Za-z0-9_.\-]+", "-", self.name.replace("/", "-").replace(":", "--")).strip("-")
 
+    @property
+    def constrained(self) -> bool:
+        """Whether the task has a resource constraint (``:constraint=...``)."""
+        return any(key == "constraint" for key, _ in self.options)
+
+    def search_config(self, method) -> Optional[Dict[str, Any]]:
+        """``method``'s full OptiProxy settings on this task (``None`` for the baselines)."""
+        return method.search_config(self.space, self.dataset, self.constrained)
+
     def objective(self, data_dir: Optional[str] = None):
         """Build the benchmark objective (``get_objective(space, dataset, data_dir, **options)``)."""
         from ..benchmarks import get_objective
