@@ -40,6 +40,9 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
                         help="folder with the benchmark tables, or one SPACE=DIR per search space, e.g. "
                              "nasbench201=data/nb201 nasbench301=data/nb301")
     parser.add_argument("--out", default="runs/compare", help="results folder (default: runs/compare)")
+    parser.add_argument("--reuse-workers", action="store_true",
+                        help="let a worker process run several jobs (cheap baselines; peak memory is then "
+                             "per worker, not per job)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
     return parser
 
@@ -96,7 +99,7 @@ def run_compare(args: argparse.Namespace) -> int:
         jobs = suite.jobs()
         start = time.time()
         records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
-                           progress=print_progress)
+                           progress=print_progress, fresh_workers=not args.reuse_workers)
         written = write_outputs(suite, records, out, plot=not args.no_plot)
     except (ValueError, RuntimeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -28,9 +28,15 @@ def _process_worker(args) -> tuple:
     return job, run_and_save(job, out_dir, data_dir)
 
 
-def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int) -> Iterable[tuple]:
-    """Yield ``(job, record)`` as local worker processes (spawned, one job each) finish."""
-    with mp.get_context("spawn").Pool(max(1, workers), maxtasksperchild=1) as pool:
+def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
+                     fresh_workers: bool = True) -> Iterable[tuple]:
+    """Yield ``(job, record)`` as local worker processes finish.
+
+    ``fresh_workers``: one spawned process per job, so seconds and peak memory are the job's own;
+    ``False`` reuses workers (much cheaper for sub-second baselines; ``peak_rss_mb`` is then the
+    worker's peak over all its jobs, an upper bound).
+    """
+    with mp.get_context("spawn").Pool(max(1, workers), maxtasksperchild=1 if fresh_workers else None) as pool:
         yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir) for job in jobs])
 
 
@@ -56,7 +62,8 @@ def run_on_ray(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], worke
         yield ray.get(done[0])
 
 
-def run_serially(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int) -> Iterable[tuple]:
+def run_serially(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
+                 fresh_workers: bool = True) -> Iterable[tuple]:
     """Yield ``(job, record)`` running each job in this process (debugging, tiny budgets)."""
     for job in jobs:
         yield job, run_and_save(job, out_dir, data_dir)
@@ -67,13 +74,16 @@ EXECUTORS = {"process": run_in_processes, "ray": run_on_ray, "serial": run_seria
 
 def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", workers: int = 2,
              data_dir: Optional[str] = None, ray_address: Optional[str] = None,
-             progress: Optional[Progress] = None) -> List[Dict]:
-    """Run every job without a result file, then return the records of all ``jobs`` in order."""
+             progress: Optional[Progress] = None, fresh_workers: bool = True) -> List[Dict]:
+    """Run every job without a result file, then return the records of all ``jobs`` in order.
+
+    ``fresh_workers=False`` lets a local worker process run several jobs (see :func:`run_in_processes`).
+    """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
     todo = pending(jobs, out_dir)
     if todo:
-        kwargs = {"address": ray_address} if executor == "ray" else {}
+        kwargs = {"address": ray_address} if executor == "ray" else {"fresh_workers": fresh_workers}
         for count, (job, record) in enumerate(EXECUTORS[executor](todo, out_dir, data_dir, workers, **kwargs), 1):
             if progress:
                 progress(count, len(todo), job, record)

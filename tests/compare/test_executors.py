@@ -36,7 +36,9 @@ def test_process_executor_runs_two_methods_two_seeds(tmp_path):
     records = run_jobs(jobs, str(tmp_path), "process", workers=2, progress=lambda *a: seen.append(a[2]))
     check_records(records, jobs)
     assert sorted(seen, key=jobs.index) == jobs and not pending(jobs, str(tmp_path))
-    # same seed, same result: the serial executor reproduces the process pool's runs
+    # same seed, same result: reused workers and the serial executor reproduce the fresh processes' runs
+    reused = run_jobs(jobs, str(tmp_path / "reused"), "process", workers=2, fresh_workers=False)
+    assert [r["trajectory"] for r in reused] == [r["trajectory"] for r in records]
     again = run_jobs(jobs[:1], str(tmp_path / "again"), "serial")
     assert again[0]["trajectory"] == records[0]["trajectory"]
 
