@@ -1,7 +1,7 @@
 """The paper's Table 4: total training epochs to reach a val accuracy, full- vs low-fidelity search (NB201).
 
-Full fidelity: OptiProxy on NB201's final val (200 epochs per query), the cached runs of
-``benchmarks/compare.py`` (tag ``default``; run here when missing). Low fidelity: OptiProxy on
+Full fidelity: OptiProxy on NB201's final val (200 epochs per query), the OptiProxy jobs of
+the Table 1 suite (``benchmarks/suites/nb201.yaml``; run here when missing). Low fidelity: OptiProxy on
 the 12-epoch val (12 epochs per query); every architecture that enters the low-fidelity
 top ``k`` is trained in full (200 epochs) and its final val is what counts
 (:class:`~naslib_optiproxy.benchmarks.low_fidelity.LowFidelityObjective`). Promotions never
@@ -38,9 +38,13 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-import compare  # noqa: E402  (full-fidelity runs and shared helpers)
+from naslib_optiproxy.compare import Job, Method, Task, run_jobs  # noqa: E402
+from naslib_optiproxy.compare.suite import Suite, parse_seeds  # noqa: E402
+from naslib_optiproxy.compare.tasks import parse_value  # noqa: E402
 
-DATA_DIR = compare.SPACES["nasbench201"]["data_dir"]
+DATA_DIR = str(ROOT.parent / "shared" / "benchmarks" / "nasbench201")
+FULL_SUITE = HERE / "suites" / "nb201.yaml"  # full-fidelity runs: the Table 1 suite's OptiProxy jobs
+FULL_RESULTS = HERE / "results" / "suites" / "nb201"
 TARGETS = {"cifar10": 91.46, "cifar100": 73.49, "ImageNet16-120": 46.65}  # the paper's Table 4 headers
 PAPER = {"cifar10": (6000, 3200), "cifar100": (20000, 3500), "ImageNet16-120": (20000, 7250)}
 TOP_K = (3, 5, 10, 20)
@@ -89,6 +93,16 @@ def low_runs(datasets: List[str], seeds: List[int], budget: int, tag: str, overr
                 print(f"[{i}/{len(todo)}] low fidelity {r['dataset']} seed {r['seed']}: {r['cpu_seconds']:.1f} s CPU",
                       file=sys.stderr, flush=True)
     return [json.loads(p.read_text()) for p in paths]
+
+
+def full_fidelity_runs(datasets: List[str], seeds: List[int], data_dir: str, jobs: int) -> Dict[str, List[Dict[str, Any]]]:
+    """OptiProxy on the final (200-epoch) val: the jobs of the Table 1 suite, run where missing."""
+    budgets = {plan.task.dataset: plan.budget for plan in Suite.from_yaml(FULL_SUITE).tasks}
+    out: Dict[str, List[Dict[str, Any]]] = {}
+    for dataset in datasets:
+        full_jobs = [Job(Task("nasbench201", dataset), Method("optiproxy"), seed, budgets[dataset]) for seed in seeds]
+        out[dataset] = run_jobs(full_jobs, str(FULL_RESULTS), "process", jobs, {"nasbench201": data_dir})
+    return out
 
 
 def low_curve(run: Dict[str, Any], top_k: int, data_dir: str, promote_from: int = PROMOTE_FROM,
@@ -143,10 +157,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="OptiProxy setting overrides")
     parser.add_argument("--tag", default="default")
     args = parser.parse_args(argv)
-    seeds = compare.parse_seeds(args.seeds)
-    overrides = {kv.split("=", 1)[0]: compare.parse_value(kv.split("=", 1)[1]) for kv in args.set}
-    full = compare.run("nasbench201", args.datasets, ["optiproxy"], seeds, "default", None, args.data_dir,
-                       None, args.jobs)
+    seeds = parse_seeds(args.seeds)
+    overrides = {kv.split("=", 1)[0]: parse_value(kv.split("=", 1)[1]) for kv in args.set}
+    full = full_fidelity_runs(args.datasets, seeds, args.data_dir, args.jobs)
     low = low_runs(args.datasets, seeds, args.budget, args.tag, overrides, args.data_dir, args.jobs)
     header = ["dataset (target)", "search", "seeds reaching", "mean epochs (reaching seeds)", "median",
               "mean-curve crossing", "mean best full val at the end"]

@@ -24,7 +24,7 @@ DEFAULTS: Dict[str, Dict[str, Dict[str, Any]]] = {
     # NB301 on the YAHPO ONNX surrogate, seeds 0-9: best val 96.1 @50 and 96.4 @100 against regularized
     # evolution's 95.6 and 96.0 (docs/results.md); 25-50 s per run on one core (more on a loaded machine).
     "nasbench301": {"*": {**_FAST_STEPS, **_NARROW}},
-    # HW-NAS-Bench (NB201 under a latency limit, benchmarks/hw_nas.py): ten per step at width 64,
+    # HW-NAS-Bench (NB201 under a latency limit, benchmarks/suites/hw_nas_bench.yaml): ten per step at width 64,
     # about 17 s of CPU per 200-evaluation run.
     "hw_nas_bench": {"*": {**_FAST_STEPS, "batch_size": 10, **_NARROW}},
 }

@@ -76,8 +76,8 @@ def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int])
         if optimum is not None:
             hits = [h for h in (queries_to(r["trajectory"], optimum) for r in runs) if h is not None]
             cells += [f"{len(hits)}/{len(runs)}", f"{statistics.median(hits):.0f}" if hits else "-"]
-        cells += [f"{statistics.mean(r['seconds'] for r in runs):.1f}",
-                  f"{max(r['peak_rss_mb'] for r in runs):.0f}"]
+        peaks = [r["peak_rss_mb"] for r in runs if r.get("peak_rss_mb") is not None]
+        cells += [f"{statistics.mean(r['seconds'] for r in runs):.1f}", f"{max(peaks):.0f}" if peaks else "-"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
