@@ -144,6 +144,29 @@ def summarise(name: str, curves: List[Dict[str, List[float]]], target: float) ->
             f"{final:.2f} after {statistics.mean(c['epochs'][-1] for c in curves):.0f}"]
 
 
+def epochs_table(datasets: List[str], seeds: List[int], budget: int = LOW_BUDGET, top_k: Sequence[int] = TOP_K,
+                 tag: str = "default", overrides: Optional[Dict[str, Any]] = None, data_dir: str = DATA_DIR,
+                 jobs: int = 2, promote_from: int = PROMOTE_FROM, promote_every: int = PROMOTE_EVERY) -> List[str]:
+    """Run the missing jobs; markdown rows of epochs-to-target, full vs low fidelity, per dataset."""
+    full = full_fidelity_runs(datasets, seeds, data_dir, jobs)
+    low = low_runs(datasets, seeds, budget, tag, overrides or {}, data_dir, jobs)
+    header = ["dataset (target)", "search", "seeds reaching", "mean epochs (reaching seeds)", "median",
+              "mean-curve crossing", "mean best full val at the end"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for dataset in datasets:
+        target = TARGETS[dataset]
+        full_curves = [{"epochs": [200 * (i + 1) for i in range(len(r["trajectory"]))], "trajectory": r["trajectory"]}
+                       for r in full[dataset]]
+        rows = [summarise(f"full fidelity (paper {PAPER[dataset][0]})", full_curves, target)]
+        for k in top_k:
+            curves = [low_curve(r, k, data_dir, promote_from, promote_every) for r in low if r["dataset"] == dataset]
+            promoted = statistics.mean(c["promoted"] for c in curves)
+            rows.append(summarise(f"low fidelity, top-{k} promoted ({promoted:.0f} promotions; "
+                                  f"paper {PAPER[dataset][1]})", curves, target))
+        lines += [f"| {dataset} ({target}) | " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=list(TARGETS))
@@ -159,23 +182,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     seeds = parse_seeds(args.seeds)
     overrides = {kv.split("=", 1)[0]: parse_value(kv.split("=", 1)[1]) for kv in args.set}
-    full = full_fidelity_runs(args.datasets, seeds, args.data_dir, args.jobs)
-    low = low_runs(args.datasets, seeds, args.budget, args.tag, overrides, args.data_dir, args.jobs)
-    header = ["dataset (target)", "search", "seeds reaching", "mean epochs (reaching seeds)", "median",
-              "mean-curve crossing", "mean best full val at the end"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for dataset in args.datasets:
-        target = TARGETS[dataset]
-        full_curves = [{"epochs": [200 * (i + 1) for i in range(len(r["trajectory"]))], "trajectory": r["trajectory"]}
-                       for r in full[dataset]]
-        rows = [summarise(f"full fidelity (paper {PAPER[dataset][0]})", full_curves, target)]
-        for k in args.top_k:
-            curves = [low_curve(r, k, args.data_dir, args.promote_from, args.promote_every)
-                      for r in low if r["dataset"] == dataset]
-            promoted = statistics.mean(c["promoted"] for c in curves)
-            rows.append(summarise(f"low fidelity, top-{k} promoted ({promoted:.0f} promotions; "
-                                  f"paper {PAPER[dataset][1]})", curves, target))
-        lines += [f"| {dataset} ({target}) | " + " | ".join(row) + " |" for row in rows]
+    lines = epochs_table(args.datasets, seeds, args.budget, args.top_k, args.tag, overrides, args.data_dir,
+                         args.jobs, args.promote_from, args.promote_every)
     print(f"\nTotal training epochs to reach the paper's Table 4 val, NB201, seeds {args.seeds}, "
           f"{args.budget} low-fidelity queries per run, promotions from evaluation {args.promote_from} "
           f"every {args.promote_every}\n")

@@ -196,6 +196,22 @@ def section_hw(g: Grouped) -> List[str]:
     return lines
 
 
+def section_low_fidelity() -> List[str]:
+    """Paper Table 4 from ``benchmarks/low_fidelity.py`` (its own cache; full fidelity = the Table 1 suite)."""
+    import low_fidelity
+
+    lines = ["## Low fidelity: total training epochs to reach the paper's Table 4 val (NB201)", "",
+             "OptiProxy searching on the 12-epoch val (`../shared/benchmarks/nasbench201-lowfi`; the paper used 5",
+             "epochs) for 150 queries of 12 epochs each; after every step (from evaluation 10) the architectures in",
+             "the low-fidelity top-k that were not trained in full yet are trained in full (200 epochs each), and",
+             "their final val is what counts. Full fidelity: OptiProxy on the final val, 200 epochs per query (the",
+             "Table 1 runs). *Seeds reaching* / *mean epochs*: per seed, the total epochs spent when the best",
+             "full-fidelity val first reaches the target; *mean-curve crossing*: the smallest total epochs at which",
+             "the seed-mean of the best full val reaches it (the paper's reading). Seeds 0-9;",
+             "`python benchmarks/low_fidelity.py` prints the same table.", ""]
+    return lines + low_fidelity.epochs_table(list(low_fidelity.TARGETS), list(range(10))) + [""]
+
+
 # Table 2, NB301 column (the paper's NB301 v0.9 XGBoost surrogate): method -> (val, queries)
 PAPER_TABLE2_NB301 = [("OptiProxy-NAS (paper)", "94.97 ± 0.05", "100"), ("OptiProxy-NAS (paper)", "94.81 ± 0.07", "50"),
                       ("DiNAS (paper's Table 2)", "94.92", "100"), ("AG-Net (paper's Table 2)", "94.79", "192"),
@@ -349,6 +365,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     lines = header()
     for name, writer in sections:
         lines += writer(studies[name])
+        if name == "hw_nas_bench":
+            lines += section_low_fidelity()
     lines += timing_section()
     lines += ["Every trajectory of every suite: `docs/trajectories.csv` "
               "(suite, task, method, seed, evaluation, best-so-far val)."]
