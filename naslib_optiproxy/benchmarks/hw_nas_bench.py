@@ -24,7 +24,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 from ..constraints import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
 from ..spaces import Architecture
 from .errors import BenchmarkDataError
-from .nasbench201 import NasBench201Objective, canonical_dataset, resolve_data_dir
+from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file
 
 PathLike = Union[str, "os.PathLike[str]"]
 Metrics = Dict[str, float]
@@ -46,16 +46,10 @@ def find_hw_file(dataset: str, hw_dir: Optional[PathLike] = None, data_dir: Opti
     its ``hw-nas-bench/`` subfolder and a ``hw-nas-bench/`` folder beside it.
     """
     name = hw_file_name(dataset)
-    if hw_dir is not None:
-        folders = [Path(hw_dir).expanduser()]
-    elif os.environ.get(ENV_VAR):
-        folders = [Path(os.environ[ENV_VAR]).expanduser()]
-    else:
-        base = resolve_data_dir(data_dir)
-        folders = [base, base / FOLDER, base.parent / FOLDER]
-    for folder in folders:
-        if (folder / name).is_file():
-            return folder / name
+    folders = companion_folders(hw_dir, ENV_VAR, data_dir, FOLDER)
+    found = first_file(folders, name)
+    if found is not None:
+        return found
     raise BenchmarkDataError(
         f"no HW-NAS-Bench table {name} in {', '.join(str(f.resolve()) for f in folders)}. Export it from "
         "HW-NAS-Bench's HW-NAS-Bench-v1_0.pickle (github.com/GATECH-EIC/HW-NAS-Bench) as a CSV with a "

