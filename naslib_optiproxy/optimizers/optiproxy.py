@@ -16,6 +16,7 @@ predicted-infeasible candidate below every predicted-feasible one.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -65,6 +66,7 @@ class OptiProxy(Optimizer):
         self.gradient_search = GradientSearch(self.distribution, space, c.search_settings(), self.generator)
         self._encodings: Dict[Hashable, Tuple[torch.Tensor, torch.Tensor]] = {}
         self.step_log: List[Dict[str, Any]] = []
+        self._warned_invalid = False
 
     def _build_proxy(self, num_outputs: int) -> None:
         """A freshly initialised proxy (seeded) with ``num_outputs`` heads, and its trainer."""
@@ -163,13 +165,23 @@ class OptiProxy(Optimizer):
         else:
             draws = [a for k in range(c.num_groups)
                      for a in self.distribution.sample(k, c.candidates_per_group, self.rng, c.op_noise)]
+        valid = [arch for arch in draws if self.space.is_valid(arch)]
+        self._warn_if_few_valid(len(valid), len(draws))
         unique: Dict[Hashable, Architecture] = {}
-        for arch in draws:
-            if self.space.is_valid(arch):
-                key = self.space.key(arch)
-                if key not in self._seen:
-                    unique.setdefault(key, arch)
+        for arch in valid:
+            key = self.space.key(arch)
+            if key not in self._seen:
+                unique.setdefault(key, arch)
         return list(unique.values())
+
+    def _warn_if_few_valid(self, valid: int, drawn: int) -> None:
+        """Say once when the (alpha, beta) draws are mostly invalid cells (spaces with validity rules)."""
+        if drawn and valid < 0.05 * drawn and not self._warned_invalid:
+            self._warned_invalid = True
+            warnings.warn(f"{self.space.name}: only {valid} of {drawn} architectures drawn from the (alpha, beta) "
+                          f"groups are valid cells; OptiProxy keeps the valid ones and tops each batch up with "
+                          f"random valid architectures, so its search here is close to random search",
+                          RuntimeWarning, stacklevel=3)
 
     def _select(self, candidates: List[Architecture], constraint: Optional[Constraint] = None) -> List[Architecture]:
         """The B candidates with the highest predicted value (or B random ones for the ablation).
