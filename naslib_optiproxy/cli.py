@@ -21,7 +21,8 @@ from .spaces import SEARCH_SPACES
 
 # flag destination -> RunConfig key
 _OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer": "optimizer", "budget": "budget",
-              "seed": "seed", "data_dir": "data_dir", "out": "out_dir"}
+              "seed": "seed", "data_dir": "data_dir", "out": "out_dir", "constraint": "constraint",
+              "fidelity": "fidelity"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--out", metavar="DIR",
                         help="output folder (default: runs/<search_space>-<dataset>-<optimizer>-<seed>)")
     search.add_argument("--config", metavar="FILE.yaml", help="NASLib-style YAML config")
+    search.add_argument("--constraint", metavar="METRIC<=MAX",
+                        help="maximise accuracy subject to METRIC<=MAX (or METRIC:MAX), e.g. edgegpu_latency<=2 "
+                             "(nasbench201: HW-NAS-Bench metrics; nasbench_graph: latency, params)")
+    search.add_argument("--fidelity", metavar="{full,low}",
+                        help="nasbench201: low searches the 12-epoch accuracy and promotes the best to full training")
     search.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its journal (same settings; a larger "
                              "--budget is allowed); journaled evaluations are not repeated")
@@ -55,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .compare.command import add_compare_parser
 
     add_compare_parser(commands)
+    commands.add_parser("naslib", add_help=False,
+                        help="NASLib's runner (Trainer, errors.json) with optimizer optiproxy; "
+                             "'naslib-optiproxy naslib --help' for its flags")
     return parser
 
 
@@ -69,10 +78,14 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def summary(result: Dict[str, Any], out_dir: str) -> str:
     """A few human-readable lines about a finished run."""
     best = result["best"]
-    test = "n/a" if best["test"] is None else f"{best['test']:.3f}"
-    return "\n".join([
-        f"best architecture: {best['arch']}",
-        f"val: {best['val']:.3f}  test: {test}",
+    if best is None:
+        lines = [f"no feasible architecture found under {result.get('constraint')}"]
+    else:
+        test = "n/a" if best["test"] is None else f"{best['test']:.3f}"
+        lines = [f"best architecture: {best['arch']}", f"val: {best['val']:.3f}  test: {test}"]
+    if result.get("epochs"):
+        lines.append(f"training epochs: {result['epochs'][-1]} ({result['fidelity']} fidelity)")
+    return "\n".join(lines + [
         f"{len(result['history'])} evaluations ({result['optimizer']}, {result['search_space']}/"
         f"{result['dataset']}, seed {result['seed']}) in {result['seconds']:.1f} s",
         f"result: {Path(out_dir) / RESULT_FILE}",
@@ -84,6 +97,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "search")
+    if args_list[0] == "naslib":  # NASLib's own argument format: handed over untouched
+        return naslib_command(args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -117,6 +132,13 @@ def compare_command(args: argparse.Namespace) -> int:
     from .compare.command import run_compare
 
     return run_compare(args)
+
+
+def naslib_command(argv: Sequence[str]) -> int:
+    """``naslib-optiproxy naslib --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's runner plus optiproxy."""
+    from .naslib.runner import main as naslib_main
+
+    return naslib_main(list(argv))
 
 
 # subcommand -> handler (each returns the exit code)

@@ -1,0 +1,198 @@
+"""OptiProxy vs NASLib's optimizers through NASLib's own Trainer, on one config.
+
+Every run is ``naslib-optiproxy naslib --config-file naslib_configs/<space>/<dataset>/optiproxy.yaml
+optimizer <name> [search.predictor_type <p>]`` (same data, same query path, lightweight mode
+unless ``--stock``), one process at a time (``nice``), with NASLib's query method timed:
+per-epoch overhead = (Trainer.search wall seconds - seconds inside ``graph.query``) / epochs.
+Results are cached as JSON under ``benchmarks/results/naslib/`` (``--force`` reruns).
+
+Needs NASLib importable (see docs/naslib.md), e.g.::
+
+    PYTHONPATH=/path/to/NASLib python benchmarks/naslib_head_to_head.py --seeds 0-4 \\
+        --methods optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp \\
+        --data-dir ../shared/benchmarks/nasbench201
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "naslib"
+# the standalone engine's runs of the Table 1 suite (benchmarks/suites/nb201.yaml, run by benchmarks/report.py)
+STANDALONE = ROOT / "benchmarks" / "results" / "suites" / "nb201" / "{space}-{dataset}" / "optiproxy" / "seed-{seed}.json"
+DEFAULT_METHODS = "optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp"
+
+
+def parse_seeds(text: str) -> List[int]:
+    """``0-4`` or ``0,2,5``."""
+    if "-" in text:
+        low, high = text.split("-")
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def method_opts(method: str) -> List[str]:
+    """NASLib overrides for ``optimizer[:predictor_type]``."""
+    optimizer, _, predictor = method.partition(":")
+    return ["optimizer", optimizer] + (["search.predictor_type", predictor] if predictor else [])
+
+
+def result_path(args: argparse.Namespace, method: str, seed: int) -> Path:
+    mode = "stock" if args.stock else "light"
+    return RESULTS / args.space / args.dataset / mode / f"{method.replace(':', '-')}-{seed}.json"
+
+
+# ----------------------------------------------------------------- worker
+def worker(args: argparse.Namespace) -> None:
+    """One run in this process, with NASLib's query and Trainer.search timed."""
+    import torch
+
+    torch.set_num_threads(1)
+    from naslib.defaults.trainer import Trainer
+    from naslib.search_spaces import NasBench201SearchSpace
+
+    from naslib_optiproxy.naslib.runner import load_config, run
+
+    timing = {"in_search": False, "query_seconds": 0.0, "queries": 0}
+    query, search = NasBench201SearchSpace.query, Trainer.search
+
+    def timed_query(self, *a, **k):
+        if not timing["in_search"]:
+            return query(self, *a, **k)
+        start = time.perf_counter()
+        try:
+            return query(self, *a, **k)
+        finally:
+            timing["query_seconds"] += time.perf_counter() - start
+            timing["queries"] += 1
+
+    def timed_search(self, *a, **k):
+        timing["in_search"] = True
+        try:
+            return search(self, *a, **k)
+        finally:
+            timing["in_search"] = False
+
+    NasBench201SearchSpace.query, Trainer.search = timed_query, timed_search
+    from naslib_optiproxy.optimizers import OptiProxy
+
+    timing["engine_seconds"] = 0.0
+    for name in ("ask", "tell"):  # the engine's own work, to separate it from the adapter's
+        def timed(self, *a, _method=getattr(OptiProxy, name), **k):
+            start = time.perf_counter()
+            try:
+                return _method(self, *a, **k)
+            finally:
+                timing["engine_seconds"] += time.perf_counter() - start
+        setattr(OptiProxy, name, timed)
+    out = Path(args.worker_out)
+    with tempfile.TemporaryDirectory() as naslib_out:  # NASLib's errors.json, checkpoints, log
+        opts = method_opts(args.method) + ["seed", str(args.seed), "search.epochs", str(args.epochs),
+                                           "out_dir", naslib_out]
+        config = load_config(str(ROOT / "naslib_configs" / args.space / args.dataset / "optiproxy.yaml"), opts)
+        summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
+        with open(Path(config.save) / "errors.json", encoding="utf-8") as handle:
+            trajectory = json.load(handle)[1]["valid_acc"]
+    summary.update(method=args.method, trajectory=trajectory,
+                   **{k: timing[k] for k in ("query_seconds", "queries", "engine_seconds")})
+    summary["overhead_per_epoch"] = (summary["search_seconds"] - timing["query_seconds"]) / summary["epochs"]
+    summary["adapter_per_epoch"] = (summary["search_seconds"] - timing["query_seconds"]
+                                    - timing["engine_seconds"]) / summary["epochs"]
+    summary.pop("epoch_seconds", None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, indent=1), encoding="utf-8")
+
+
+# ------------------------------------------------------------------ driver
+def run_all(args: argparse.Namespace) -> Dict[str, List[Dict[str, Any]]]:
+    results: Dict[str, List[Dict[str, Any]]] = {}
+    for method in args.methods.split(","):
+        for seed in parse_seeds(args.seeds):
+            path = result_path(args, method, seed)
+            if args.force or not path.exists():
+                cmd = ["nice", "-n", "5", sys.executable, __file__, "--worker-out", str(path), "--method", method,
+                       "--seed", str(seed), "--space", args.space, "--dataset", args.dataset,
+                       "--epochs", str(args.epochs)] + (["--stock"] if args.stock else []) + (
+                       ["--data-dir", args.data_dir] if args.data_dir else [])
+                print(f"running {method} seed {seed} ...", file=sys.stderr, flush=True)
+                done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                if done.returncode != 0:
+                    raise SystemExit(f"{method} seed {seed} failed:\n{done.stderr[-3000:]}")
+            results.setdefault(method, []).append(json.loads(path.read_text(encoding="utf-8")))
+    return results
+
+
+def _mean_std(values: List[float]) -> str:
+    return f"{statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}"
+
+
+def _adapter(runs: List[Dict[str, Any]]) -> str:
+    """Mean adapter ms/epoch (only runs that drive our engine have one)."""
+    values = [r["adapter_per_epoch"] for r in runs if r.get("engine_seconds")]
+    return f"{1000 * statistics.mean(values):.1f}" if values else ""
+
+
+def standalone(args: argparse.Namespace) -> Optional[List[float]]:
+    """Best val of our standalone engine (the Table 1 suite's cached runs) on the same seeds, if cached."""
+    values = []
+    for seed in parse_seeds(args.seeds):
+        path = Path(str(STANDALONE).format(space=args.space, dataset=args.dataset, seed=seed))
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        values.append(max(data["trajectory"][: args.epochs]))
+    return values
+
+
+def table(args: argparse.Namespace, results: Dict[str, List[Dict[str, Any]]]) -> str:
+    mode = "stock" if args.stock else "lightweight"
+    lines = [f"NASLib Trainer, {args.space}/{args.dataset}, {args.epochs} epochs, seeds {args.seeds}, {mode} mode",
+             "", "| method | best val (mean ± std) | @50 | test of final arch | search s/run | query s/run | "
+                 "overhead ms/epoch | of which adapter ms/epoch |", "|---|---|---|---|---|---|---|---|"]
+    for method, runs in results.items():
+        best = [r["best_val"] for r in runs]
+        at50 = [r["trajectory"][min(49, len(r["trajectory"]) - 1)] for r in runs]
+        tests = [r.get("table_test", r.get("naslib_test", float("nan"))) for r in runs]
+        lines.append(f"| {method} | {_mean_std(best)} | {statistics.mean(at50):.3f} | {statistics.mean(tests):.3f} | "
+                     f"{statistics.mean(r['search_seconds'] for r in runs):.2f} | "
+                     f"{statistics.mean(r['query_seconds'] for r in runs):.2f} | "
+                     f"{1000 * statistics.mean(r['overhead_per_epoch'] for r in runs):.1f} | "
+                     f"{_adapter(runs)} |")
+    alone = standalone(args)
+    if alone is not None:
+        lines.append(f"| optiproxy standalone (naslib-optiproxy compare) | {_mean_std(alone)} | | | | | | |")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--space", default="nasbench201")
+    parser.add_argument("--dataset", default="cifar10")
+    parser.add_argument("--methods", default=DEFAULT_METHODS, help="optimizer[:predictor_type], comma-separated")
+    parser.add_argument("--seeds", default="0-4")
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--data-dir", default=os.environ.get("NASLIB_OPTIPROXY_DATA"))
+    parser.add_argument("--stock", action="store_true", help="NASLib's stock search spaces (torch network per arch)")
+    parser.add_argument("--force", action="store_true", help="rerun cached results")
+    parser.add_argument("--worker-out", help=argparse.SUPPRESS)
+    parser.add_argument("--method", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker_out:
+        worker(args)
+        return
+    print(table(args, run_all(args)))
+
+
+if __name__ == "__main__":
+    main()
