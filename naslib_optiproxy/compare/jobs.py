@@ -47,6 +47,8 @@ def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
     import torch
 
     torch.set_num_threads(1)
+    if job.method.through_naslib:
+        return run_naslib_job(job, data_dir)
     from ..optimizers import make_optimizer
     from ..runner import objective_report
 
@@ -80,6 +82,34 @@ def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
         record.update(best_arch=promoted.get("arch"), best_val=promoted.get("val"), best_test=promoted.get("test"))
     record.update(extra)
     return record
+
+
+def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
+    """Run ``naslib:<optimizer>`` through NASLib's Trainer (lightweight mode) via the plugin's runner."""
+    import tempfile
+
+    import yaml
+
+    from ..naslib.runner import load_config, run
+
+    name = job.method.optimizer.split(":", 1)[1]
+    folder = data_dir_for(data_dir, job.task.space)
+    with tempfile.TemporaryDirectory() as scratch:
+        values = {"search_space": job.task.space, "dataset": job.task.dataset, "optimizer": name, "seed": job.seed,
+                  "out_dir": scratch, "search": {"epochs": job.budget, **dict(job.method.settings)}}
+        path = Path(scratch) / "config.yaml"
+        path.write_text(yaml.safe_dump(values), encoding="utf-8")
+        summary = run(load_config(str(path), []), lightweight=True, data_dir=folder, evaluate=True)
+    incumbents = summary["valid_acc"]
+    return {
+        "task": job.task.name, "method": job.method.name, "optimizer": job.method.optimizer,
+        "settings": dict(job.method.settings), "seed": job.seed, "budget": job.budget,
+        "trajectory": [max(incumbents[: i + 1]) for i in range(len(incumbents))],
+        "best_arch": str(summary.get("final_arch")), "best_val": summary["best_val"],
+        "best_test": summary.get("table_test"), "optimum_val": known_optimum(job.task.objective(folder)),
+        "seconds": summary["search_seconds"],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def known_optimum(objective: Any) -> Optional[float]:

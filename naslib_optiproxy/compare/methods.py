@@ -1,7 +1,9 @@
 """A *method* is an optimizer plus settings, with a label: ``[label=]name[key=value,...]``.
 
 Examples: ``optiproxy``, ``rs``, ``one-group=optiproxy[num_groups=1,candidates_per_group=400]``.
-OptiProxy's settings go on top of its per-space defaults (``defaults.py``).
+OptiProxy's settings go on top of its per-space defaults (``defaults.py``). With NASLib importable,
+``naslib:<optimizer>[search keys]`` runs NASLib's own optimizers (and ours) through NASLib's
+Trainer, e.g. ``naslib:bananas[predictor_type=optiproxy_gcn]``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from .tasks import format_assignments, parse_assignments
 
+NASLIB_PREFIX = "naslib:"
 _METHOD = re.compile(r"^(?:(?P<label>[A-Za-z0-9_.+\-]+)=)?(?P<name>[A-Za-z0-9_:\-]+)(?:\[(?P<settings>[^\]]*)\])?$")
 
 
@@ -42,6 +45,11 @@ class Method:
                    str(record.get("label") or ""))
 
     @property
+    def through_naslib(self) -> bool:
+        """``naslib:<optimizer>``: run by NASLib's Trainer through the plugin (needs NASLib)."""
+        return self.optimizer.startswith(NASLIB_PREFIX)
+
+    @property
     def name(self) -> str:
         """The label, or ``optimizer[settings]`` when there is none."""
         if self.label:
@@ -57,6 +65,8 @@ class Method:
 
         ``constrained``: the task has a resource constraint (its defaults may differ).
         """
+        if self.through_naslib:
+            return dict(self.settings)  # NASLib's own search: keys (OptiProxy's defaults apply inside NASLib)
         if self.optimizer != "optiproxy":
             if self.settings:
                 raise ValueError(f"method {self.name!r}: only optiproxy takes settings")

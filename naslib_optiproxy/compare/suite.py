@@ -80,6 +80,14 @@ class Suite:
         if len(set(labels)) != len(labels):
             raise ValueError(f"two methods share a label in {labels}: give them distinct labels (label=...)")
         for method in self.methods:
+            if method.through_naslib:
+                from ..naslib.runner import OPTIMIZER_NAMES
+
+                name = method.optimizer[len("naslib:"):]
+                if name not in OPTIMIZER_NAMES:
+                    raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, OPTIMIZER_NAMES)}; "
+                                     f"available: {', '.join(OPTIMIZER_NAMES)}")
+                continue
             if method.optimizer not in OPTIMIZERS:
                 raise ValueError(f"unknown optimizer {method.optimizer!r}{did_you_mean(method.optimizer, OPTIMIZERS)}"
                                  f"; available: {', '.join(OPTIMIZERS)}")

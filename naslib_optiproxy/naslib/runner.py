@@ -175,7 +175,8 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
     summary: Dict[str, Any] = {
         "optimizer": config.optimizer, "search_space": config.search_space, "dataset": config.dataset,
         "seed": int(config.seed), "epochs": int(config.search.epochs), "lightweight": lightweight,
-        "best_val": float(max(trajectory.valid_acc)), "search_seconds": seconds,
+        "best_val": float(max(trajectory.valid_acc)), "valid_acc": [float(v) for v in trajectory.valid_acc],
+        "search_seconds": seconds,
         "epoch_seconds": [float(s) for s in trajectory.runtime],
     }
     if evaluate:

@@ -1,0 +1,32 @@
+"""NASLib's optimizers as compare methods (``naslib:<name>``): parsing always, running with NASLib."""
+
+from pathlib import Path
+
+import pytest
+
+from naslib_optiproxy.compare import Job, Method, Task, run_job
+from naslib_optiproxy.compare.suite import Suite
+
+
+def test_naslib_methods_parse_and_keep_their_own_search_keys():
+    method = Method.parse("naslib:bananas[predictor_type=optiproxy_gcn]")
+    assert method.through_naslib and method.name == "naslib:bananas[predictor_type=optiproxy_gcn]"
+    assert method.search_config("nasbench201", "cifar10") == {"predictor_type": "optiproxy_gcn"}
+    assert not Method.parse("optiproxy").through_naslib
+    Suite.from_args(["nasbench201/cifar10"], ["naslib:re", "naslib:optiproxy"], "0", 20).check()
+    with pytest.raises(ValueError, match="unknown NASLib optimizer 'banana'"):
+        Suite.from_args(["nasbench201/cifar10"], ["naslib:banana"], "0", 20).check()
+
+
+SHARED_NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench201"
+
+
+def test_naslib_method_runs_through_naslib():
+    pytest.importorskip("naslib", reason="NASLib is not installed (see docs/naslib.md)")
+    if not SHARED_NB201.is_dir():
+        pytest.skip(f"real NAS-Bench-201 data not found at {SHARED_NB201.resolve()} (../shared is absent)")
+    nb201_data_dir = str(SHARED_NB201)
+    record = run_job(Job(Task.parse("nasbench201/cifar10"), Method.parse("naslib:re"), seed=0, budget=12),
+                     {"nasbench201": nb201_data_dir})
+    assert len(record["trajectory"]) == 12 and record["trajectory"] == sorted(record["trajectory"])
+    assert record["best_val"] == record["trajectory"][-1] <= record["optimum_val"]
