@@ -25,6 +25,11 @@ def load_results(records: Sequence[Record]) -> Dict[str, Dict[str, List[Record]]
             for task, methods in grouped.items()}
 
 
+def present(value: Optional[float]) -> bool:
+    """A real value (not ``None``/NaN: nothing found yet, e.g. no feasible architecture)."""
+    return value is not None and math.isfinite(value)
+
+
 def write_trajectories_csv(records: Sequence[Record], path: Path) -> None:
     """One row per (task, method, seed, evaluation): the best value found so far (empty: none yet)."""
     path = Path(path)
@@ -34,12 +39,12 @@ def write_trajectories_csv(records: Sequence[Record], path: Path) -> None:
         writer.writerow(["task", "method", "seed", "evaluation", "best_so_far"])
         for r in records:
             for i, value in enumerate(r["trajectory"], 1):
-                writer.writerow([r["task"], r["method"], r["seed"], i, "" if value is None else f"{value:.4f}"])
+                writer.writerow([r["task"], r["method"], r["seed"], i, f"{value:.4f}" if present(value) else ""])
 
 
 def queries_to(trajectory: Sequence[Optional[float]], target: float) -> Optional[int]:
     """The first evaluation (1-based) whose best-so-far reaches ``target``; ``None`` if never."""
-    return next((i + 1 for i, v in enumerate(trajectory) if v is not None and v >= target - 1e-6), None)
+    return next((i + 1 for i, v in enumerate(trajectory) if present(v) and v >= target - 1e-6), None)
 
 
 def value_at(record: Record, evaluations: int) -> Optional[float]:
@@ -50,11 +55,11 @@ def value_at(record: Record, evaluations: int) -> Optional[float]:
 
 def mean_std(values: Sequence[Optional[float]]) -> str:
     """``mean ± std`` (population std over seeds); notes seeds without a value (e.g. nothing feasible)."""
-    present = [v for v in values if v is not None]
-    if not present:
+    found = [v for v in values if present(v)]
+    if not found:
         return "n/a"
-    text = f"{statistics.mean(present):.3f} ± {statistics.pstdev(present):.3f}"
-    return text if len(present) == len(values) else f"{text} ({len(present)}/{len(values)} seeds)"
+    text = f"{statistics.mean(found):.3f} ± {statistics.pstdev(found):.3f}"
+    return text if len(found) == len(values) else f"{text} ({len(found)}/{len(values)} seeds)"
 
 
 def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int]) -> List[str]:
@@ -87,7 +92,7 @@ def mean_and_stderr(runs: Sequence[Record]) -> tuple:
     length = max(len(r["trajectory"]) for r in runs)
     means, errors = [], []
     for i in range(length):
-        values = [r["trajectory"][i] for r in runs if i < len(r["trajectory"]) and r["trajectory"][i] is not None]
+        values = [r["trajectory"][i] for r in runs if i < len(r["trajectory"]) and present(r["trajectory"][i])]
         means.append(statistics.mean(values) if values else math.nan)
         errors.append(statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)
     return means, errors

@@ -70,3 +70,11 @@ def test_plot_writes_a_png(tmp_path):
     records = RECORDS + [record("a", 0, [1.0, 2.0, 3.0, 3.0], task="t/b")]
     path = plot_trajectories(load_results(records), tmp_path / "p.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_nan_counts_as_nothing_found_yet():
+    nan = float("nan")
+    assert mean_std([nan, 3.0]) == "3.000 ± 0.000 (1/2 seeds)"
+    assert queries_to([nan, 10.0], 10.0) == 2
+    means, _ = mean_and_stderr([record("a", 0, [nan, 2.0]), record("a", 1, [1.0, 4.0])])
+    assert means == [1.0, 3.0]
