@@ -88,12 +88,17 @@ def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int])
 
 
 def mean_and_stderr(runs: Sequence[Record]) -> tuple:
-    """Per evaluation: mean and standard error of best-so-far over the seeds that have a value."""
+    """Per evaluation: mean and standard error of best-so-far over the seeds (NaN until every seed has
+    a value, e.g. has found a feasible architecture, so the mean curve never drops as seeds join)."""
     length = max(len(r["trajectory"]) for r in runs)
     means, errors = [], []
     for i in range(length):
-        values = [r["trajectory"][i] for r in runs if i < len(r["trajectory"]) and present(r["trajectory"][i])]
-        means.append(statistics.mean(values) if values else math.nan)
+        values = [value_at(r, i + 1) for r in runs]
+        if not all(present(v) for v in values):
+            means.append(math.nan)
+            errors.append(0.0)
+            continue
+        means.append(statistics.mean(values))
         errors.append(statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)
     return means, errors
 
@@ -135,7 +140,7 @@ def plot_trajectories(grouped: Dict[str, Dict[str, List[Record]]], path: Path, c
             top = optimum if optimum is not None else max(
                 v for runs in grouped[task].values() for v in mean_and_stderr(runs)[0] if not math.isnan(v))
             ax.set_ylim(min(lows), top + 0.08 * max(top - min(lows), 1e-3))
-        ax.set_title(task, fontsize=10)
+        ax.set_title(task.replace(":", "\n", 1), fontsize=9)
         ax.set_xlabel("evaluations")
         ax.set_ylabel("best val so far (%)")
         ax.grid(alpha=0.3)
