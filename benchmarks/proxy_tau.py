@@ -6,6 +6,7 @@ the package's :class:`~naslib_optiproxy.proxies.ProxyTrainer` and the default
 :class:`~naslib_optiproxy.config.OptiProxyConfig` settings, and report Kendall's tau-b
 between predictions and true accuracy on the remaining archs (mean +- std over seeds).
 
+    pip install scipy   # for kendalltau (tau-b, tie-aware); not a package dependency
     nice -n 5 python benchmarks/proxy_tau.py --seeds 0 1 2 3 4 --out benchmarks/results/proxy_tau.json
 
 ``--distinct`` keeps one architecture per canonical key (the NB101 subset holds 500 specs but only
