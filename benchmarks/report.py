@@ -1,4 +1,4 @@
-"""Regenerate docs/results.md, docs/trajectories.csv and docs/figures/ from scratch.
+"""Regenerate docs/results.md, docs/trajectories.csv.gz and docs/figures/ from scratch.
 
 Runs every missing job of every suite in ``benchmarks/suites/`` through the package's
 ``compare`` machinery (the same code as ``naslib-optiproxy compare``), caching one JSON file
@@ -13,6 +13,7 @@ Run on an otherwise idle 2-core machine (seconds and memory are reported as meas
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import platform
@@ -345,7 +346,7 @@ def timing_section() -> List[str]:
 
 
 def write_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
-    with open(path, "w", encoding="utf-8") as csv:
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as csv:
         csv.write("suite,task,method,seed,evaluation,best_so_far_val\n")
         for suite, grouped in studies.items():
             for task, methods in grouped.items():
@@ -376,10 +377,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if name == "hw_nas_bench":
             lines += section_low_fidelity()
     lines += timing_section()
-    lines += ["Every trajectory of every suite: `docs/trajectories.csv` "
-              "(suite, task, method, seed, evaluation, best-so-far val)."]
+    lines += ["Every trajectory of every suite: `docs/trajectories.csv.gz` "
+              "(gzipped CSV: suite, task, method, seed, evaluation, best-so-far val)."]
     (DOCS / "results.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write_trajectories(studies, DOCS / "trajectories.csv")
+    write_trajectories(studies, DOCS / "trajectories.csv.gz")
     print(f"wrote {DOCS / 'results.md'}")
     return 0
 
