@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import ast
-import csv
 import functools
 import os
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 from ..constraints import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
 from ..spaces import Architecture
 from .errors import BenchmarkDataError
-from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file
+from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file, read_csv_table
 
 PathLike = Union[str, "os.PathLike[str]"]
 Metrics = Dict[str, float]
@@ -74,20 +73,10 @@ def load_hw_rows(dataset: str, hw_dir: Optional[PathLike] = None,
 
 @functools.lru_cache(maxsize=None)
 def _parse(path: str, mtime_ns: int, size: int) -> Dict[Tuple[int, ...], Metrics]:
-    table: Dict[Tuple[int, ...], Metrics] = {}
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("net", *HW_METRICS) if c not in (reader.fieldnames or ())]
-        if missing:
-            raise BenchmarkDataError(f"{path} lacks the column(s) {', '.join(missing)}; is it an HW-NAS-Bench export?")
-        for row in reader:
-            try:
-                ops = tuple(int(o) for o in ast.literal_eval(row["net"]))
-                table[ops] = {m: float(row[m]) for m in HW_METRICS}
-            except (SyntaxError, TypeError, ValueError) as error:
-                raise BenchmarkDataError(
-                    f"{path}, line {reader.line_num}: bad row ({type(error).__name__}: {error}); "
-                    "the file is truncated or corrupt") from error
+    table = read_csv_table(
+        path, ("net", *HW_METRICS),
+        lambda row: (tuple(int(o) for o in ast.literal_eval(row["net"])), {m: float(row[m]) for m in HW_METRICS}),
+        hint="; is it an HW-NAS-Bench export?")
     if len(table) != 15625:
         raise BenchmarkDataError(f"{path} holds {len(table)} distinct architectures, not NB201's 15625; re-export it")
     return table

@@ -15,7 +15,6 @@ fidelity (once). Epochs: ``low_epochs`` (12) per low-fidelity query plus
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 import os
@@ -25,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from ..optimizers.base import Evaluation, Trial
 from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
-from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file
+from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file, read_csv_table
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -56,19 +55,8 @@ def find_lowfi_file(lowfi_dir: Optional[PathLike] = None, data_dir: Optional[Pat
 def _parse(path: str, dataset: str, mtime_ns: int, size: int) -> Dict[Tuple[int, ...], Tuple[float, float]]:
     space = NasBench201()
     val, test = f"{COLUMNS[dataset]}-val", f"{COLUMNS[dataset]}-test"
-    table: Dict[Tuple[int, ...], Tuple[float, float]] = {}
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("cellstr", val, test) if c not in (reader.fieldnames or ())]
-        if missing:
-            raise BenchmarkDataError(f"{path} lacks the column(s) {', '.join(missing)}")
-        for row in reader:
-            try:
-                table[space.from_string(row["cellstr"]).ops] = (float(row[val]), float(row[test]))
-            except (TypeError, ValueError) as error:
-                raise BenchmarkDataError(f"{path}, line {reader.line_num}: bad row ({error}); "
-                                         "the file is truncated or corrupt") from error
-    return table
+    return read_csv_table(path, ("cellstr", val, test),
+                          lambda row: (space.from_string(row["cellstr"]).ops, (float(row[val]), float(row[test]))))
 
 
 def load_lowfi_table(dataset: str, lowfi_dir: Optional[PathLike] = None,

@@ -32,7 +32,7 @@ import csv
 import functools
 import os
 from pathlib import Path
-from typing import List, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..optimizers.base import Evaluation
 from ..spaces import Architecture, NasBench201, did_you_mean
@@ -191,23 +191,41 @@ def _parse_pickle(path: str, dataset: str, full: bool) -> Table:
     return table
 
 
-def _parse_csv(path: str, dataset: str) -> Table:
-    columns = (f"{dataset}_val", f"{dataset}_test")
-    table: Table = {}
+def read_csv_table(path: str, columns: Sequence[str], parse_row: Callable[[Dict[str, str]], Tuple[Any, Any]],
+                   bad: str = "bad row", hint: str = "") -> Dict[Any, Any]:
+    """``{key: value}`` from ``parse_row(row)`` of every row of the CSV at ``path``.
+
+    Raises:
+        BenchmarkDataError: A column of ``columns`` is missing (``hint`` is appended), or a row
+            does not parse (``"<path>, line N: <bad> (<error>); the file is truncated or corrupt"``).
+    """
+    table: Dict[Any, Any] = {}
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in ("arch_str", *columns) if c not in (reader.fieldnames or ())]
+        missing = [c for c in columns if c not in (reader.fieldnames or ())]
         if missing:
-            raise BenchmarkDataError(f"{path} lacks the column(s) {', '.join(missing)}")
+            raise BenchmarkDataError(f"{path} lacks the column(s) {', '.join(missing)}{hint}")
         for row in reader:
             try:
-                val, test = float(row[columns[0]]), float(row[columns[1]])
-            except (TypeError, ValueError) as error:
+                key, value = parse_row(row)
+            except BenchmarkDataError:
+                raise
+            except (SyntaxError, TypeError, ValueError) as error:
                 raise BenchmarkDataError(
-                    f"{path}, line {reader.line_num}: bad accuracy ({error}); the file is truncated or corrupt"
+                    f"{path}, line {reader.line_num}: {bad} ({error}); the file is truncated or corrupt"
                 ) from error
-            table[_ops(row["arch_str"], path)] = (val, test)
+            table[key] = value
     return table
+
+
+def _parse_csv(path: str, dataset: str) -> Table:
+    val, test = f"{dataset}_val", f"{dataset}_test"
+
+    def entry(row: Dict[str, str]) -> Tuple[Tuple[int, ...], Tuple[float, float]]:
+        accuracies = (float(row[val]), float(row[test]))
+        return _ops(row["arch_str"], path), accuracies
+
+    return read_csv_table(path, ("arch_str", val, test), entry, bad="bad accuracy")
 
 
 class NasBench201Objective:
