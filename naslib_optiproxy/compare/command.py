@@ -109,10 +109,3 @@ def run_compare(args: argparse.Namespace) -> int:
           file=sys.stderr)
     return 0
 
-
-def main(argv: Sequence[str]) -> int:
-    """``python -m naslib_optiproxy.compare.command ...`` (same flags)."""
-    parser = argparse.ArgumentParser(prog="naslib-optiproxy compare")
-    sub = parser.add_subparsers(dest="command")
-    add_compare_parser(sub)
-    return run_compare(parser.parse_args(["compare", *argv]))
