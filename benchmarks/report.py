@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import math
 import platform
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from naslib_optiproxy.compare import load_results, run_jobs  # noqa: E402
 from naslib_optiproxy.compare.command import write_outputs  # noqa: E402
 from naslib_optiproxy.compare.executors import print_progress  # noqa: E402
-from naslib_optiproxy.compare.summary import markdown_table, present, queries_to, value_at  # noqa: E402
+from naslib_optiproxy.compare.summary import markdown_table, mean_std, present, queries_to, value_at  # noqa: E402
 from naslib_optiproxy.compare.suite import Suite  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
@@ -83,10 +84,7 @@ def mean_at(runs: List[Dict[str, Any]], n: int) -> float:
 
 
 def cell(runs: List[Dict[str, Any]], n: int) -> str:
-    values = [value_at(r, n) for r in runs]
-    found = [v for v in values if present(v)]
-    text = f"{statistics.mean(found):.2f} ± {statistics.pstdev(found):.2f}" if found else "n/a"
-    return text if len(found) == len(values) else f"{text} ({len(found)}/{len(values)} seeds feasible)"
+    return mean_std([value_at(r, n) for r in runs], digits=2)
 
 
 def hits(runs: List[Dict[str, Any]], n: int) -> int:
@@ -346,7 +344,8 @@ def timing_section() -> List[str]:
 
 
 def write_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as csv:
+    # mtime=0: the same trajectories give the same bytes (no churn in git on a rerun)
+    with io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=9, mtime=0), encoding="utf-8") as csv:
         csv.write("suite,task,method,seed,evaluation,best_so_far_val\n")
         for suite, grouped in studies.items():
             for task, methods in grouped.items():

@@ -53,12 +53,12 @@ def value_at(record: Record, evaluations: int) -> Optional[float]:
     return trajectory[min(evaluations, len(trajectory)) - 1] if trajectory else None
 
 
-def mean_std(values: Sequence[Optional[float]]) -> str:
+def mean_std(values: Sequence[Optional[float]], digits: int = 3) -> str:
     """``mean ± std`` (population std over seeds); notes seeds without a value (e.g. nothing feasible)."""
     found = [v for v in values if present(v)]
     if not found:
         return "n/a"
-    text = f"{statistics.mean(found):.3f} ± {statistics.pstdev(found):.3f}"
+    text = f"{statistics.mean(found):.{digits}f} ± {statistics.pstdev(found):.{digits}f}"
     return text if len(found) == len(values) else f"{text} ({len(found)}/{len(values)} seeds)"
 
 
