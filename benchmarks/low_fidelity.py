@@ -4,7 +4,7 @@ Full fidelity: OptiProxy on NB201's final val (200 epochs per query), the OptiPr
 the Table 1 suite (``benchmarks/suites/nb201.yaml``; run here when missing). Low fidelity: OptiProxy on
 the 12-epoch val (12 epochs per query); every architecture that enters the low-fidelity
 top ``k`` is trained in full (200 epochs) and its final val is what counts
-(:class:`~naslib_optiproxy.benchmarks.low_fidelity.LowFidelityObjective`). Promotions never
+(:class:`~naslib_optiproxy.objectives.low_fidelity.LowFidelityObjective`). Promotions never
 feed back into the search, so one low-fidelity run is scored for several ``k``.
 
 Epochs to reach a target, two definitions (both reported):
@@ -108,8 +108,8 @@ def full_fidelity_runs(datasets: List[str], seeds: List[int], data_dir: str, job
 def low_curve(run: Dict[str, Any], top_k: int, data_dir: str, promote_from: int = PROMOTE_FROM,
               promote_every: int = PROMOTE_EVERY) -> Dict[str, List[float]]:
     """``{"epochs", "trajectory"}`` of a cached low-fidelity run, promoting its top ``top_k``."""
-    from naslib_optiproxy.benchmarks.low_fidelity import LowFidelityObjective
-    from naslib_optiproxy.optimizers import Trial
+    from naslib_optiproxy.objectives.low_fidelity import LowFidelityObjective
+    from naslib_optiproxy.strategies import Trial
     from naslib_optiproxy.spaces import Architecture
 
     objective = LowFidelityObjective(run["dataset"], data_dir, top_k=top_k, promote_from=promote_from,
@@ -132,7 +132,7 @@ def mean_curve_crossing(curves: Sequence[Dict[str, List[float]]], target: float)
 
 
 def summarise(name: str, curves: List[Dict[str, List[float]]], target: float) -> List[str]:
-    from naslib_optiproxy.benchmarks.low_fidelity import epochs_to_reach
+    from naslib_optiproxy.objectives.low_fidelity import epochs_to_reach
 
     reached = [e for e in (epochs_to_reach(c["trajectory"], c["epochs"], target) for c in curves) if e is not None]
     final = statistics.mean(c["trajectory"][-1] for c in curves)

@@ -61,7 +61,7 @@ def worker(args: argparse.Namespace) -> None:
     from naslib.defaults.trainer import Trainer
     from naslib.search_spaces import NasBench201SearchSpace
 
-    from naslib_optiproxy.naslib.runner import load_config, run
+    from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run
 
     timing = {"in_search": False, "query_seconds": 0.0, "queries": 0}
     query, search = NasBench201SearchSpace.query, Trainer.search
@@ -84,7 +84,7 @@ def worker(args: argparse.Namespace) -> None:
             timing["in_search"] = False
 
     NasBench201SearchSpace.query, Trainer.search = timed_query, timed_search
-    from naslib_optiproxy.optimizers import OptiProxy
+    from naslib_optiproxy.strategies import OptiProxy
 
     timing["engine_seconds"] = 0.0
     for name in ("ask", "tell"):  # the engine's own work, to separate it from the adapter's

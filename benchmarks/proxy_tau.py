@@ -31,7 +31,7 @@ from scipy.stats import kendalltau
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from naslib_optiproxy.benchmarks.nasbench101 import load_zero_cost_json, nb101_zero_cost_subset  # noqa: E402
+from naslib_optiproxy.objectives.nasbench101 import load_zero_cost_json, nb101_zero_cost_subset  # noqa: E402
 from naslib_optiproxy.config import OptiProxyConfig  # noqa: E402
 from naslib_optiproxy.proxies import ProxyTrainer, build_proxy  # noqa: E402
 from naslib_optiproxy.spaces import SEARCH_SPACES, Architecture, SearchSpace, get_search_space  # noqa: E402

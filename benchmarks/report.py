@@ -321,7 +321,7 @@ def header() -> List[str]:
         "",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, torch {torch.__version__}, "
         f"naslib-optiproxy {naslib_optiproxy.__version__}. NAS-Bench-201 tables from `../shared/benchmarks/nasbench201` "
-        "(val of cifar10 = cifar10-valid split). Baselines rs / re / ls are ours (`naslib_optiproxy/optimizers/`), "
+        "(val of cifar10 = cifar10-valid split). Baselines rs / re / ls are ours (`naslib_optiproxy/strategies/`), "
         "on the same codecs, with de-duplication.",
         "",
         "OptiProxy settings (from `naslib_optiproxy/defaults.py`, on top of `OptiProxyConfig`):",

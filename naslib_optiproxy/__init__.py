@@ -9,9 +9,9 @@ Quick start::
     print(objective.space.to_string(best.arch), best.value)
 """
 
-from .benchmarks import BenchmarkDataError, get_objective
+from .objectives import BenchmarkDataError, get_objective
 from .config import OptiProxyConfig
-from .optimizers import (
+from .strategies import (
     BASELINES,
     OPTIMIZERS,
     Evaluation,

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from .benchmarks import BenchmarkDataError
-from .optimizers import OPTIMIZERS
-from .optimizers.base import TooManyFailuresError
+from .objectives import BenchmarkDataError
+from .strategies import OPTIMIZERS
+from .strategies.base import TooManyFailuresError
 from .run_config import RunConfig
 from .runner import JOURNAL_FILE, RESULT_FILE, run_search
 from .spaces import SEARCH_SPACES
@@ -136,7 +136,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def naslib_command(argv: Sequence[str]) -> int:
     """``naslib-optiproxy naslib --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's runner plus optiproxy."""
-    from .naslib.runner import main as naslib_main
+    from .integrations.naslib_plugin.runner import main as naslib_main
 
     return naslib_main(list(argv))
 

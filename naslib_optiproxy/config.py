@@ -134,7 +134,7 @@ class OptiProxyConfig:
         """Refuse a run ``budget`` smaller than ``num_init`` (the proxy would never be fitted).
 
         A run config calls this with its total budget. :meth:`Optimizer.optimize
-        <naslib_optiproxy.optimizers.Optimizer.optimize>` does not: there ``budget`` may be
+        <naslib_optiproxy.strategies.Optimizer.optimize>` does not: there ``budget`` may be
         one increment of a longer ask/tell run.
         """
         if budget < self.num_init:

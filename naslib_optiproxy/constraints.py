@@ -7,7 +7,7 @@ the architecture is feasible::
             "constraint": {"metric": "edgegpu_latency", "value": 1.83, "max": 2.0}}
 
 Every optimizer reports as best only feasible evaluations (:attr:`Trial.feasible
-<naslib_optiproxy.optimizers.Trial.feasible>`); OptiProxy also reads ``info["constraint"]`` to
+<naslib_optiproxy.strategies.Trial.feasible>`); OptiProxy also reads ``info["constraint"]`` to
 model the metric and penalise predicted violations (:class:`PenaltyWeight`).
 
 Example:
@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from .optimizers.base import Evaluation
+from .strategies.base import Evaluation
 from .spaces import Architecture
 
 ConstraintLike = Union[str, Mapping[str, Any], "Constraint"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .journal import RunJournal, dumps, write_atomic
-from .optimizers.base import Evaluation, Optimizer
+from .strategies.base import Evaluation, Optimizer
 from .spaces import Architecture
 
 #: Header-config entries a resumed run must share with its journal (besides the package version).

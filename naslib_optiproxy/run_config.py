@@ -38,7 +38,7 @@ import yaml
 
 from .config import OptiProxyConfig
 from .defaults import default_search_config
-from .optimizers import OPTIMIZERS
+from .strategies import OPTIMIZERS
 from .spaces import SEARCH_SPACES, did_you_mean
 
 DEFAULT_DATASETS: Dict[str, str] = {"nasbench201": "cifar10", "nasbench_graph": "cora"}
@@ -120,7 +120,7 @@ class RunConfig:
 
     def _check_objective_options(self) -> None:
         """Normalise ``constraint`` to ``{metric, max}`` and check both options against the space."""
-        from .benchmarks.low_fidelity import canonical_fidelity
+        from .objectives.low_fidelity import canonical_fidelity
         from .constraints import parse_constraint
 
         if self.constraint is not None:
@@ -137,7 +137,7 @@ class RunConfig:
                 raise ValueError("constraint and fidelity low cannot be combined; drop one of them")
 
     def objective_options(self) -> Dict[str, Any]:
-        """The options of :func:`~naslib_optiproxy.benchmarks.get_objective` (``constraint``, ``fidelity``)."""
+        """The options of :func:`~naslib_optiproxy.objectives.get_objective` (``constraint``, ``fidelity``)."""
         return {k: v for k, v in (("constraint", self.constraint), ("fidelity", self.fidelity)) if v is not None}
 
     # ------------------------------------------------------------- resolved
@@ -231,7 +231,7 @@ def _canonical_dataset(search_space: str, dataset: Optional[str]) -> Optional[st
     if dataset is None:
         return None
     if search_space == "nasbench201":
-        from .benchmarks.nasbench201 import canonical_dataset
+        from .objectives.nasbench201 import canonical_dataset
 
         return canonical_dataset(dataset)
     if search_space == "nasbench_graph":

@@ -18,9 +18,9 @@ from typing import Any, Callable, Dict, List, Optional
 import torch
 from tqdm import tqdm
 
-from .benchmarks import get_objective
+from .objectives import get_objective
 from .journal import RunJournal, jsonable, write_atomic
-from .optimizers import Optimizer, Trial, make_optimizer
+from .strategies import Optimizer, Trial, make_optimizer
 from .resume import load_for_resume, replay
 from .run_config import RunConfig
 from .spaces import SearchSpace
@@ -119,7 +119,7 @@ def objective_report(objective: Any, optimizer: Optimizer) -> Dict[str, Any]:
     Constraint: ``constraint`` ``{metric, max}`` and ``feasible_evaluations``. Fidelity:
     ``fidelity`` and ``epochs`` (cumulative training epochs after each evaluation). Low
     fidelity also replaces ``trajectory`` and ``best`` by the full-fidelity values of the
-    promoted architectures (see :class:`~naslib_optiproxy.benchmarks.low_fidelity.LowFidelityObjective`),
+    promoted architectures (see :class:`~naslib_optiproxy.objectives.low_fidelity.LowFidelityObjective`),
     keeping the searched low-fidelity ones as ``search_trajectory`` and ``search_best``.
     """
     space = optimizer.space

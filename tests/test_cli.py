@@ -11,7 +11,7 @@ from typing import List, Tuple
 import pytest
 
 from naslib_optiproxy import cli
-from naslib_optiproxy.benchmarks.nasbench201 import ENV_VAR, expected_files
+from naslib_optiproxy.objectives.nasbench201 import ENV_VAR, expected_files
 from naslib_optiproxy.run_config import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]

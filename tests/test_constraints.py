@@ -12,7 +12,7 @@ from naslib_optiproxy.constraints import (
     constraint_of,
     parse_constraint,
 )
-from naslib_optiproxy.optimizers import Evaluation
+from naslib_optiproxy.strategies import Evaluation
 from naslib_optiproxy.spaces import Architecture, NasBench201
 
 

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from naslib_optiproxy import OptiProxy, OptiProxyConfig, RandomSearch, cli, runner
-from naslib_optiproxy.optimizers.base import Evaluation
+from naslib_optiproxy.strategies.base import Evaluation
 from naslib_optiproxy.resume import replay
 from naslib_optiproxy.run_config import RunConfig
 from naslib_optiproxy.spaces import Architecture

@@ -49,7 +49,7 @@ def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
     torch.set_num_threads(1)
     if job.method.through_naslib:
         return run_naslib_job(job, data_dir)
-    from ..optimizers import make_optimizer
+    from ..strategies import make_optimizer
     from ..runner import objective_report
 
     objective = job.task.objective(data_dir_for(data_dir, job.task.space))
@@ -90,7 +90,7 @@ def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
 
     import yaml
 
-    from ..naslib.runner import load_config, run
+    from ..integrations.naslib_plugin.runner import load_config, run
 
     name = job.method.optimizer.split(":", 1)[1]
     folder = data_dir_for(data_dir, job.task.space)

@@ -71,7 +71,7 @@ class Suite:
     def check(self) -> None:
         """Fail early, with the reason, on unknown optimizers, bad settings or budgets."""
         from ..config import OptiProxyConfig
-        from ..optimizers import OPTIMIZERS
+        from ..strategies import OPTIMIZERS
         from ..spaces import did_you_mean
 
         if not self.tasks or not self.methods:
@@ -81,7 +81,7 @@ class Suite:
             raise ValueError(f"two methods share a label in {labels}: give them distinct labels (label=...)")
         for method in self.methods:
             if method.through_naslib:
-                from ..naslib.runner import OPTIMIZER_NAMES
+                from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES
 
                 name = method.optimizer[len("naslib:"):]
                 if name not in OPTIMIZER_NAMES:

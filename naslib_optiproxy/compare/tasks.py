@@ -80,7 +80,7 @@ class Task:
 
     def objective(self, data_dir: Optional[str] = None):
         """Build the benchmark objective (``get_objective(space, dataset, data_dir, **options)``)."""
-        from ..benchmarks import get_objective
+        from ..objectives import get_objective
 
         kwargs: Dict[str, Any] = dict(self.options)
         return get_objective(self.space, self.dataset, data_dir, **kwargs)

@@ -48,7 +48,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
     ) from error
 
 from ..config import OptiProxyConfig
-from ..optimizers import OptiProxy, Optimizer
+from ..strategies import OptiProxy, Optimizer
 from ..spaces import Architecture, SearchSpace, get_search_space
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class OptiProxySearcher(Searcher):
     Args:
         space: The search space (a :class:`~naslib_optiproxy.spaces.SearchSpace` or its
             registry name, e.g. ``"nasbench201"``). May be ``None`` when ``optimizer`` is given.
-        optimizer: Any :class:`~naslib_optiproxy.optimizers.Optimizer` (OptiProxy, RS, RE, LS).
+        optimizer: Any :class:`~naslib_optiproxy.strategies.Optimizer` (OptiProxy, RS, RE, LS).
             Default: ``OptiProxy(space, config, seed)``.
         config: :class:`~naslib_optiproxy.config.OptiProxyConfig` (or a mapping of its
             settings) of the default OptiProxy; not allowed together with ``optimizer``.

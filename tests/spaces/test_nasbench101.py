@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_optiproxy.benchmarks.nasbench101 import nb101_zero_cost_subset
+from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset
 from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.distribution import ArchitectureDistribution
-from naslib_optiproxy.optimizers import OptiProxy
+from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.proxies import GATProxy, GCNProxy
 from naslib_optiproxy.spaces import Architecture, NasBench101, get_search_space
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS, NASLIB_OP_CODES, cell_matrix, liveness

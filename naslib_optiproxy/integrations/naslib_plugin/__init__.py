@@ -1,0 +1,125 @@
+"""NASLib plugin: ``optimizer: optiproxy`` and ``predictor_type: optiproxy_gcn`` inside NASLib.
+
+* :class:`~naslib_optiproxy.integrations.naslib_plugin.optimizer.OptiProxyOptimizer`: a NASLib ``MetaOptimizer``.
+* :class:`~naslib_optiproxy.integrations.naslib_plugin.predictor.OptiProxyGCNPredictor`: a NASLib ``Predictor``.
+* :func:`register` / :func:`unregister`: put ``optiproxy_gcn`` into the predictor registry that
+  BANANAS and NPENAS use, and take it out again.
+* ``naslib-optiproxy naslib --config-file CONFIG.yaml``: NASLib's runner, knowing ``optiproxy``
+  (:mod:`naslib_optiproxy.integrations.naslib_plugin.runner`).
+
+NASLib has no registration hook: ``Ensemble.get_ensemble()`` builds a fixed dict of predictor
+types, and ``naslib.optimizers.discrete.{bananas,npenas}.optimizer`` look the name ``Ensemble``
+up in their module globals when they build one. :func:`register` rebinds exactly those two
+names to a subclass of NASLib's ``Ensemble`` that adds our predictor types and defers every
+other type to NASLib; :func:`unregister` puts the originals back. Importing this package
+imports nothing from NASLib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Dict, Mapping, Optional
+
+#: Modules whose global ``Ensemble`` NASLib's optimizers resolve when they build a predictor.
+ENSEMBLE_USERS = ("naslib.optimizers.discrete.bananas.optimizer", "naslib.optimizers.discrete.npenas.optimizer")
+ENSEMBLE_MODULE = "naslib.predictors.ensemble"
+
+PredictorFactory = Callable[[Any, int], Any]  # (ensemble, member index) -> Predictor
+_originals: Dict[str, Any] = {}
+_registered: Dict[str, Any] = {}
+
+
+def naslib_available() -> bool:
+    """Whether NASLib can be imported here."""
+    try:
+        importlib.import_module("naslib")
+    except ImportError:
+        return False
+    return True
+
+
+def make_ensemble_class(base: type, predictors: Mapping[str, PredictorFactory]) -> type:
+    """A subclass of NASLib's ``Ensemble`` that also builds the ``predictors`` types."""
+    extra = dict(predictors)
+
+    class OptiProxyEnsemble(base):  # type: ignore[misc, valid-type]
+        """NASLib's ``Ensemble`` plus OptiProxy's predictor types."""
+
+        extra_predictors = extra
+
+        def get_ensemble(self):
+            factory = self.extra_predictors.get(self.predictor_type)
+            if factory is None:
+                return super().get_ensemble()
+            return [factory(self, member) for member in range(self.num_ensemble)]
+
+    return OptiProxyEnsemble
+
+
+def default_predictors() -> Dict[str, PredictorFactory]:
+    """``{"optiproxy_gcn": factory}`` (imports NASLib)."""
+    from .predictor import PREDICTOR_TYPE, OptiProxyGCNPredictor
+
+    def gcn(ensemble: Any, member: int) -> Any:
+        config = getattr(ensemble, "config", None)
+        return OptiProxyGCNPredictor(ss_type=getattr(ensemble, "ss_type", None),
+                                     dataset=getattr(config, "dataset", None))
+
+    return {PREDICTOR_TYPE: gcn}
+
+
+def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> type:
+    """Make BANANAS / NPENAS accept our predictor types (``optiproxy_gcn``); returns the Ensemble class.
+
+    Calling it again replaces the registered types (the originals stay saved). Raises
+    ``ImportError`` with the install hint without NASLib, and ``RuntimeError`` if NASLib's
+    modules do not look as expected (nothing is changed then).
+    """
+    from .optimizer import INSTALL_HINT
+
+    try:
+        base = importlib.import_module(ENSEMBLE_MODULE).Ensemble
+        users = {name: importlib.import_module(name) for name in ENSEMBLE_USERS}
+    except (ImportError, AttributeError) as error:
+        raise ImportError(f"{INSTALL_HINT} ({error})") from error
+    for name, module in users.items():
+        current = getattr(module, "Ensemble", None)
+        if current is not base and current is not _registered.get(name):
+            raise RuntimeError(f"{name}.Ensemble is {current!r}, not NASLib's Ensemble; "
+                               "another plugin rebound it, so optiproxy_gcn was not registered")
+    cls = make_ensemble_class(base, predictors if predictors is not None else default_predictors())
+    for name, module in users.items():
+        _originals.setdefault(name, base)
+        module.Ensemble = cls
+        _registered[name] = cls
+    return cls
+
+
+def unregister() -> None:
+    """Put NASLib's own ``Ensemble`` back where :func:`register` replaced it (no-op otherwise)."""
+    for name, original in list(_originals.items()):
+        module = importlib.import_module(name)
+        if getattr(module, "Ensemble", None) is _registered.get(name):
+            module.Ensemble = original
+        _originals.pop(name)
+        _registered.pop(name, None)
+
+
+def is_registered() -> bool:
+    return bool(_registered)
+
+
+def __getattr__(name: str) -> Any:  # lazy: importing NASLib takes seconds
+    if name == "OptiProxyOptimizer":
+        from .optimizer import OptiProxyOptimizer
+
+        return OptiProxyOptimizer
+    if name == "OptiProxyGCNPredictor":
+        from .predictor import OptiProxyGCNPredictor
+
+        return OptiProxyGCNPredictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ENSEMBLE_MODULE", "ENSEMBLE_USERS", "OptiProxyGCNPredictor", "OptiProxyOptimizer", "default_predictors",
+           "is_registered", "make_ensemble_class", "naslib_available", "register", "unregister"]

@@ -1,0 +1,141 @@
+"""``optiproxy_gcn``: our GCN proxy as a NASLib ``Predictor`` (BANANAS, NPENAS, or standalone).
+
+:class:`GCNRegressor` (no NASLib needed) fits the proxy of :mod:`naslib_optiproxy.proxies`
+(bidirectional GCN, MSE + pairwise ranking loss, targets standardised on the training data)
+on graph encodings. :class:`OptiProxyGCNPredictor` is the NASLib ``Predictor``: ``fit(xtrain,
+ytrain)`` / ``query(xtest)`` on NASLib graphs, encoded with NASLib's own
+``encode(EncodingType.GCN)`` where that equals our codec's layout (NB201), else with our
+codec (read through the graph's hash). Sizes and fit settings are the per-space OptiProxy
+defaults (:mod:`naslib_optiproxy.defaults`); ``set_hyperparams`` overrides them by
+:class:`~naslib_optiproxy.config.OptiProxyConfig` names.
+
+Ensemble members differ by seed: each fit draws its seed from ``np.random`` (seeded by
+NASLib's runner), so an ensemble has a spread for BANANAS' acquisition functions and runs
+are reproducible.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence
+
+import numpy as np
+import torch
+
+from ...config import OptiProxyConfig
+from ...proxies import ProxyTrainer, build_proxy
+from .settings import optiproxy_settings
+from .translate import Translator, layout_from_naslib_gcn, stack_layouts
+
+
+class GCNRegressor:
+    """Our proxy as a plain regressor on ``(x [n, N, F], adj [n, N, N]) -> y``.
+
+    Args:
+        settings: Model sizes and fit settings (``proxy``, ``gcn_hidden``, ``model_epochs``, ...).
+        num_nodes, num_features: The graph layout's size.
+        seed: Seeds the initialisation and the mini-batch order.
+    """
+
+    def __init__(self, settings: OptiProxyConfig, num_nodes: int, num_features: int, seed: int = 0) -> None:
+        self.settings = settings
+        generator = torch.Generator().manual_seed(int(seed))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(seed))
+            self.model = build_proxy(settings.proxy, num_nodes, num_features, settings.gcn_hidden,
+                                     settings.gcn_layers, settings.linear_size, settings.dropout)
+        self.trainer = ProxyTrainer(self.model, settings.fit_settings(), generator)
+
+    def fit(self, x: torch.Tensor, adj: torch.Tensor, y: Sequence[float]) -> float:
+        """Fit on raw targets; returns the training mean absolute error (as NASLib's predictors do)."""
+        target = torch.as_tensor(np.asarray(y, dtype=np.float32))
+        self.trainer.fit(x, adj, target)
+        return float(np.mean(np.abs(self.predict(x, adj) - target.numpy())))
+
+    def predict(self, x: torch.Tensor, adj: torch.Tensor) -> np.ndarray:
+        return self.trainer.predict(x, adj).numpy().reshape(-1)
+
+
+def encode_graphs(translator: Translator, graphs: Sequence[Any], use_naslib: bool, encoding_type: Any = None):
+    """Batch layouts of NASLib graphs: NASLib's GCN encoding (``use_naslib``) or our codec's."""
+    if use_naslib:
+        return stack_layouts([layout_from_naslib_gcn(g.encode(encoding_type=encoding_type)) for g in graphs])
+    return translator.codec.encode_batch([translator.from_graph(g) for g in graphs])
+
+
+try:
+    from naslib.predictors.predictor import Predictor
+    from naslib.utils.encodings import EncodingType
+except ImportError as _error:  # pragma: no cover - depends on the environment
+    PREDICTOR_IMPORT_ERROR: Optional[ImportError] = _error
+else:
+    PREDICTOR_IMPORT_ERROR = None
+
+PREDICTOR_TYPE = "optiproxy_gcn"
+
+if PREDICTOR_IMPORT_ERROR is None:
+
+    class OptiProxyGCNPredictor(Predictor):
+        """NASLib ``Predictor`` ``optiproxy_gcn``: OptiProxy's GCN proxy with its ranking loss.
+
+        Args:
+            ss_type: NASLib space type (``nasbench201``, ...); taken from the first training graph if None.
+            dataset: Selects the per-dataset defaults (e.g. NB201 cifar10's narrower GCN).
+            encoding_type: Ignored (the layout is fixed by the space); accepted for NASLib's Ensemble.
+            seed: Fixed seed; ``None`` draws one from ``np.random`` at every fit.
+        """
+
+        def __init__(self, ss_type: Optional[str] = None, dataset: Optional[str] = None, encoding_type: Any = None,
+                     seed: Optional[int] = None, hpo_wrapper: bool = False) -> None:
+            super().__init__(ss_type=ss_type, encoding_type=EncodingType.GCN)
+            self.dataset = dataset
+            self.seed = seed
+            self.hyperparams: Dict[str, Any] = {}
+            self.default_hyperparams: Dict[str, Any] = {}
+            self.regressor: Optional[GCNRegressor] = None
+            self.translator: Optional[Translator] = None
+
+        def _setup(self, ss_type: str) -> None:
+            if self.translator is None or self.translator.translation.naslib_type != ss_type:
+                self.translator = Translator(ss_type, self.dataset)
+
+        def fit(self, xtrain: Sequence[Any], ytrain: Sequence[float], train_info: Any = None, **_: Any) -> float:
+            ss_type = self.ss_type or xtrain[0].get_type()
+            self._setup(ss_type)
+            settings = optiproxy_settings(self.hyperparams, ss_type, self.dataset)
+            seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
+            codec = self.translator.codec
+            self.regressor = GCNRegressor(settings, codec.num_nodes, codec.num_features, seed)
+            x, adj = self._encode(xtrain)
+            return self.regressor.fit(x, adj, ytrain)
+
+        def query(self, xtest: Sequence[Any], info: Any = None, **_: Any) -> np.ndarray:
+            if self.regressor is None:
+                raise RuntimeError("optiproxy_gcn: call fit() before query()")
+            x, adj = self._encode(xtest)
+            return self.regressor.predict(x, adj)
+
+        def _encode(self, graphs: Sequence[Any]):
+            return encode_graphs(self.translator, graphs, self.translator.gcn_layout_equal, EncodingType.GCN)
+
+        def set_hyperparams(self, params: Optional[Dict[str, Any]]) -> None:
+            self.hyperparams = dict(params or {})
+
+        def get_hyperparams(self) -> Dict[str, Any]:
+            return dict(self.hyperparams)
+
+        def get_data_reqs(self) -> Dict[str, Any]:
+            return {"requires_partial_lc": False, "metric": None, "requires_hyperparameters": False,
+                    "hyperparams": None, "unlabeled": False, "unlabeled_factor": 0}
+
+else:  # pragma: no cover - exercised only without NASLib
+
+    class OptiProxyGCNPredictor:  # type: ignore[no-redef]
+        """Placeholder: NASLib is not importable here."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            from .optimizer import INSTALL_HINT
+
+            raise ImportError(f"{INSTALL_HINT} ({PREDICTOR_IMPORT_ERROR})")
+
+
+__all__ = ["GCNRegressor", "OptiProxyGCNPredictor", "PREDICTOR_TYPE", "encode_graphs"]

@@ -1,0 +1,239 @@
+"""``naslib-optiproxy naslib --config-file CONFIG.yaml [--data-dir DIR] [--stock] [KEY VALUE ...]``.
+
+NASLib's ``runners/nas/runner.py`` with one difference: its optimizer dict also knows
+``optiproxy``. Same config format, same ``KEY VALUE`` / ``search.KEY VALUE`` overrides
+(NASLib's ``get_config_from_args``), same seeding, ``Trainer.search`` and ``Trainer.evaluate``,
+and NASLib's ``errors.json`` in ``<out_dir>/<search_space>/<dataset>/<optimizer>/<seed>/``.
+
+Conveniences over NASLib's runner (all in :func:`complete_config`, testable without NASLib):
+
+* keys NASLib requires but our configs need not carry are filled in: ``out_dir`` (``run``),
+  an empty ``evaluation:`` section (NASLib's runner crashes without one),
+  ``search.epochs`` from our top-level ``budget``, and NASLib's own ``discrete_config.yaml``
+  ``search:`` defaults for its optimizers (``k``, ``num_ensemble``, ``predictor_type``, ...).
+  ``search.fidelity`` defaults to ``-1`` (the final epoch, which every other optimizer
+  queries), not NASLib's ``108``, which makes only NASLib's RS query epoch 108.
+* lightweight mode (NASLib's ``instantiate_model=False``, no torch network per architecture)
+  is the default for every optimizer; ``--stock`` runs NASLib's stock search-space objects.
+* NAS-Bench-201 data from ``--data-dir`` (light pickles, CSV, or NASLib's full_training
+  pickles; :mod:`naslib_optiproxy.integrations.naslib_plugin.data`), else NASLib's ``naslib/data``.
+* ``predictor_type: optiproxy_gcn`` works for ``bananas``/``npenas`` (:func:`register`).
+* ``optiproxy_summary.json`` beside ``errors.json``: best val, the table's test accuracy of
+  the final architecture, search seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import yaml
+
+#: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
+NASLIB_OPTIMIZERS = {"rs": "RandomSearch", "re": "RegularizedEvolution", "ls": "LocalSearch", "bananas": "Bananas",
+                     "npenas": "Npenas", "darts": "DARTSOptimizer", "drnas": "DrNASOptimizer", "gdas": "GDASOptimizer"}
+OPTIMIZER_NAMES = ("optiproxy", *NASLIB_OPTIMIZERS)
+#: NASLib ``search:`` keys that OptiProxy also uses with another meaning; filled in only for NASLib's optimizers.
+SHARED_KEYS = ("batch_size", "num_init")
+SUMMARY_FILE = "optiproxy_summary.json"
+logger = logging.getLogger(__name__)
+
+
+def naslib_search_defaults() -> Dict[str, Any]:
+    """The ``search:`` section of the installed NASLib's ``runners/nas/discrete_config.yaml``."""
+    from naslib.utils import get_project_root
+
+    path = Path(get_project_root()) / "runners" / "nas" / "discrete_config.yaml"
+    with open(path, encoding="utf-8") as handle:
+        return dict((yaml.safe_load(handle) or {}).get("search") or {})
+
+
+def effective_optimizer(values: Mapping[str, Any], opts: Sequence[str]) -> str:
+    """The optimizer after NASLib-style ``KEY VALUE`` overrides."""
+    name = values.get("optimizer", "re")
+    pairs = list(opts or [])
+    for key, value in zip(pairs[::2], pairs[1::2]):
+        if key == "optimizer":
+            name = value
+    return str(name)
+
+
+def complete_config(values: Mapping[str, Any], naslib_defaults: Mapping[str, Any], opts: Sequence[str] = ()) -> Dict[str, Any]:
+    """A config NASLib's ``get_config_from_args`` accepts, from ours or NASLib's (see the module docstring).
+
+    Raises:
+        ValueError: An unknown optimizer (with the list of known ones).
+    """
+    from ...spaces import did_you_mean
+
+    out = copy.deepcopy(dict(values))
+    optimizer = effective_optimizer(out, opts)
+    if optimizer not in OPTIMIZER_NAMES:
+        raise ValueError(f"unknown optimizer {optimizer!r}{did_you_mean(optimizer, OPTIMIZER_NAMES)}; "
+                         f"this runner knows {', '.join(OPTIMIZER_NAMES)}")
+    out.setdefault("out_dir", "run")
+    out.setdefault("seed", 0)
+    if not isinstance(out.get("evaluation"), dict):
+        out["evaluation"] = {}
+    search = dict(out.get("search") or {})
+    if "epochs" not in search:
+        search["epochs"] = int(out.get("budget", 100))
+    search.setdefault("fidelity", -1)
+    for key, value in naslib_defaults.items():
+        if key not in SHARED_KEYS or optimizer != "optiproxy":
+            search.setdefault(key, value)
+    out["search"] = search
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """NASLib's own argument parser plus ``--data-dir`` and ``--stock``."""
+    from naslib.utils import default_argument_parser
+
+    parser = default_argument_parser()
+    parser.prog = "naslib-optiproxy naslib"
+    parser.description = ("NASLib's runner with optimizer 'optiproxy' (and rs, re, ls, bananas, npenas). "
+                          "Trailing KEY VALUE pairs override the config, e.g. 'optimizer re search.epochs 50'.")
+    parser.add_argument("--data-dir", default=None, metavar="DIR",
+                        help="folder with NAS-Bench-201 tables (light pickles, nb201_val_test.csv or NASLib's "
+                             "full_training pickles); default: $NASLIB_OPTIPROXY_DATA, ./data, then NASLib's naslib/data")
+    parser.add_argument("--stock", action="store_true",
+                        help="NASLib's stock search spaces (a torch network per architecture; slow) instead of "
+                             "the lightweight mode (instantiate_model=False)")
+    return parser
+
+
+def load_config(path: str, opts: Sequence[str]) -> Any:
+    """NASLib's ``get_config_from_args`` on the completed config (written to a temporary file)."""
+    from naslib import utils
+
+    from ...run_config import load_yaml
+
+    values = complete_config(load_yaml(path), naslib_search_defaults(), opts)
+    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
+    try:
+        with handle:
+            yaml.safe_dump(values, handle, sort_keys=False)
+        args = build_parser().parse_args(["--config-file", handle.name, *opts])
+        config = utils.get_config_from_args(args, config_type="nas")
+    finally:
+        os.unlink(handle.name)
+    if config.optimizer != "optiproxy":
+        defaults = naslib_search_defaults()
+        for key in SHARED_KEYS:
+            if key not in config.search and key in defaults:
+                config.search[key] = defaults[key]
+    return config
+
+
+def make_optimizer(name: str, config: Any) -> Any:
+    """``OptiProxyOptimizer`` or NASLib's optimizer called ``name``, built on ``config``."""
+    if name == "optiproxy":
+        from .optimizer import OptiProxyOptimizer
+
+        return OptiProxyOptimizer(config)
+    import naslib.optimizers as naslib_optimizers
+
+    return getattr(naslib_optimizers, NASLIB_OPTIMIZERS[name])(config)
+
+
+def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, evaluate: bool = True) -> Dict[str, Any]:
+    """NASLib's runner steps on a loaded config; returns (and writes) the summary."""
+    import torch
+    from naslib import utils
+    from naslib.defaults.trainer import Trainer
+
+    from . import register
+    from .data import get_dataset_api, table_accuracies
+    from .spaces import make_search_space
+
+    register()
+    search_space = make_search_space(config.search_space, lightweight)
+    optimizer = make_optimizer(config.optimizer, config)
+    dataset_api = get_dataset_api(config.search_space, config.dataset, data_dir)
+    utils.set_seed(config.seed)
+    optimizer.adapt_search_space(search_space, dataset_api=dataset_api)
+    trainer = Trainer(optimizer, config, lightweight_output=True)
+    threads = torch.get_num_threads()
+    if "OMP_NUM_THREADS" not in os.environ:  # the tiny proxies are fastest on one thread (as in `search`)
+        torch.set_num_threads(1)
+    start = time.perf_counter()
+    try:
+        trainer.search(resume_from="")
+    finally:
+        torch.set_num_threads(threads)
+    seconds = time.perf_counter() - start
+    trajectory = trainer.search_trajectory
+    summary: Dict[str, Any] = {
+        "optimizer": config.optimizer, "search_space": config.search_space, "dataset": config.dataset,
+        "seed": int(config.seed), "epochs": int(config.search.epochs), "lightweight": lightweight,
+        "best_val": float(max(trajectory.valid_acc)), "valid_acc": [float(v) for v in trajectory.valid_acc],
+        "search_seconds": seconds,
+        "epoch_seconds": [float(s) for s in trajectory.runtime],
+    }
+    if evaluate:
+        summary["naslib_test"] = float(trainer.evaluate(resume_from="", dataset_api=dataset_api))
+        final = optimizer.get_final_architecture()
+        summary["final_arch"] = _plain(final.get_hash())
+        if config.search_space == "nasbench201":
+            accuracies = table_accuracies(dataset_api, final.get_hash())
+            if accuracies is not None:
+                summary["table_val"], summary["table_test"] = accuracies
+    Path(config.save).mkdir(parents=True, exist_ok=True)
+    with open(Path(config.save) / SUMMARY_FILE, "w", encoding="utf-8") as handle:
+        json.dump(summary, handle, indent=1)
+    return summary
+
+
+def _plain(value: Any) -> Any:
+    """Nested tuples/lists of numpy scalars as JSON-ready lists of Python numbers."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value.item() if hasattr(value, "item") else value
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup or config error)."""
+    from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if NASLIB_IMPORT_ERROR is not None:
+        print(f"error: {INSTALL_HINT} ({NASLIB_IMPORT_ERROR})", file=sys.stderr)
+        return 2
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 2
+    if args.config_file is None:
+        print("error: --config-file is required (e.g. naslib_configs/nasbench201/cifar10/optiproxy.yaml)",
+              file=sys.stderr)
+        return 2
+    from ...objectives import BenchmarkDataError
+
+    try:
+        config = load_config(args.config_file, args.opts or [])
+        from naslib.utils import setup_logger
+
+        setup_logger(config.save + "/log.log").setLevel(logging.INFO)
+        summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
+    except (BenchmarkDataError, ValueError, TypeError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    test = summary.get("table_test", summary.get("naslib_test"))
+    print(f"{summary['optimizer']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
+          f"best val {summary['best_val']:.3f}, test {test:.3f}, {summary['epochs']} epochs in "
+          f"{summary['search_seconds']:.1f} s; {Path(config.save) / 'errors.json'}")
+    return 0
+
+
+__all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SHARED_KEYS", "SUMMARY_FILE", "build_parser", "complete_config",
+           "effective_optimizer", "load_config", "main", "make_optimizer", "run"]

@@ -1,0 +1,64 @@
+"""OptiProxy settings from a NASLib ``search:`` section (no NASLib needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from naslib_optiproxy.defaults import default_search_config
+from naslib_optiproxy.integrations.naslib_plugin.settings import NASLIB_SEARCH_KEYS, optiproxy_settings
+
+# The search: section of NASLib's runners/nas/discrete_config.yaml (Develop @ 0b51bc18), minus the
+# data-loader batch_size that OptiProxy reads as B.
+NASLIB_DISCRETE_SEARCH = {
+    "budgets": 50000000, "checkpoint_freq": 1000, "fidelity": 108, "epochs": 100, "predictor_type": "var_sparse_gp",
+    "num_init": 10, "k": 10, "num_ensemble": 3, "acq_fn_type": "its", "acq_fn_optimization": "mutation",
+    "encoding_type": "adjacency_one_hot", "num_arches_to_mutate": 5, "max_mutations": 1, "num_candidates": 200,
+    "data_size": 25000, "cutout": False, "cutout_length": 16, "cutout_prob": 1.0, "train_portion": 0.7,
+    "debug_predictor": False, "sample_size": 10, "population_size": 30, "seed": 0,
+}
+
+
+def test_naslib_keys_are_ignored_and_defaults_apply() -> None:
+    config = optiproxy_settings(NASLIB_DISCRETE_SEARCH, "nasbench201", "cifar10")
+    for key, value in default_search_config("nasbench201", "cifar10").items():
+        assert getattr(config, key) == value
+    assert set(NASLIB_DISCRETE_SEARCH) <= NASLIB_SEARCH_KEYS
+
+
+def test_our_keys_override_defaults() -> None:
+    config = optiproxy_settings({"epochs": 50, "gcn_hidden": 32, "lr_alpha": 0.5}, "nasbench201", "ImageNet16-120")
+    assert (config.gcn_hidden, config.lr_alpha) == (32, 0.5)
+    assert config.batch_size == default_search_config("nasbench201", "ImageNet16-120")["batch_size"]
+
+
+def test_dataset_alias_selects_per_dataset_defaults() -> None:
+    assert optiproxy_settings({}, "nasbench201", "cifar10-valid").gcn_hidden == 64
+
+
+def test_misspelt_key_is_refused_with_hint() -> None:
+    with pytest.raises(ValueError, match="did you mean 'gcn_hidden'"):
+        optiproxy_settings({"gcn_hiden": 32}, "nasbench201", "cifar10")
+
+
+def test_unrelated_naslib_key_is_ignored() -> None:
+    assert optiproxy_settings({"zc_names": ["synflow"]}, "nasbench201", "cifar10").num_init == 10
+
+
+def test_budget_below_num_init_is_refused() -> None:
+    with pytest.raises(ValueError, match="num_init"):
+        optiproxy_settings({"epochs": 5}, "nasbench201", "cifar10")
+
+
+def test_bad_value_names_the_key() -> None:
+    with pytest.raises((TypeError, ValueError), match="model_epochs"):
+        optiproxy_settings({"model_epochs": "many"}, "nasbench201", "cifar10")
+
+
+def test_unknown_space_is_refused() -> None:
+    with pytest.raises(ValueError, match="no codec for NASLib search space 'transbench101'"):
+        optiproxy_settings({}, "transbench101", "jigsaw")
+
+
+def test_search_section_must_be_a_mapping() -> None:
+    with pytest.raises(TypeError, match="mapping"):
+        optiproxy_settings([1, 2], "nasbench201", "cifar10")
