@@ -1,15 +1,18 @@
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
+HERE = Path(__file__).parent
+VERSION = re.search(r'__version__ = "([^"]+)"', (HERE / "naslib_optiproxy" / "_version.py").read_text()).group(1)
+
 setup(
     name="naslib-optiproxy",
-    version="0.1.0",
+    version=VERSION,
     description="OptiProxy-NAS: gradient search through a differentiable proxy, for NASLib users",
-    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["naslib_optiproxy", "naslib_optiproxy.*"]),
-    package_data={"naslib_optiproxy": ["configs/*.yaml"]},
     python_requires=">=3.9",
     install_requires=[
         "torch>=2.0",

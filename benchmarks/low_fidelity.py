@@ -55,19 +55,15 @@ PROMOTE_EVERY = 5  # once per OptiProxy step (batch_size of the NB201 defaults)
 
 def run_low_job(job: Dict[str, Any]) -> Dict[str, Any]:
     """One OptiProxy search on the 12-epoch accuracy; keeps the evaluated archs and low-fidelity vals."""
-    import torch
-
-    torch.set_num_threads(1)
-    from naslib_optiproxy import get_objective, make_optimizer
-    from naslib_optiproxy.defaults import default_search_config
+    from naslib_optiproxy import Study, get_objective, make_strategy
 
     objective = get_objective("nasbench201", job["dataset"], job["data_dir"], fidelity="low")
-    settings = {**default_search_config("nasbench201", job["dataset"]), **job["overrides"]}
-    optimizer = make_optimizer("optiproxy", objective.space, job["seed"], settings)
+    strategy = make_strategy("optiproxy", objective.space, job["seed"], job["overrides"], job["dataset"])
+    study = Study(strategy)
     cpu = time.process_time()
-    optimizer.optimize(objective, job["budget"])
-    return {**{k: job[k] for k in ("dataset", "seed", "budget", "overrides")}, "settings": settings,
-            "archs": [list(t.arch.ops) for t in optimizer.trials], "values": [t.value for t in optimizer.trials],
+    study.optimize(objective, job["budget"])
+    return {**{k: job[k] for k in ("dataset", "seed", "budget", "overrides")}, "settings": strategy.settings(),
+            "archs": [list(t.arch.ops) for t in study.trials], "values": [t.value for t in study.trials],
             "cpu_seconds": time.process_time() - cpu}
 
 

@@ -82,7 +82,7 @@ def fit_and_rank(space: SearchSpace, encoded: Tuple[torch.Tensor, torch.Tensor],
     torch.manual_seed(seed)
     proxy = build_proxy(kind, space.num_nodes, space.num_features, config.gcn_hidden, config.gcn_layers,
                         config.linear_size, config.dropout)
-    trainer = ProxyTrainer(proxy, config.fit_settings(), torch.Generator().manual_seed(seed))
+    trainer = ProxyTrainer(proxy, config.fit, torch.Generator().manual_seed(seed))
     trainer.fit(x[fit_idx], adj[fit_idx], target[fit_idx])
     pred = trainer.predict(x[test_idx], adj[test_idx]).numpy()
     return float(kendalltau(pred, y[test_idx]).statistic)

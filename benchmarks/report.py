@@ -166,7 +166,7 @@ def truly_feasible(task: str, runs: List[Dict[str, Any]]) -> int:
     from naslib_optiproxy.compare import Task
 
     objective = Task.parse(task).objective(DATA_DIRS["nasbench201"])
-    return sum(r["best_arch"] is not None and objective(objective.space.from_string(r["best_arch"])).info["feasible"]
+    return sum(r["best"] is not None and objective(objective.space.from_string(r["best"]["arch"])).feasible
                for r in runs)
 
 
@@ -273,7 +273,7 @@ def section_release_options(g: Grouped) -> List[str]:
 
 
 def section_width(g: Grouped) -> List[str]:
-    lines = ["## Proxy width on ImageNet16-120 (why `defaults.py` keeps 144 there)", "",
+    lines = ["## Proxy width on ImageNet16-120 (why `presets.py` keeps 144 there)", "",
              "Width 64 is enough on cifar10 / cifar100 and keeps a cifar10 run near 10 s; ImageNet16-120's noisier",
              "landscape needs the paper's 144.", ""]
     return lines + tables(g, {t: [50, 100, 200, 280] for t in g})
@@ -302,7 +302,7 @@ def header() -> List[str]:
     import torch
 
     import naslib_optiproxy
-    from naslib_optiproxy.defaults import DEFAULTS
+    from naslib_optiproxy.presets import PRESETS
 
     return [
         "# Results",
@@ -324,10 +324,10 @@ def header() -> List[str]:
         "(val of cifar10 = cifar10-valid split). Baselines rs / re / ls are ours (`naslib_optiproxy/strategies/`), "
         "on the same codecs, with de-duplication.",
         "",
-        "OptiProxy settings (from `naslib_optiproxy/defaults.py`, on top of `OptiProxyConfig`):",
+        "OptiProxy settings (from `naslib_optiproxy/presets.py`, on top of `OptiProxyConfig`):",
         "",
         "```",
-        json.dumps(DEFAULTS, indent=1),
+        json.dumps(PRESETS, indent=1),
         "```",
         "",
     ]

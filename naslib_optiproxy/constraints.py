@@ -1,14 +1,15 @@
-"""Resource constraints ``metric <= max``: parsing, constrained objectives, the adaptive penalty weight.
+"""Resource constraints ``metric <= max``: parsing, constrained objectives, the penalised score.
 
-A constrained objective reports, with every evaluation, the constrained metric and whether
-the architecture is feasible::
+A constrained objective returns, with every evaluation, the measured constraint values
+(typed, :class:`~naslib_optiproxy.types.ConstraintValue`)::
 
-    info = {"val": 40.1, "edgegpu_latency": 1.83, "feasible": True,
-            "constraint": {"metric": "edgegpu_latency", "value": 1.83, "max": 2.0}}
+    Evaluation(40.1, {"test": 39.8, "edgegpu_latency": 1.83},
+               constraints=(ConstraintValue("edgegpu_latency", 1.83, 2.0),))
 
-Every optimizer reports as best only feasible evaluations (:attr:`Trial.feasible
-<naslib_optiproxy.strategies.Trial.feasible>`); OptiProxy also reads ``info["constraint"]`` to
-model the metric and penalise predicted violations (:class:`PenaltyWeight`).
+Every strategy reports as best only feasible trials (:attr:`Trial.feasible
+<naslib_optiproxy.types.Trial.feasible>`). OptiProxy models each constrained metric with one
+proxy head and maximises :func:`penalised_score` (paper Sec. 3.2): in the gradient search and
+in the selection alike, with a weight adapted by :class:`PenaltyWeight`.
 
 Example:
     >>> parse_constraint("edgegpu_latency<=2")
@@ -24,30 +25,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 
-from .strategies.base import Evaluation
-from .spaces import Architecture
+import torch
+
+from ._settings import setting, validate
+from ._text import did_you_mean, shorten
+from .types import Architecture, Constraint, ConstraintValue, Evaluation
 
 ConstraintLike = Union[str, Mapping[str, Any], "Constraint"]
 
 _TEXT = re.compile(r"^\s*(?P<metric>[A-Za-z_][A-Za-z0-9_\-]*)\s*(?:<=|:)\s*(?P<max>\S+)\s*$")
 _FORMS = "write METRIC<=MAX or METRIC:MAX (e.g. edgegpu_latency<=2), or {metric: edgegpu_latency, max: 2.0} in YAML"
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """``metric <= max``: an architecture is feasible when its measured ``metric`` is at most ``max``."""
-
-    metric: str
-    max: float
-
-    def satisfied(self, value: float) -> bool:
-        return bool(value <= self.max)
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {"metric": self.metric, "max": self.max}
-
-    def __str__(self) -> str:
-        return f"{self.metric}<={self.max:g}"
 
 
 def parse_constraint(value: ConstraintLike) -> Constraint:
@@ -61,7 +48,7 @@ def parse_constraint(value: ConstraintLike) -> Constraint:
     if isinstance(value, str):
         match = _TEXT.match(value)
         if not match:
-            raise ValueError(f"bad constraint {value!r}: {_FORMS}")
+            raise ValueError(f"bad constraint {shorten(value)}: {_FORMS}")
         metric, limit = match["metric"], match["max"]
     elif isinstance(value, Mapping):
         keys = set(value)
@@ -88,8 +75,6 @@ def parse_constraint(value: ConstraintLike) -> Constraint:
 def check_metric(constraint: Constraint, metrics: Sequence[str], where: str) -> None:
     """ValueError naming the known metrics of ``where`` when ``constraint.metric`` is not one of them."""
     if constraint.metric not in metrics:
-        from .spaces import did_you_mean
-
         raise ValueError(f"{where} has no metric {constraint.metric!r}{did_you_mean(constraint.metric, metrics)}; "
                          f"known metrics: {', '.join(metrics)}")
 
@@ -121,9 +106,8 @@ class ConstrainedObjective:
         values = dict(self.metrics(arch)) if self.metrics is not None else {}
         name = self.constraint.metric
         value = float(values[name] if name in values else evaluation.info[name])
-        info = {**evaluation.info, **values, name: value, "feasible": self.constraint.satisfied(value),
-                "constraint": {"metric": name, "value": value, "max": self.constraint.max}}
-        return Evaluation(evaluation.value, info)
+        return Evaluation(evaluation.value, {**evaluation.info, **values, name: value},
+                          constraints=(*evaluation.constraints, self.constraint.measure(value)))
 
     def optimum(self) -> Tuple[Architecture, float, float]:
         """``(arch, val, test)`` of the best feasible architecture, by enumerating the space (for reports only)."""
@@ -131,7 +115,7 @@ class ConstrainedObjective:
             best = None
             for arch in self.space:
                 evaluation = self(arch)
-                if evaluation.info["feasible"] and (best is None or evaluation.value > best[1]):
+                if evaluation.feasible and (best is None or evaluation.value > best[1]):
                     best = (arch, evaluation.value, evaluation.info.get("test"))
             if best is None:
                 raise ValueError(f"no architecture satisfies {self.constraint}")
@@ -142,12 +126,48 @@ class ConstrainedObjective:
         return f"ConstrainedObjective({self.objective!r}, constraint={str(self.constraint)!r})"
 
 
-def constraint_of(info: Mapping[str, Any]) -> Optional[Constraint]:
-    """The constraint an evaluation's info reports (``None`` for an unconstrained objective)."""
-    record = info.get("constraint")
-    if not isinstance(record, Mapping):
-        return None
-    return Constraint(str(record["metric"]), float(record["max"]))
+def penalised_score(output: torch.Tensor, limits: Optional[torch.Tensor], weight: float) -> torch.Tensor:
+    """Predicted value minus ``weight`` x the summed predicted violations (paper Sec. 3.2).
+
+    ``score = y_0 - weight * sum_j relu(y_j - limit_j)``, everything in the proxy's
+    standardised units: column 0 of ``output [B, 1 + M]`` is the predicted accuracy, columns
+    ``1..M`` the predicted constrained metrics, ``limits [M]`` their limits. Unconstrained
+    (``output [B]`` or ``limits=None``): the prediction itself. Used by the gradient search
+    (differentiable in ``output``) and by the selection of candidates.
+    """
+    if limits is None or output.dim() == 1:
+        return output if output.dim() == 1 else output[:, 0]
+    return output[:, 0] - weight * torch.relu(output[:, 1:] - limits).sum(dim=-1)
+
+
+def predicted_feasible(output: torch.Tensor, limits: torch.Tensor) -> torch.Tensor:
+    """``[B]`` bool: every predicted metric (columns ``1..M`` of ``output``) within its limit."""
+    return (output[:, 1:] <= limits).all(dim=-1)
+
+
+def constraints_of(trials: Sequence[Any]) -> Tuple[Constraint, ...]:
+    """The constraints the first successful trial reports (``()`` for an unconstrained objective)."""
+    for trial in trials:
+        if not trial.failed:
+            return tuple(c.constraint for c in trial.constraints)
+    return ()
+
+
+@dataclass
+class ConstraintSettings:
+    """How OptiProxy handles a constraint (paper Sec. 3.2), with their config keys."""
+
+    weight: float = setting(1.0, "constraint_weight", above=0, doc="initial weight of the predicted violation")
+    target: float = setting(0.7, "constraint_target", low=0, high=1,
+                            doc="feasible fraction of new evaluations the weight adapts towards")
+    rate: float = setting(1.0, "constraint_rate", low=0, doc="adaptation speed of the weight")
+    log: bool = setting(True, "constraint_log", doc="model the log of a positive metric (latency, energy)")
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def penalty(self) -> "PenaltyWeight":
+        return PenaltyWeight(self.weight, self.target, self.rate)
 
 
 @dataclass
@@ -174,5 +194,5 @@ class PenaltyWeight:
         return self.weight
 
 
-__all__ = ["Constraint", "ConstrainedObjective", "PenaltyWeight", "check_metric", "constraint_of",
-           "parse_constraint"]
+__all__ = ["Constraint", "ConstrainedObjective", "ConstraintSettings", "ConstraintValue", "PenaltyWeight",
+           "check_metric", "constraints_of", "parse_constraint", "penalised_score", "predicted_feasible"]

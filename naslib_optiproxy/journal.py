@@ -16,33 +16,13 @@ Usage::
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
 from pathlib import Path
 from typing import IO, Any, Dict, List, Mapping, Optional, Tuple, Union
 
-import numpy as np
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` as strict-JSON types: numpy to Python, tuples to lists, NaN/inf to ``None``."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
-
-
-def dumps(value: Any) -> str:
-    """One strict-JSON line (no newline) for ``value``."""
-    return json.dumps(jsonable(value), allow_nan=False, separators=(",", ":"))
+from ._files import dumps, write_atomic
+from ._version import __version__
 
 
 class RunJournal:
@@ -59,14 +39,11 @@ class RunJournal:
         self._handle: Optional[IO[str]] = None
 
     def start(self, config: Optional[Mapping[str, Any]] = None) -> None:
-        """Create (or overwrite) the file with its header line."""
-        from . import __version__
-
+        """Create (or replace) the file with its header line, atomically (never through a symlink)."""
         self.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(self.path, "w", encoding="utf-8")
-        self._write({"kind": "header", "version": __version__, "config": dict(config or {})})
-        _fsync_dir(self.path.parent)
+        header = {"kind": "header", "version": __version__, "config": dict(config or {})}
+        write_atomic(self.path, (dumps(header) + "\n").encode("utf-8"))
+        self._open_for_append()
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Write ``record`` as one line (kind ``trial`` unless given), durable on return."""
@@ -74,8 +51,18 @@ class RunJournal:
             if not self.path.exists():
                 self.start()
             else:
-                self._handle = open(self.path, "a", encoding="utf-8")
+                self._open_for_append()
         self._write({"kind": "trial", **record})
+
+    def _open_for_append(self) -> None:
+        """Open the journal for appending; a symlink at its path is refused, never followed."""
+        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path, flags)
+        except OSError as error:
+            raise OSError(error.errno, f"cannot append to the journal ({error.strerror}; a symlink is refused)",
+                          str(self.path)) from None
+        self._handle = os.fdopen(fd, "a", encoding="utf-8")
 
     def _write(self, record: Mapping[str, Any]) -> None:
         assert self._handle is not None
@@ -123,31 +110,4 @@ class RunJournal:
         return header, records
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` by ``data`` durably: temporary file, fsync, rename, fsync of the folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a new file's directory entry durable (best effort; not possible everywhere)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-__all__ = ["RunJournal", "dumps", "jsonable", "write_atomic"]
+__all__ = ["RunJournal"]

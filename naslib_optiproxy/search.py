@@ -18,6 +18,7 @@ from typing import Callable, List, Optional
 import torch
 from torch import nn
 
+from ._settings import setting, validate
 from .distribution import ArchitectureDistribution
 from .relaxations import LinearTemperature
 from .spaces import SearchSpace
@@ -25,19 +26,24 @@ from .spaces import SearchSpace
 
 @dataclass
 class SearchSettings:
-    """Hyperparameters of Algorithm 1 (paper appendix A.9, Table 6)."""
+    """Hyperparameters of Algorithm 1 (paper appendix A.9, Table 6), with their config keys."""
 
-    epochs: int = 300
-    lr_alpha: float = 0.02
-    lr_beta: float = 0.02
-    weight_decay: float = 0.01
-    o_epochs: int = 15
-    t_epochs: int = 15
-    base_temp: float = 0.7
-    min_temp: float = 0.2
-    lr_gamma: float = 0.9
-    lr_step: int = 10
-    straight_through: bool = False
+    epochs: int = setting(300, "search_epochs", low=0, doc="gradient-search iterations per step")
+    lr_alpha: float = setting(0.02, "lr_alpha", low=0)
+    lr_beta: float = setting(0.02, "lr_beta", low=0)
+    weight_decay: float = setting(0.01, "search_weight_decay", low=0)
+    o_epochs: int = setting(15, "o_epochs", low=0, doc="alpha iterations per round")
+    t_epochs: int = setting(15, "t_epochs", low=0, doc="beta iterations per round")
+    base_temp: float = setting(0.7, "base_temp", above=0)
+    min_temp: float = setting(0.2, "min_temp", above=0)
+    lr_gamma: float = setting(0.9, "lr_gamma", above=0, high=1)
+    lr_step: int = setting(10, "lr_step", low=0)
+    straight_through: bool = setting(False, "straight_through", doc="hard samples with soft gradients")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if self.min_temp > self.base_temp:
+            raise ValueError(f"search.min_temp ({self.min_temp}) must not exceed base_temp ({self.base_temp})")
 
 
 class GradientSearch:

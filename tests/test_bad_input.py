@@ -19,7 +19,7 @@ import pytest
 
 from naslib_optiproxy import Architecture, OptiProxyConfig, cli, get_objective
 from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, ENV_VAR, LIGHT_FILES
-from naslib_optiproxy.run_config import RunConfig
+from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 
 REPO = Path(__file__).resolve().parents[1]

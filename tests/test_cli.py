@@ -12,12 +12,10 @@ import pytest
 
 from naslib_optiproxy import cli
 from naslib_optiproxy.objectives.nasbench201 import ENV_VAR, expected_files
-from naslib_optiproxy.run_config import RunConfig
+from naslib_optiproxy.result import RESULT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
-RESULT_KEYS = {"optimizer", "search_space", "dataset", "seed", "budget", "config", "history", "trajectory",
-               "best", "seconds", "package_version"}
 TINY = "search:\n  model_epochs: 5\n  search_epochs: 5\n"
 
 
@@ -36,7 +34,7 @@ def run(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:
 
 def check_result(out_dir: Path, budget: int) -> dict:
     result = json.loads((out_dir / "result.json").read_text())
-    assert set(result) == RESULT_KEYS
+    assert set(result) == set(RESULT_KEYS)
     assert result["budget"] == budget and len(result["history"]) == budget
     vals = [entry["val"] for entry in result["history"]]
     assert all({"arch", "val", "test"} <= set(entry) for entry in result["history"])
@@ -46,7 +44,9 @@ def check_result(out_dir: Path, budget: int) -> dict:
     assert result["best"] == {"arch": best["arch"], "val": best["val"], "test": best["test"]}
     lines = (out_dir / "journal.jsonl").read_text().splitlines()
     header, records = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
-    assert header["kind"] == "header" and header["config"]["budget"] == budget
+    assert header["kind"] == "header"
+    identity = ("optimizer", "search_space", "dataset", "seed", "settings")
+    assert {k: header["config"][k] for k in identity} == {k: result[k] for k in identity}
     assert [r["arch"] for r in records] == [e["arch"] for e in result["history"]]
     return result
 
@@ -64,10 +64,10 @@ def test_graph_search_end_to_end(optimizer: str, tmp_path: Path, capsys: pytest.
         optimizer, "nasbench_graph", "cora", 1)
     assert {"latency", "params"} <= set(result["history"][0])
     if optimizer == "optiproxy":
-        assert result["config"]["model_epochs"] == 5 and result["config"]["search_epochs"] == 5
-        assert result["config"]["num_init"] == 10  # the full effective settings
+        assert result["settings"]["model_epochs"] == 5 and result["settings"]["search_epochs"] == 5
+        assert result["settings"]["num_init"] == 10  # the full effective settings
     else:
-        assert result["config"] == {}
+        assert result["settings"] == {}
     assert result["best"]["arch"] in stdout and str(out / "result.json") in stdout
     assert "12 evaluations" in stdout
 
@@ -135,20 +135,21 @@ def test_no_arguments_runs_the_embedded_default(monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture) -> None:
     calls = []
 
-    def fake(cfg: RunConfig, progress: bool = True, resume: bool = False) -> dict:
-        calls.append((cfg, progress))
+    def fake(objective, optimizer, budget, seed, settings, folder, resume=False, callbacks=(), **options) -> dict:
+        calls.append({"objective": objective, "optimizer": optimizer, "budget": budget, "seed": seed,
+                      "folder": folder, "resume": resume, "callbacks": callbacks})
         return {"best": {"arch": "gcn~0|gcn~1|gcn~2|gcn~3", "val": 80.0, "test": 79.0}, "history": [{}] * 100,
-                "optimizer": cfg.optimizer, "search_space": cfg.search_space, "dataset": cfg.dataset,
-                "seed": cfg.seed, "seconds": 1.0}
+                "optimizer": optimizer, "search_space": objective.space.name, "dataset": objective.dataset,
+                "seed": seed, "seconds": 1.0, "exhausted": False}
 
     monkeypatch.setattr(cli, "run_search", fake)
-    code, stdout, _ = run([], capsys)
+    code, stdout, stderr = run([], capsys)
     assert code == 0 and "gcn~0|gcn~1|gcn~2|gcn~3" in stdout
-    cfg, progress = calls[0]
-    assert progress is True
-    assert (cfg.search_space, cfg.dataset, cfg.optimizer, cfg.budget, cfg.seed) == (
-        "nasbench_graph", "cora", "optiproxy", 100, 0)
-    assert Path(cfg.out_dir) == Path("runs/nasbench_graph-cora-optiproxy-0")
+    call = calls[0]
+    assert len(call["callbacks"]) == 1 and "0/100" in stderr  # the progress bar is on
+    assert (call["objective"].space.name, call["objective"].dataset, call["optimizer"], call["budget"],
+            call["seed"], call["resume"]) == ("nasbench_graph", "cora", "optiproxy", 100, 0, False)
+    assert Path(call["folder"]) == Path("runs/nasbench_graph-cora-optiproxy-0")
 
 
 def test_malformed_flag_exits_2(capsys: pytest.CaptureFixture) -> None:

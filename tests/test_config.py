@@ -123,12 +123,12 @@ def test_fit_and_search_settings_map_every_field() -> None:
         "o_epochs": 4, "t_epochs": 6, "base_temp": 0.9, "min_temp": 0.1, "lr_gamma": 0.8,
         "lr_step": 9, "straight_through": True,
     })
-    fit = config.fit_settings()
+    fit = config.fit
     assert dataclasses.asdict(fit) == {
         "epochs": 11, "lr": 0.003, "weight_decay": 0.04, "batch_size": 5, "lr_gamma": 0.6, "lr_step": 7,
         "rank_weight": 0.3, "rank_margin": 0.2, "rank_reduction": FitSettings().rank_reduction,
     }
-    search = config.search_settings()
+    search = config.search
     assert search == SearchSettings(epochs=13, lr_alpha=0.05, lr_beta=0.06, weight_decay=0.07, o_epochs=4,
                                     t_epochs=6, base_temp=0.9, min_temp=0.1, lr_gamma=0.8, lr_step=9,
                                     straight_through=True)

@@ -8,12 +8,21 @@ from pathlib import Path
 import pytest
 
 from naslib_optiproxy import cli
-from naslib_optiproxy.run_config import RunConfig
-from naslib_optiproxy.runner import run_search
+from naslib_optiproxy.cli.run_config import RunConfig
+from naslib_optiproxy.objectives import get_objective
+from naslib_optiproxy.run import run_search
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 NB201 = SHARED / "nasbench201"
 TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 10, "batch_size": 5}
+
+
+def run_config(cfg: RunConfig, resume: bool = False) -> dict:
+    """What ``naslib-optiproxy search`` runs for ``cfg``."""
+    cfg = cfg.resolved()
+    objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
+    return run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search, cfg.out_dir, resume=resume,
+                      max_consecutive_failures=cfg.max_consecutive_failures)
 
 
 @pytest.fixture
@@ -74,9 +83,9 @@ def test_optiproxy_constrained_run_and_resume(nb201_data: Path, tmp_path: Path) 
     cfg = RunConfig(search_space="nasbench201", dataset="ImageNet16-120", budget=20, seed=1,
                     data_dir=str(nb201_data), out_dir=str(tmp_path / "run"), search=TINY,
                     constraint="raspi4_latency<=4")
-    first = run_search(cfg.replace(budget=15), progress=False)
-    resumed = run_search(cfg, progress=False, resume=True)
-    straight = run_search(cfg.replace(out_dir=str(tmp_path / "straight")), progress=False)
+    first = run_config(cfg.replace(budget=15))
+    resumed = run_config(cfg, resume=True)
+    straight = run_config(cfg.replace(out_dir=str(tmp_path / "straight")))
     archs = [[h["arch"] for h in r["history"]] for r in (first, resumed, straight)]
     assert archs[1] == archs[2] and archs[0] == archs[2][:15] and resumed["best"] == straight["best"]
     if resumed["best"] is not None:
@@ -88,7 +97,7 @@ def test_low_fidelity_run_accounts_its_epochs(nb201_data: Path, tmp_path: Path) 
         pytest.skip("../shared/benchmarks/nasbench201-lowfi is absent")
     cfg = RunConfig(search_space="nasbench201", dataset="cifar100", optimizer="rs", budget=15,
                     data_dir=str(nb201_data), out_dir=str(tmp_path / "low"), fidelity="low")
-    result = run_search(cfg, progress=False)
+    result = run_config(cfg)
     promoted = result["promoted"]
     assert result["fidelity"] == "low" and len(result["epochs"]) == 15
     assert result["epochs"][-1] == 15 * 12 + 200 * len(promoted)

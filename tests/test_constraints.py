@@ -9,10 +9,10 @@ from naslib_optiproxy.constraints import (
     ConstrainedObjective,
     PenaltyWeight,
     check_metric,
-    constraint_of,
+    constraints_of,
     parse_constraint,
 )
-from naslib_optiproxy.strategies import Evaluation
+from naslib_optiproxy.types import ConstraintValue, Evaluation, Trial
 from naslib_optiproxy.spaces import Architecture, NasBench201
 
 
@@ -63,17 +63,18 @@ def test_constrained_objective_flags_feasibility_and_keeps_the_value() -> None:
 
     objective = ConstrainedObjective(Accuracy(), "cost<=1")
     ok, too_costly = objective(Architecture((1, 4, 4, 4, 4, 4))), objective(Architecture((2, 0, 0, 0, 0, 0)))
-    assert ok.value == 21.0 and ok.info["feasible"] is True
-    assert too_costly.value == 2.0 and too_costly.info["feasible"] is False
-    assert too_costly.info["constraint"] == {"metric": "cost", "value": 2.0, "max": 1.0}
-    assert constraint_of(too_costly.info) == Constraint("cost", 1.0)
-    assert constraint_of({"val": 1.0}) is None
+    assert ok.value == 21.0 and ok.feasible is True
+    assert too_costly.value == 2.0 and too_costly.feasible is False
+    assert too_costly.constraints == (ConstraintValue("cost", 2.0, 1.0),)
+    trial = Trial(0, Architecture((2, 0, 0, 0, 0, 0)), too_costly.value, too_costly.info, too_costly.constraints)
+    assert constraints_of([trial]) == (Constraint("cost", 1.0),)
+    assert constraints_of([Trial(0, Architecture((0,) * 6), 1.0, {"val": 1.0})]) == ()
     # The reported optimum is the best feasible architecture, not the global best.
     arch, val, _ = objective.optimum()
     assert arch.ops[0] <= 1 and val == 1 + 5 * 4
     # Metrics from a separate table take part too.
     table = ConstrainedObjective(Accuracy(), "energy<=0", metrics=lambda arch: {"energy": float(arch.ops[1])})
-    assert table(Architecture((0, 0, 1, 1, 1, 1))).info["feasible"] is True
+    assert table(Architecture((0, 0, 1, 1, 1, 1))).feasible is True
     assert table(Architecture((0, 1, 1, 1, 1, 1))).info["energy"] == 1.0
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import naslib_optiproxy
-from naslib_optiproxy.journal import RunJournal, jsonable
+from naslib_optiproxy._files import jsonable
+from naslib_optiproxy.journal import RunJournal
 
 
 def test_header_then_records(tmp_path: Path) -> None:

@@ -15,16 +15,24 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from naslib_optiproxy import OptiProxy, OptiProxyConfig, RandomSearch, cli, runner
-from naslib_optiproxy.strategies.base import Evaluation
-from naslib_optiproxy.resume import replay
-from naslib_optiproxy.run_config import RunConfig
+from naslib_optiproxy import OptiProxy, OptiProxyConfig, RandomSearch, Study, TooManyFailuresError, cli
+from naslib_optiproxy.cli.run_config import RunConfig
+from naslib_optiproxy.run import run_search
 from naslib_optiproxy.spaces import Architecture
+from naslib_optiproxy.types import Evaluation
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
 TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 2}
 TORN = '{"kind":"trial","number":99,"arch":"half-wri'
+
+
+def run_config(cfg: RunConfig, resume: bool = False) -> Dict[str, Any]:
+    """What ``naslib-optiproxy search`` runs for ``cfg`` (its objective through ``cli.get_objective``)."""
+    cfg = cfg.resolved()
+    objective = cli.get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
+    return run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search, cfg.out_dir, resume=resume,
+                      max_consecutive_failures=cfg.max_consecutive_failures)
 
 
 class SimulatedCrash(BaseException):
@@ -50,16 +58,16 @@ class Counting:
 @pytest.fixture
 def wrap(monkeypatch: pytest.MonkeyPatch):
     """``wrap(crash_at=None)`` -> a dict whose ``"c"`` will be the Counting objective of the next run."""
-    real = runner.get_objective
+    real = cli.get_objective
 
     def install(crash_at: Optional[int] = None) -> Dict[str, Counting]:
         holder: Dict[str, Counting] = {}
 
-        def make(*args: Any) -> Counting:
-            holder["c"] = Counting(real(*args), crash_at)
+        def make(*args: Any, **options: Any) -> Counting:
+            holder["c"] = Counting(real(*args, **options), crash_at)
             return holder["c"]
 
-        monkeypatch.setattr(runner, "get_objective", make)
+        monkeypatch.setattr(cli, "get_objective", make)
         return holder
 
     return install
@@ -81,12 +89,12 @@ def journal_records(path: Path) -> List[Dict[str, Any]]:
 def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap) -> None:
     search = TINY if optimizer == "optiproxy" else {}
     cfg = RunConfig(optimizer=optimizer, budget=30, search=search, out_dir=str(tmp_path / "full"))
-    full = runner.run_search(cfg, progress=False)
+    full = run_config(cfg)
 
     crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
     first = wrap(crash_at=12)
     with pytest.raises(SimulatedCrash):
-        runner.run_search(crashed, progress=False)
+        run_config(crashed)
     assert len(first["c"].calls) == 12
     journal = tmp_path / "crashed" / "journal.jsonl"
     with open(journal, "a") as handle:  # the 13th record, half written when the process died
@@ -94,7 +102,7 @@ def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, 
 
     second = wrap()
     with pytest.warns(RuntimeWarning, match="dropped a truncated last line"):
-        resumed = runner.run_search(crashed, progress=False, resume=True)
+        resumed = run_config(crashed, resume=True)
     assert len(second["c"].calls) == 18
     same_run(resumed, full)
     records = journal_records(journal)  # every line complete again
@@ -106,51 +114,51 @@ def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, 
 
 def test_resume_of_a_finished_run_evaluates_nothing_and_a_larger_budget_extends_it(tmp_path: Path, wrap) -> None:
     cfg = RunConfig(optimizer="rs", budget=8, out_dir=str(tmp_path / "run"))
-    done = runner.run_search(cfg, progress=False)
+    done = run_config(cfg)
     counted = wrap()
-    again = runner.run_search(cfg, progress=False, resume=True)
+    again = run_config(cfg, resume=True)
     assert counted["c"].calls == []
     same_run(again, done)
-    longer = runner.run_search(cfg.replace(budget=12), progress=False, resume=True)
+    longer = run_config(cfg.replace(budget=12), resume=True)
     assert len(counted["c"].calls) == 4
-    reference = runner.run_search(cfg.replace(budget=12, out_dir=str(tmp_path / "ref")), progress=False)
+    reference = run_config(cfg.replace(budget=12, out_dir=str(tmp_path / "ref")))
     same_run(longer, reference)
 
 
 def test_resume_without_a_journal_starts_a_new_run(tmp_path: Path) -> None:
     cfg = RunConfig(optimizer="rs", budget=5, out_dir=str(tmp_path / "new"))
-    result = runner.run_search(cfg, progress=False, resume=True)
+    result = run_config(cfg, resume=True)
     assert len(result["history"]) == 5 and len(journal_records(tmp_path / "new" / "journal.jsonl")) == 5
 
 
 def test_replay_that_diverges_keeps_the_journal_and_never_repeats(nb201) -> None:
-    journaled = RandomSearch(nb201, seed=1)
+    journaled = Study(RandomSearch(nb201, seed=1))
     journaled.optimize(lambda a: float(sum(a.ops)), budget=15)
     records = [{"number": t.number, "encoding": [list(t.arch.ops), list(t.arch.topology)], "value": t.value,
                 "info": t.info} for t in journaled.trials]
-    fresh = RandomSearch(nb201, seed=2)  # proposes other architectures: every ask misses
+    fresh = Study(RandomSearch(nb201, seed=2))  # proposes other architectures: every ask misses
     with pytest.warns(RuntimeWarning, match="replay diverged from the journal at evaluation 0"):
-        assert replay(fresh, records) == 0
+        assert fresh.replay(records) == 0
     assert [t.arch for t in fresh.trials] == [t.arch for t in journaled.trials]
     assert [t.value for t in fresh.trials] == [t.value for t in journaled.trials]
-    assert fresh._pending == [] and len(fresh._seen) == 15  # the unevaluated proposals are forgotten
+    assert fresh._pending == [] and fresh.num_seen == 15  # the unevaluated proposals are forgotten
     fresh.optimize(lambda a: float(sum(a.ops)), budget=40)
     keys = [nb201.key(t.arch) for t in fresh.trials]
     assert len(set(keys)) == 40
-    same = RandomSearch(nb201, seed=1)
-    assert replay(same, records) == 15
+    same = Study(RandomSearch(nb201, seed=1))
+    assert same.replay(records) == 15
 
 
 def test_replay_restores_failed_trials_and_info(nb201) -> None:
     records = [{"number": 0, "encoding": [[0] * 6, []], "value": None, "info": {"error": "ValueError: x"}},
                {"number": 1, "encoding": [[1] * 6, []], "value": 2.5, "info": {"value": 1, "arch": "y"}}]
-    opt = RandomSearch(nb201, seed=0)
+    opt = Study(RandomSearch(nb201, seed=0))
     with pytest.warns(RuntimeWarning, match="replay diverged"):
-        replay(opt, records)
+        opt.replay(records)
     assert opt.trials[0].failed and opt.trials[0].info == {"error": "ValueError: x"}
     assert opt.trials[1].value == 2.5 and opt.trials[1].info == {"value": 1, "arch": "y"}
     with pytest.raises(ValueError, match="numbered 5; the journal is corrupt"):
-        replay(RandomSearch(nb201, seed=0), [{**records[0], "number": 5}])
+        Study(RandomSearch(nb201, seed=0)).replay([{**records[0], "number": 5}])
 
 
 # ------------------------------------------------------------------ (b) SIGKILL, NB201
@@ -205,12 +213,12 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, monkeypatch: pytes
 # ------------------------------------------------------------------ (c) refusals
 def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     cfg = RunConfig(optimizer="optiproxy", budget=3, search=TINY, out_dir=str(tmp_path / "run"))
-    runner.run_search(cfg, progress=False)
+    run_config(cfg)
     journal = tmp_path / "run" / "journal.jsonl"
     before = journal.read_bytes()
 
     with pytest.raises(ValueError, match="already holds a run; pass --resume to continue it or choose another --out"):
-        runner.run_search(cfg, progress=False)
+        run_config(cfg)
     for change, words in [
         ({"seed": 1}, "seed: journal 0, this run 1"),
         ({"search": {**TINY, "model_epochs": 6}}, "search.model_epochs: journal 5, this run 6"),
@@ -219,7 +227,7 @@ def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, cap
         ({"budget": 2}, "holds 3 evaluations, more than the budget 2; resume with --budget 3 or more"),
     ]:
         with pytest.raises(ValueError) as error:
-            runner.run_search(cfg.replace(**change), progress=False, resume=True)
+            run_config(cfg.replace(**change), resume=True)
         assert words in str(error.value)
         if "budget" not in change:
             assert "written by another run" in str(error.value) and "another --out" in str(error.value)
@@ -229,7 +237,7 @@ def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, cap
     header = json.loads(lines[0])
     journal.write_text("\n".join([json.dumps({**header, "version": "0.0.1"}), *lines[1:]]) + "\n")
     with pytest.raises(ValueError, match=r"package version: journal '0.0.1', this run '\d"):
-        runner.run_search(cfg, progress=False, resume=True)
+        run_config(cfg, resume=True)
 
     code = cli.main(["search", "--optimizer", "rs", "--budget", "3", "--out", str(tmp_path / "run"),
                      "--no-progress", "--resume"])
@@ -249,8 +257,8 @@ def test_consecutive_failures_stop_the_run_with_the_last_error(nb201) -> None:
             return math.nan
         raise ValueError(f"boom {len(calls)}")
 
-    opt = RandomSearch(nb201, seed=0)
-    with pytest.raises(RuntimeError, match=r"stopped after 4 failed evaluations in a row "
+    opt = Study(RandomSearch(nb201, seed=0))
+    with pytest.raises(TooManyFailuresError, match=r"stopped after 4 failed evaluations in a row "
                                            r"\(max_consecutive_failures=4\); last error: ValueError: boom 7"):
         opt.optimize(broken, budget=50, max_consecutive_failures=4)
     assert len(opt.trials) == 7 and [t.failed for t in opt.trials] == [False] * 3 + [True] * 4
@@ -267,15 +275,15 @@ def test_failed_architectures_are_never_proposed_again_nor_fitted(nb201) -> None
             return Evaluation(math.inf, {"note": "diverged"})
         return float(sum(arch.ops))
 
-    opt = OptiProxy(nb201, OptiProxyConfig(batch_size=5, **TINY), seed=0)
+    opt = Study(OptiProxy(nb201, OptiProxyConfig(batch_size=5, **TINY), seed=0))
     opt.optimize(flaky, budget=40, max_consecutive_failures=None)
     keys = [nb201.key(t.arch) for t in opt.trials]
     failed = [t for t in opt.trials if t.failed]
     assert len(set(keys)) == 40 and failed
     assert {t.info["error"] for t in failed} <= {"RuntimeError: out of memory", "non-finite value inf"}
-    x, _, y = opt._training_data()
+    x, _, y = opt.strategy._training_data()
     assert len(y) == 40 - len(failed) and bool(y.isfinite().all())
-    assert all(math.isfinite(step["fit_loss"]) for step in opt.step_log)
+    assert all(math.isfinite(step["fit_loss"]) for step in opt.strategy.step_log)
 
 
 def test_run_config_failure_limit_reaches_the_runner_and_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -291,8 +299,8 @@ def test_run_config_failure_limit_reaches_the_runner_and_cli(tmp_path: Path, mon
         def __call__(self, arch: Architecture) -> float:
             raise OSError("node lost")
 
-    real = runner.get_objective
-    monkeypatch.setattr(runner, "get_objective", lambda *args: Dead(real(*args)))
+    real = cli.get_objective
+    monkeypatch.setattr(cli, "get_objective", lambda *args, **options: Dead(real(*args, **options)))
     (tmp_path / "run.yaml").write_text("optimizer: rs\nbudget: 20\nmax_consecutive_failures: 3\n")
     code = cli.main(["search", "--config", str(tmp_path / "run.yaml"), "--out", str(tmp_path / "run"),
                      "--no-progress"])

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from naslib_optiproxy.defaults import DEFAULTS
-from naslib_optiproxy.run_config import IGNORED_KEYS, RunConfig, load_yaml
+from naslib_optiproxy._yaml import load_yaml
+from naslib_optiproxy.cli.run_config import IGNORED_KEYS, RunConfig
+from naslib_optiproxy.config import OptiProxyConfig
+from naslib_optiproxy.presets import PRESETS, preset_settings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -57,12 +59,12 @@ def test_empty_yaml_is_all_defaults(tmp_path: Path) -> None:
     assert RunConfig.from_yaml(write(tmp_path, "")) == RunConfig()
 
 
-def test_search_merges_over_tuned_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(DEFAULTS, "nasbench_graph", {"*": {"model_epochs": 50, "fit_lr": 0.01},
-                                                     "cora": {"fit_lr": 0.002}})
+def test_search_merges_over_the_measured_preset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PRESETS, "nasbench_graph", {"*": {"model_epochs": 50, "fit_lr": 0.01},
+                                                    "cora": {"fit_lr": 0.002}})
     cfg = RunConfig(search={"model_epochs": 7})
-    assert cfg.effective_search() == {"model_epochs": 7, "fit_lr": 0.002}
-    assert RunConfig(optimizer="rs").effective_search() == {}
+    assert cfg.search_config() == OptiProxyConfig(model_epochs=7, fit_lr=0.002)
+    assert cfg.search_config() != OptiProxyConfig(model_epochs=7)
     assert RunConfig(optimizer="rs").search_config() is None
 
 
@@ -134,10 +136,9 @@ def test_paths_become_strings(tmp_path: Path) -> None:
     assert cfg.data_dir == str(tmp_path) and cfg.out_dir == str(tmp_path / "out")
 
 
-def test_constrained_nb201_run_uses_the_hw_nas_bench_defaults():
-    from naslib_optiproxy.defaults import default_search_config
-
+def test_constrained_nb201_run_uses_the_hw_nas_bench_preset():
     cfg = RunConfig(search_space="nasbench201", dataset="ImageNet16-120", constraint="edgegpu_latency<=2")
-    assert cfg.effective_search() == default_search_config("hw_nas_bench")
+    assert cfg.search_config() == OptiProxyConfig.from_dict(preset_settings("hw_nas_bench"))
     plain = RunConfig(search_space="nasbench201", dataset="ImageNet16-120")
-    assert plain.effective_search() == default_search_config("nasbench201", "ImageNet16-120")
+    assert plain.search_config() == OptiProxyConfig.from_dict(preset_settings("nasbench201", "ImageNet16-120"))
+    assert cfg.search_config() != plain.search_config()

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
+from ..threads import policy_threads, set_torch_threads
 from .jobs import Job, load_record, run_and_save
 
 Progress = Callable[[int, int, Job, Dict], None]
@@ -23,8 +24,9 @@ def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
 
 
 def _process_worker(args) -> tuple:
-    job, out_dir, data_dir = args
+    job, out_dir, data_dir, threads = args
     os.environ["OMP_NUM_THREADS"] = "1"
+    set_torch_threads(threads)  # the submitting process's policy: same runs, same result paths (Job.key)
     return job, run_and_save(job, out_dir, data_dir)
 
 
@@ -37,7 +39,7 @@ def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str],
     worker's peak over all its jobs, an upper bound).
     """
     with mp.get_context("spawn").Pool(max(1, workers), maxtasksperchild=1 if fresh_workers else None) as pool:
-        yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir) for job in jobs])
+        yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir, policy_threads()) for job in jobs])
 
 
 def run_on_ray(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
@@ -56,7 +58,7 @@ def run_on_ray(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], worke
         kwargs = {"address": address} if address else {"num_cpus": max(1, workers)}
         ray.init(include_dashboard=False, log_to_driver=False, **kwargs)
     remote = ray.remote(num_cpus=1)(_process_worker)
-    waiting = [remote.remote((job, out_dir, data_dir)) for job in jobs]
+    waiting = [remote.remote((job, out_dir, data_dir, policy_threads())) for job in jobs]
     while waiting:
         done, waiting = ray.wait(waiting, num_returns=1)
         yield ray.get(done[0])
@@ -92,7 +94,7 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
 
 def print_progress(count: int, total: int, job: Job, record: Dict) -> None:
     """Default progress line on stderr."""
-    best = record.get("best_val")
+    best = (record.get("best") or {}).get("val")
     best_text = "no feasible" if best is None else f"best {best:.3f}"
     print(f"[{count}/{total}] {job.describe()}: {best_text} in {record['seconds']:.1f} s",
           file=sys.stderr, flush=True)

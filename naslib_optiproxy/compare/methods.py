@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 from .tasks import format_assignments, parse_assignments
 
@@ -59,21 +59,6 @@ class Method:
     @property
     def slug(self) -> str:
         return re.sub(r"[^A-Za-z0-9_.+\-]+", "-", self.name).strip("-")
-
-    def search_config(self, space: str, dataset: Optional[str], constrained: bool = False) -> Optional[Dict[str, Any]]:
-        """OptiProxy's full ``search:`` settings (defaults + overrides); ``None`` for the baselines.
-
-        ``constrained``: the task has a resource constraint (its defaults may differ).
-        """
-        if self.through_naslib:
-            return dict(self.settings)  # NASLib's own search: keys (OptiProxy's defaults apply inside NASLib)
-        if self.optimizer != "optiproxy":
-            if self.settings:
-                raise ValueError(f"method {self.name!r}: only optiproxy takes settings")
-            return None
-        from ..defaults import default_search_config
-
-        return {**default_search_config(space, dataset, constrained), **dict(self.settings)}
 
     def __str__(self) -> str:
         return self.name

@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from .._text import did_you_mean
+from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES as NASLIB_OPTIMIZER_NAMES
+from ..strategies import check_strategy, strategy_config
 from .jobs import DataDir, Job
-from .methods import Method
+from .methods import NASLIB_PREFIX, Method
 from .tasks import Task
 
 
@@ -70,34 +73,30 @@ class Suite:
 
     def check(self) -> None:
         """Fail early, with the reason, on unknown optimizers, bad settings or budgets."""
-        from ..config import OptiProxyConfig
-        from ..strategies import OPTIMIZERS
-        from ..spaces import did_you_mean
-
         if not self.tasks or not self.methods:
             raise ValueError("a comparison needs at least one task and one method")
         labels = [m.name for m in self.methods]
         if len(set(labels)) != len(labels):
             raise ValueError(f"two methods share a label in {labels}: give them distinct labels (label=...)")
-        for method in self.methods:
-            if method.through_naslib:
-                from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES
-
-                name = method.optimizer[len("naslib:"):]
-                if name not in OPTIMIZER_NAMES:
-                    raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, OPTIMIZER_NAMES)}; "
-                                     f"available: {', '.join(OPTIMIZER_NAMES)}")
-                continue
-            if method.optimizer not in OPTIMIZERS:
-                raise ValueError(f"unknown optimizer {method.optimizer!r}{did_you_mean(method.optimizer, OPTIMIZERS)}"
-                                 f"; available: {', '.join(OPTIMIZERS)}")
-            for plan in self.tasks:
-                config = plan.task.search_config(method)
-                if config is not None:
-                    OptiProxyConfig.from_dict(config).check_budget(plan.budget)
         for plan in self.tasks:
             if plan.budget < 1:
                 raise ValueError(f"task {plan.task.name}: budget must be >= 1, got {plan.budget}")
+        for method in self.methods:
+            if method.through_naslib:
+                name = method.optimizer[len(NASLIB_PREFIX):]
+                if name not in NASLIB_OPTIMIZER_NAMES:
+                    raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, NASLIB_OPTIMIZER_NAMES)}; "
+                                     f"available: {', '.join(NASLIB_OPTIMIZER_NAMES)}")
+                continue
+            settings = dict(method.settings)
+            try:
+                check_strategy(method.optimizer, settings)
+            except ValueError as error:
+                raise ValueError(f"method {method.name!r}: {error}") from None
+            if method.optimizer == "optiproxy":
+                for plan in self.tasks:
+                    strategy_config(plan.task.space, plan.task.dataset, settings,
+                                    plan.task.constrained).check_budget(plan.budget)
 
     @classmethod
     def from_args(cls, tasks: Sequence[str], methods: Sequence[str], seeds: str, budget: int,

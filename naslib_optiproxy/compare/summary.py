@@ -76,7 +76,7 @@ def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method, runs in methods.items():
         cells = [method, str(len(runs))] + [mean_std([value_at(r, c) for r in runs]) for c in checkpoints]
-        tests = [r["best_test"] for r in runs if r.get("best_test") is not None]
+        tests = [r["best"]["test"] for r in runs if r.get("best") and r["best"].get("test") is not None]
         cells.append(f"{statistics.mean(tests):.3f}" if tests else "-")
         if optimum is not None:
             hits = [h for h in (queries_to(r["trajectory"], optimum) for r in runs) if h is not None]

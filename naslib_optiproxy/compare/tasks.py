@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
+from ..objectives import get_objective
+
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
@@ -74,14 +76,8 @@ class Task:
         """Whether the task has a resource constraint (``:constraint=...``)."""
         return any(key == "constraint" for key, _ in self.options)
 
-    def search_config(self, method) -> Optional[Dict[str, Any]]:
-        """``method``'s full OptiProxy settings on this task (``None`` for the baselines)."""
-        return method.search_config(self.space, self.dataset, self.constrained)
-
     def objective(self, data_dir: Optional[str] = None):
         """Build the benchmark objective (``get_objective(space, dataset, data_dir, **options)``)."""
-        from ..objectives import get_objective
-
         kwargs: Dict[str, Any] = dict(self.options)
         return get_objective(self.space, self.dataset, data_dir, **kwargs)
 

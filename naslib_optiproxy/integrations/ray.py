@@ -11,7 +11,7 @@ Example::
 
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
-    from naslib_optiproxy import OptiProxyConfig, get_objective
+    from naslib_optiproxy import get_objective
     from naslib_optiproxy.integrations.ray import OptiProxySearcher
 
     objective = get_objective("nasbench_graph", "cora")
@@ -20,7 +20,7 @@ Example::
         arch = objective.space.from_string(config["arch"])
         return {"val": objective(arch).value}
 
-    searcher = OptiProxySearcher(objective.space, config=OptiProxyConfig(batch_size=4), metric="val", mode="max")
+    searcher = OptiProxySearcher(objective.space, dataset=objective.dataset, metric="val", mode="max")
     tuner = tune.Tuner(trainable, tune_config=tune.TuneConfig(
         search_alg=ConcurrencyLimiter(searcher, max_concurrent=4), num_samples=100, metric="val", mode="max"))
     results = tuner.fit()
@@ -48,30 +48,34 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
     ) from error
 
 from ..config import OptiProxyConfig
-from ..strategies import OptiProxy, Optimizer
-from ..spaces import Architecture, SearchSpace, get_search_space
+from ..spaces import SearchSpace, get_search_space
+from ..strategies import OptiProxy, Strategy
+from ..study import Study
+from ..types import Architecture
 
 logger = logging.getLogger(__name__)
 
 #: Written into every checkpoint; :meth:`OptiProxySearcher.restore` refuses other files.
 CHECKPOINT_FORMAT = "naslib_optiproxy.integrations.ray.OptiProxySearcher"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 
 class OptiProxySearcher(Searcher):
-    """A Ray Tune ``Searcher`` driven by an ask/tell optimizer of this package.
+    """A Ray Tune ``Searcher`` driven by a :class:`~naslib_optiproxy.study.Study` of this package.
 
     Args:
         space: The search space (a :class:`~naslib_optiproxy.spaces.SearchSpace` or its
             registry name, e.g. ``"nasbench201"``). May be ``None`` when ``optimizer`` is given.
-        optimizer: Any :class:`~naslib_optiproxy.strategies.Optimizer` (OptiProxy, RS, RE, LS).
-            Default: ``OptiProxy(space, config, seed)``.
+        optimizer: Any :class:`~naslib_optiproxy.strategies.Strategy` (OptiProxy, RS, RE, LS).
+            Default: ``OptiProxy(space, config, seed, dataset)``.
         config: :class:`~naslib_optiproxy.config.OptiProxyConfig` (or a mapping of its
             settings) of the default OptiProxy; not allowed together with ``optimizer``.
+            ``None``: the measured preset for the space and ``dataset``.
         seed: Seed of the default OptiProxy.
+        dataset: The benchmark's dataset, for the default OptiProxy's preset.
         metric: Key of the trial result to optimise (the trial's last reported result is used).
         mode: ``"max"`` or ``"min"``. The optimizers always maximise, so in ``"min"`` mode
-            they are told ``-result[metric]`` (``searcher.optimizer.trials`` holds negated
+            they are told ``-result[metric]`` (``searcher.study.trials`` holds negated
             values; :attr:`best` reports the metric as the trial returned it).
 
     A trial that errors, or whose result lacks ``metric`` or holds NaN/inf, is told as a failed
@@ -81,11 +85,12 @@ class OptiProxySearcher(Searcher):
     def __init__(
         self,
         space: Union[SearchSpace, str, None] = None,
-        optimizer: Optional[Optimizer] = None,
+        optimizer: Optional[Strategy] = None,
         config: Union[OptiProxyConfig, Mapping[str, Any], None] = None,
         seed: int = 0,
         metric: str = "val",
         mode: str = "max",
+        dataset: Optional[str] = None,
     ) -> None:
         if mode not in ("max", "min"):
             raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
@@ -94,8 +99,8 @@ class OptiProxySearcher(Searcher):
         if isinstance(space, str):
             space = get_search_space(space)
         if optimizer is not None:
-            if not isinstance(optimizer, Optimizer):
-                raise TypeError(f"optimizer must be a naslib_optiproxy Optimizer (ask/tell), "
+            if not isinstance(optimizer, Strategy):
+                raise TypeError(f"optimizer must be a naslib_optiproxy Strategy (OptiProxy, RandomSearch, ...), "
                                 f"got {type(optimizer).__name__}")
             if config is not None:
                 raise ValueError("config configures the default OptiProxy; pass either optimizer or config, not both")
@@ -106,9 +111,9 @@ class OptiProxySearcher(Searcher):
                 raise ValueError("pass the search space (or an optimizer built for it)")
             if config is not None and not isinstance(config, OptiProxyConfig):
                 config = OptiProxyConfig.from_dict(config)
-            optimizer = OptiProxy(space, config, seed=seed)
+            optimizer = OptiProxy(space, config, seed=seed, dataset=dataset)
         super().__init__(metric=metric, mode=mode)
-        self.optimizer: Optimizer = optimizer
+        self.study = Study(optimizer)
         self.space: SearchSpace = optimizer.space
         self._live: Dict[str, Architecture] = {}  # trial_id -> architecture suggested, not yet complete
 
@@ -132,7 +137,7 @@ class OptiProxySearcher(Searcher):
         """
         arch = self._live.get(trial_id)
         if arch is None:
-            arch = self.optimizer.ask()
+            arch = self.study.ask()
             self._live[trial_id] = arch
         return self._config(arch)
 
@@ -163,13 +168,13 @@ class OptiProxySearcher(Searcher):
         info: Dict[str, Any] = {"trial_id": str(trial_id)}
         if failure:
             info["error"] = failure
-        self.optimizer.tell(arch, value, **info)
+        self.study.tell(arch, value, **info)
 
     # ------------------------------------------------------------------ results
     @property
     def best(self) -> Optional[Dict[str, Any]]:
         """``{"arch", metric, "trial_id"}`` of the best completed trial (metric in the trial's own sign)."""
-        trial = self.optimizer.best
+        trial = self.study.best
         if trial is None:
             return None
         value = -trial.value if self.mode == "min" else trial.value
@@ -186,10 +191,10 @@ class OptiProxySearcher(Searcher):
         state = {
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
-            "optimizer_name": self.optimizer.name,
+            "optimizer_name": self.study.strategy.name,
             "metric": self.metric,
             "mode": self.mode,
-            "optimizer": self.optimizer.state_dict(),
+            "study": self.study.state_dict(),
             "live": [[str(tid), *a.to_lists()] for tid, a in self._live.items()],
         }
         path = os.fspath(checkpoint_path)
@@ -221,15 +226,15 @@ class OptiProxySearcher(Searcher):
         if (state["metric"], state["mode"]) != (self.metric, self.mode):
             raise ValueError(f"{checkpoint_path} was written with metric={state['metric']!r}, mode={state['mode']!r}; "
                              f"this searcher has metric={self.metric!r}, mode={self.mode!r}")
-        if state["optimizer_name"] != self.optimizer.name:
-            raise ValueError(f"{checkpoint_path} holds a {state['optimizer_name']!r} optimizer, "
-                             f"this searcher runs {self.optimizer.name!r}")
-        self.optimizer.load_state_dict(state["optimizer"])
-        self._live = {tid: Architecture.from_lists((ops, topo)) for tid, ops, topo in state["live"]}
-        # Optimizer.state_dict keeps evaluated and queued architectures but not those asked for
-        # and still running; mark them as taken so they are not proposed a second time.
-        for arch in self._live.values():
-            self.optimizer._seen.add(self.space.key(arch))
+        if state.get("optimizer_name") != self.study.strategy.name:
+            raise ValueError(f"{checkpoint_path} holds a {state.get('optimizer_name')!r} optimizer, "
+                             f"this searcher runs {self.study.strategy.name!r}")
+        try:
+            live = {str(tid): Architecture.from_lists((ops, topo)) for tid, ops, topo in state["live"]}
+            self.study.load_state_dict(state["study"])  # running trials stay taken: never proposed again
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{checkpoint_path} is a malformed OptiProxySearcher checkpoint: {error}") from None
+        self._live = live
 
     # ------------------------------------------------------------------ helpers
     def _config(self, arch: Architecture) -> Dict[str, Any]:
@@ -237,8 +242,8 @@ class OptiProxySearcher(Searcher):
                 "topology": [int(t) for t in arch.topology]}
 
     def __repr__(self) -> str:
-        return (f"OptiProxySearcher({self.space!r}, optimizer={self.optimizer.name!r}, metric={self.metric!r}, "
-                f"mode={self.mode!r}, evaluated={len(self.optimizer.trials)}, running={len(self._live)})")
+        return (f"OptiProxySearcher({self.space!r}, optimizer={self.study.strategy.name!r}, metric={self.metric!r}, "
+                f"mode={self.mode!r}, evaluated={len(self.study.trials)}, running={len(self._live)})")
 
 
 def _space_id(space: SearchSpace) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, Optional, Union
 
-from ..spaces import did_you_mean
+from .._text import did_you_mean
 from .errors import BenchmarkDataError
 from .nasbench101 import NasBench101Objective
 from .nasbench201 import NasBench201Objective, load_nb201_table

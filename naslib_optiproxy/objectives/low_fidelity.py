@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..strategies.base import Evaluation, Trial
+from ..types import Evaluation, Trial
 from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
 from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file, read_csv_table

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from ..strategies.base import Evaluation
+from ..types import Evaluation
 from ..spaces import Architecture, NasBench101
 from .errors import BenchmarkDataError, check_architecture
 from .nasbench201 import ENV_VAR, resolve_data_dir

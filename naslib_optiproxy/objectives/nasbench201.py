@@ -34,8 +34,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..strategies.base import Evaluation
-from ..spaces import Architecture, NasBench201, did_you_mean
+from ..types import Evaluation
+from .._text import did_you_mean
+from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
 from .safe_pickle import safe_load
 

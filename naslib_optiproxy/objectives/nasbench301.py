@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..strategies.base import Evaluation
+from ..types import Evaluation
 from ..spaces import Architecture, NasBench301
 from ..spaces.nasbench301 import CELLS, EDGES_PER_CELL, NUM_INTERMEDIATE, OP_NAMES, Compact, edge_slot
 from .errors import BenchmarkDataError, check_architecture

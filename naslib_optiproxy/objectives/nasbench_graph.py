@@ -13,7 +13,7 @@ import importlib.util
 from pathlib import Path
 from typing import Dict, Tuple
 
-from ..strategies.base import Evaluation
+from ..types import Evaluation
 from ..spaces import Architecture, NasBenchGraph
 from ..spaces.nasbench_graph import canonical_dataset
 from .errors import BenchmarkDataError, check_architecture

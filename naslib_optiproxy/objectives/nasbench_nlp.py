@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..strategies.base import Evaluation
+from ..types import Evaluation
 from ..spaces import Architecture
 from ..spaces.nasbench_nlp import NasBenchNLP
 from .errors import BenchmarkDataError, check_architecture

@@ -8,6 +8,7 @@ from typing import List, Optional, Union
 import torch
 from torch import nn
 
+from .._settings import setting, validate
 from .loss import proxy_loss
 
 
@@ -32,17 +33,25 @@ class Standardizer:
 
 @dataclass
 class FitSettings:
-    """Hyperparameters of one proxy fit (paper appendix A.9, Table 5)."""
+    """Hyperparameters of one proxy fit (paper appendix A.9, Table 5), with their config keys.
 
-    epochs: int = 300
-    lr: float = 1e-3
-    weight_decay: float = 0.01
-    batch_size: Optional[int] = None  # None: full batch
-    lr_gamma: float = 0.9
-    lr_step: int = 10
-    rank_weight: float = 0.2
-    rank_margin: float = 0.1
-    rank_reduction: str = "mean"
+    AdamW with step-wise exponential LR decay on MSE + ``ranking_coe`` x pairwise hinge loss
+    (Eq. 4, 5). ``fit_batch_size`` ``None`` fits on the full batch.
+    """
+
+    epochs: int = setting(300, "model_epochs", low=0, doc="fit epochs per step")
+    lr: float = setting(1e-3, "fit_lr", above=0, doc="AdamW learning rate of the proxy")
+    weight_decay: float = setting(0.01, "fit_weight_decay", low=0)
+    batch_size: Optional[int] = setting(None, "fit_batch_size", above=0, doc="mini-batch size (null: full batch)")
+    lr_gamma: float = setting(0.9, "fit_lr_gamma", above=0, high=1)
+    lr_step: int = setting(10, "fit_lr_step", low=0)
+    rank_weight: float = setting(0.2, "ranking_coe", low=0, doc="lambda of Eq. (4)")
+    rank_margin: float = setting(0.1, "margin", low=0, doc="m of Eq. (5)")
+    rank_reduction: str = setting("mean", "rank_reduction", choices=("mean", "sum"),
+                                  doc="mean over pairs (release) or sum (Eq. 5 as printed)")
+
+    def __post_init__(self) -> None:
+        validate(self)
 
 
 @dataclass
@@ -107,7 +116,8 @@ class ProxyTrainer:
         return float(loss.detach())
 
     @torch.no_grad()
-    def predict(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
-        """Predictions in the targets' original units (``eval()`` mode)."""
+    def predict(self, x: torch.Tensor, adj: torch.Tensor, standardised: bool = False) -> torch.Tensor:
+        """Predictions in the targets' original units, or the model's standardised ones (``eval()`` mode)."""
         self.model.eval()
-        return self.standardizer.inverse(self.model(x, adj))
+        output = self.model(x, adj)
+        return output if standardised else self.standardizer.inverse(output)

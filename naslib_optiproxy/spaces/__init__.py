@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Callable, Dict
 
+from .._text import did_you_mean
 from .base import (
     Architecture,
     BernoulliTopology,
@@ -25,12 +25,6 @@ SEARCH_SPACES: Dict[str, Callable[..., SearchSpace]] = {
     "nasbench301": lambda dataset=None: NasBench301(),
     "nasbench_nlp": lambda dataset=None: NasBenchNLP(),
 }
-
-
-def did_you_mean(value: str, choices) -> str:
-    """A ' (did you mean X?)' hint for an unknown name, or ''."""
-    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def get_search_space(name: str, dataset: str | None = None) -> SearchSpace:

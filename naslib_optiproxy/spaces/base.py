@@ -16,34 +16,12 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Hashable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Hashable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
-
-class Architecture(NamedTuple):
-    """A compact architecture: one operation index per op slot, one choice per topology slot.
-
-    Attributes:
-        ops: Index into the space's ``op_names`` for every searchable operation slot.
-        topology: One entry per topology slot: the chosen candidate index for
-            :class:`ChoiceTopology`, 0/1 per masked edge for :class:`BernoulliTopology`,
-            empty for :class:`FixedTopology`.
-    """
-
-    ops: Tuple[int, ...]
-    topology: Tuple[int, ...] = ()
-
-    def to_lists(self) -> List[List[int]]:
-        """``[ops, topology]`` as plain lists (JSON)."""
-        return [list(self.ops), list(self.topology)]
-
-    @classmethod
-    def from_lists(cls, record: Sequence[Sequence[int]]) -> "Architecture":
-        """Inverse of :meth:`to_lists`."""
-        ops, topology = record
-        return cls(tuple(int(o) for o in ops), tuple(int(t) for t in topology))
+from ..types import Architecture
 
 
 @dataclass(frozen=True)

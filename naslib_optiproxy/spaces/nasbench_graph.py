@@ -21,6 +21,7 @@ from typing import Hashable, Iterator, Optional, Tuple
 
 import torch
 
+from .._text import did_you_mean
 from .base import Architecture, ChoiceTopology, SearchSpace
 
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
@@ -30,7 +31,6 @@ _NB201_DATASETS = ("cifar10", "cifar10-valid", "cifar100", "imagenet16-120", "im
 
 def canonical_dataset(name: str) -> str:
     """The NAS-Bench-Graph dataset ``name`` in lower case; ValueError with a hint when unknown."""
-    from . import did_you_mean  # late: the package imports this module
 
     lower = str(name).lower()
     if lower in DATASETS:

@@ -1,236 +1,150 @@
-"""The ask/tell protocol shared by OptiProxy and the baselines (RS, RE, LS).
+"""The strategy protocol: propose architectures from the history a study keeps.
 
-An optimizer proposes architectures with :meth:`Optimizer.ask`, receives their
-measured value with :meth:`Optimizer.tell`, and keeps the evaluated history. Any
-outer loop (the CLI, NASLib's Trainer, Ray Tune) can drive it; :meth:`Optimizer.optimize`
-is the plain loop. Each optimizer owns its random state, made from ``seed``.
+A :class:`Strategy` (OptiProxy, RS, RE, LS) only proposes; a
+:class:`~naslib_optiproxy.study.Study` owns the trials, de-duplicates, asks, tells and
+stores. A strategy is bound to one study, whose read-only view it sees as ``self.history``
+(:class:`History`), and owns its random state, made from ``seed``.
 
 Example:
-    >>> from naslib_optiproxy import RandomSearch, NasBench201
-    >>> opt = RandomSearch(NasBench201(), seed=0)
-    >>> arch = opt.ask()
-    >>> opt.tell(arch, 90.0)
-    >>> opt.best.value
+    >>> from naslib_optiproxy import RandomSearch, NasBench201, Study
+    >>> study = Study(RandomSearch(NasBench201(), seed=0))
+    >>> trial = study.tell(study.ask(), 90.0)
+    >>> study.best.value
     90.0
 """
 
 from __future__ import annotations
 
 import abc
-import math
-import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Protocol, Sequence
 
 import numpy as np
 
-from ..spaces import Architecture, SearchSpace
+from ..spaces import SearchSpace
+from ..types import Architecture, Trial
+
+_MAX_DRAWS = 1000
 
 
-@dataclass
-class Evaluation:
-    """What an objective returns: the value to maximise and anything else worth keeping."""
-
-    value: float
-    info: Dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Trial:
-    """One evaluated architecture. ``value`` is ``None`` when the evaluation failed."""
-
-    number: int
-    arch: Architecture
-    value: Optional[float]
-    info: Dict[str, Any] = field(default_factory=dict)
+class History(Protocol):
+    """What a strategy may read of its study."""
 
     @property
-    def failed(self) -> bool:
-        return self.value is None
+    def trials(self) -> Sequence[Trial]: ...
 
     @property
-    def feasible(self) -> bool:
-        """Succeeded and met the objective's constraint (``info["feasible"]``; unconstrained: always)."""
-        return not self.failed and bool(self.info.get("feasible", True))
-
-    def rank_key(self) -> Tuple[bool, float]:
-        """Sort key preferring feasible trials, then higher values (failed trials: lowest)."""
-        return (self.feasible, -math.inf if self.failed else self.value)
-
-
-Objective = Callable[[Architecture], Union[float, Evaluation]]
-
-
-class TooManyFailuresError(RuntimeError):
-    """:meth:`Optimizer.optimize` stopped: too many failed evaluations in a row."""
-
-
-class Optimizer(abc.ABC):
-    """Base class: history, de-duplication by canonical key, best-so-far, the optimize loop.
-
-    Subclasses implement :meth:`_propose`, returning new (not yet evaluated) architectures.
-
-    Args:
-        space: The search-space codec.
-        seed: Seed of the optimizer's own random generator.
-    """
-
-    name: str = "optimizer"
-
-    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
-        self.space = space
-        self.seed = int(seed)
-        self.rng = np.random.default_rng(self.seed)
-        self.trials: List[Trial] = []
-        self._seen: set = set()
-        self._pending: List[Architecture] = []
-        self._num_asked = 0
-
-    # ------------------------------------------------------------- ask / tell
-    def ask(self) -> Architecture:
-        """The next architecture to evaluate (never one already evaluated or pending)."""
-        while not self._pending:
-            proposals = [a for a in self._propose() if not self.is_seen(a)]
-            unique: Dict[Hashable, Architecture] = {}
-            for arch in proposals:
-                unique.setdefault(self.space.key(arch), arch)
-            self._pending.extend(unique.values())
-        arch = self._pending.pop(0)
-        self._seen.add(self.space.key(arch))
-        self._num_asked += 1
-        return arch
+    def num_seen(self) -> int:
+        """Distinct architectures asked for or told so far."""
 
     @property
     def num_started(self) -> int:
-        """Evaluations told or handed out by :meth:`ask` (in flight counts: concurrent workers)."""
-        return max(self._num_asked, len(self.trials))
-
-    def tell(self, arch: Architecture, value: Union[float, Evaluation, None], **info: Any) -> Trial:
-        """Record the measured ``value`` of ``arch`` (``None``/NaN/inf = failed evaluation)."""
-        if isinstance(value, Evaluation):
-            info = {**value.info, **info}
-            value = value.value
-        if value is not None and not math.isfinite(float(value)):
-            info.setdefault("error", f"non-finite value {value!r}")
-            value = None
-        trial = Trial(len(self.trials), arch, None if value is None else float(value), dict(info))
-        self._seen.add(self.space.key(arch))
-        self.trials.append(trial)
-        self._on_tell(trial)
-        return trial
+        """Evaluations told or handed out by ``ask`` (in flight counts: concurrent workers)."""
 
     def is_seen(self, arch: Architecture) -> bool:
-        """Whether ``arch`` (or an isomorphic twin) was already asked for or evaluated."""
-        return self.space.key(arch) in self._seen
+        """Whether ``arch`` (or an isomorphic twin) was asked for or told already."""
 
-    @property
-    def best(self) -> Optional[Trial]:
-        """The best feasible trial so far (first one on ties); ``None`` while there is none.
 
-        Under a constraint (see :mod:`~naslib_optiproxy.constraints`) an infeasible
-        evaluation is never the best, however high its value.
-        """
-        done = [t for t in self.trials if t.feasible]
-        return max(done, key=lambda t: t.value) if done else None
+class _EmptyHistory:
+    """The history of a strategy not bound to a study yet."""
 
-    def trajectory(self) -> List[float]:
-        """Best-so-far feasible value after each evaluation (NaN until the first feasible success)."""
-        best, out = -math.inf, []
-        for t in self.trials:
-            if t.feasible:
-                best = max(best, t.value)
-            out.append(best if best > -math.inf else math.nan)
-        return out
+    trials: Sequence[Trial] = ()
+    num_seen = 0
+    num_started = 0
 
-    # ------------------------------------------------------------------ loop
-    def optimize(
-        self,
-        objective: Objective,
-        budget: int,
-        callbacks: Optional[List[Callable[["Optimizer", Trial], None]]] = None,
-        max_consecutive_failures: Optional[int] = None,
-    ) -> Optional[Trial]:
-        """Evaluate ``budget`` architectures in total (counting earlier trials) and return the best.
+    def is_seen(self, arch: Architecture) -> bool:
+        return False
 
-        The best is the best *feasible* trial: ``None`` when evaluations succeeded but none
-        met the objective's constraint.
 
-        An objective that raises or returns NaN/inf gives a failed trial (the error in
-        ``trial.info['error']``); its architecture is never proposed again.
+class Strategy(abc.ABC):
+    """Base class: a seeded proposer bound to one study's history.
 
-        Args:
-            objective: Maps an architecture to its value (or an :class:`Evaluation`).
-            budget: Total number of trials to reach.
-            callbacks: Called as ``callback(optimizer, trial)`` after each :meth:`tell`.
-            max_consecutive_failures: Stop after this many failed evaluations in a row
-                within this call (``None``: never stop for failures).
+    Subclasses implement :meth:`propose`, returning one or more new architectures (the study
+    drops those already seen), and may react to results in :meth:`observe`.
 
-        Raises:
-            TooManyFailuresError: ``max_consecutive_failures`` failures in a row.
-            RuntimeError: Every evaluation failed.
-        """
-        if budget <= 0:
-            raise ValueError(f"budget must be a positive number of evaluations, got {budget}")
-        if max_consecutive_failures is not None and max_consecutive_failures < 1:
-            raise ValueError(f"max_consecutive_failures must be >= 1 or None, got {max_consecutive_failures}")
-        streak = 0
-        while len(self.trials) < budget:
-            arch = self.ask()
-            start = time.perf_counter()
-            try:
-                result = objective(arch)
-            except Exception as error:  # a failed evaluation must not end the search
-                result = None
-                info = {"error": f"{type(error).__name__}: {error}"}
-            else:
-                info = {}
-            info["eval_seconds"] = time.perf_counter() - start
-            trial = self.tell(arch, result, **info)
-            for callback in callbacks or ():
-                callback(self, trial)
-            streak = streak + 1 if trial.failed else 0
-            if max_consecutive_failures is not None and streak >= max_consecutive_failures:
-                raise TooManyFailuresError(
-                    f"stopped after {streak} failed evaluations in a row (max_consecutive_failures="
-                    f"{max_consecutive_failures}); last error: {trial.info.get('error', 'unknown')}")
-        if all(t.failed for t in self.trials):
-            raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
-        return self.best
+    Args:
+        space: The search-space codec.
+        seed: Seed of the strategy's own random generator.
+    """
 
-    # --------------------------------------------------------------- subclass
+    name: str = "strategy"
+
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2 ** 63:
+            raise ValueError(f"seed must be an integer in [0, 2**63), got {str(seed)[:40]}")
+        self.space = space
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
+        self.history: History = _EmptyHistory()
+
+    def bind(self, history: History) -> None:
+        """Attach the study whose history this strategy proposes from (once)."""
+        if not isinstance(self.history, _EmptyHistory) and self.history is not history:
+            raise ValueError(f"this {self.name} strategy already belongs to a study; build one strategy per study")
+        self.history = history
+
     @abc.abstractmethod
-    def _propose(self) -> List[Architecture]:
+    def propose(self) -> List[Architecture]:
         """One or more new architectures to evaluate next."""
 
-    def _on_tell(self, trial: Trial) -> None:
-        """Hook called after each :meth:`tell`."""
+    def observe(self, trial: Trial) -> None:
+        """Hook called after each told trial."""
+
+    def prepare(self, objective: Any) -> None:
+        """Hook called before the first proposal when the study knows its objective (e.g. its dataset)."""
+
+    def settings(self) -> Dict[str, Any]:
+        """The strategy's settings, as recorded in journals and results (JSON types)."""
+        return {}
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
-        """Everything needed to continue this run (JSON/pickle-free types and numpy RNG state)."""
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "rng": self.rng.bit_generator.state,
-            "trials": [
-                {"arch": t.arch.to_lists(), "value": t.value, "info": t.info}
-                for t in self.trials
-            ],
-            "pending": [a.to_lists() for a in self._pending],
-        }
+        """The strategy's own state (JSON/pickle-free types and the numpy RNG state)."""
+        return {"name": self.name, "seed": self.seed, "rng": self.rng.bit_generator.state,
+                "settings": self.settings()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`state_dict` exported."""
+        """Restore what :meth:`state_dict` exported (from a strategy built with the same settings)."""
         if state.get("name") != self.name:
-            raise ValueError(f"state was written by {state.get('name')!r}, not {self.name!r}")
+            raise ValueError(f"state was written by strategy {state.get('name')!r}, not {self.name!r}")
+        if "settings" in state and dict(state["settings"]) != self.settings():
+            raise ValueError(f"the saved {self.name} state was made with other settings; build the strategy with "
+                             f"the settings in state['settings']")
         self.seed = int(state["seed"])
         self.rng.bit_generator.state = state["rng"]
-        self.trials, self._seen = [], set()
-        for record in state["trials"]:
-            arch = Architecture.from_lists(record["arch"])
-            self.trials.append(Trial(len(self.trials), arch, record["value"], dict(record["info"])))
-            self._seen.add(self.space.key(arch))
-        self._pending = [Architecture.from_lists(a) for a in state["pending"]]
-        for arch in self._pending:
-            self._seen.add(self.space.key(arch))
-        self._num_asked = len(self.trials)
+
+
+def sample_unseen(strategy: Strategy, exclude: Iterable[Architecture] = ()) -> Architecture:
+    """A uniformly random valid architecture that the strategy's study has not seen yet.
+
+    Draws with :meth:`SearchSpace.sample` from ``strategy.rng``; when ``1000`` draws are all
+    seen, picks uniformly among the unseen members of an enumerable space. Architectures in
+    ``exclude`` (e.g. proposals not handed out yet) count as seen.
+
+    Raises:
+        SpaceExhaustedError: Every architecture of the space was already seen.
+    """
+    space, history = strategy.space, strategy.history
+    taken = {space.key(a) for a in exclude}
+
+    def unseen(arch: Architecture) -> bool:
+        return not history.is_seen(arch) and space.key(arch) not in taken
+
+    for _ in range(_MAX_DRAWS):
+        arch = space.sample(strategy.rng)
+        if unseen(arch):
+            return arch
+    try:
+        candidates = [a for a in space if unseen(a)]
+    except TypeError:  # not enumerable
+        candidates = []
+    if not candidates:
+        raise SpaceExhaustedError(f"no unseen architecture left in {space.name} after {len(history.trials)} "
+                                  f"evaluations")
+    return candidates[int(strategy.rng.integers(0, len(candidates)))]
+
+
+class SpaceExhaustedError(RuntimeError):
+    """Every architecture of the search space was already asked for or evaluated."""
+
+
+__all__ = ["History", "SpaceExhaustedError", "Strategy", "sample_unseen"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional
 
-from ..spaces import Architecture, SearchSpace
-from .base import Optimizer, Trial
-from .random_search import sample_unseen
+from ..spaces import SearchSpace
+from ..types import Architecture, Trial
+from .base import Strategy, sample_unseen
 
 
-class LocalSearch(Optimizer):
+class LocalSearch(Strategy):
     """Hill-climb over one-edit neighbourhoods, restarting from a random architecture at local optima.
 
     After ``num_init`` random architectures, the best one becomes the *centre*; its
@@ -23,16 +23,15 @@ class LocalSearch(Optimizer):
     neighbour of the centre (or a random architecture) is proposed.
 
     Example:
-        >>> from naslib_optiproxy.strategies import LocalSearch
-        >>> from naslib_optiproxy.spaces import NasBench201
-        >>> opt = LocalSearch(NasBench201(), seed=0, num_init=5)
-        >>> best = opt.optimize(lambda arch: float(sum(arch.ops)), budget=200)
+        >>> from naslib_optiproxy import LocalSearch, NasBench201, Study
+        >>> study = Study(LocalSearch(NasBench201(), seed=0, num_init=5))
+        >>> best = study.optimize(lambda arch: float(sum(arch.ops)), budget=200)
         >>> best.arch.ops
         (4, 4, 4, 4, 4, 4)
 
     Args:
         space: The search-space codec.
-        seed: Seed of the optimizer's random generator.
+        seed: Seed of the strategy's random generator.
         num_init: Number of random architectures before the local search starts.
         first_improvement: Move to the first improving neighbour (``True``) or to the best
             one after the whole neighbourhood is evaluated (``False``, as NASLib's ``ls``).
@@ -56,37 +55,37 @@ class LocalSearch(Optimizer):
     @property
     def centre(self) -> Optional[Trial]:
         """The trial whose neighbourhood is being scanned (``None`` before the local search starts)."""
-        return None if self._centre is None else self.trials[self._centre]
+        return None if self._centre is None else self.history.trials[self._centre]
 
     def _move_to(self, trial: Trial) -> None:
         self._centre, self._scan_best = trial.number, None
         nbhd = self.space.neighbours(trial.arch)
         self._queue = [nbhd[int(i)] for i in self.rng.permutation(len(nbhd))]
 
-    def _propose(self) -> List[Architecture]:
-        # len(_seen) counts architectures asked for or told so far (before this proposal).
-        if len(self._seen) < self.num_init:
+    def propose(self) -> List[Architecture]:
+        # num_seen counts architectures asked for or told so far (before this proposal).
+        if self.history.num_seen < self.num_init:
             return [sample_unseen(self)]
         if self._centre is None:
-            done = [t for t in self.trials if not t.failed]
+            done = [t for t in self.history.trials if not t.failed]
             if not done:  # no successful evaluation told yet
                 return [sample_unseen(self)]
             self._move_to(max(done, key=Trial.rank_key))  # the best, feasible ones first
         while True:
             while self._queue:
                 arch = self._queue.pop()
-                if not self.is_seen(arch):
+                if not self.history.is_seen(arch):
                     return [arch]
             if self._scan_best is None:
                 break
-            self._move_to(self.trials[self._scan_best])
+            self._move_to(self.history.trials[self._scan_best])
         # Local optimum: restart, unless a restart is still awaiting its value.
         arch = sample_unseen(self)
         if self._restart is None:
             self._restart = arch
         return [arch]
 
-    def _on_tell(self, trial: Trial) -> None:
+    def observe(self, trial: Trial) -> None:
         key = self.space.key(trial.arch)
         if self._restart is not None and key == self.space.key(self._restart):
             self._restart = None
@@ -96,7 +95,7 @@ class LocalSearch(Optimizer):
         centre = self.centre
         if trial.failed or centre is None:
             return
-        incumbent = centre if self._scan_best is None else self.trials[self._scan_best]
+        incumbent = centre if self._scan_best is None else self.history.trials[self._scan_best]
         if trial.rank_key() <= incumbent.rank_key():  # feasible beats infeasible, then value
             return
         if key not in {self.space.key(a) for a in self.space.neighbours(centre.arch)}:
@@ -106,11 +105,12 @@ class LocalSearch(Optimizer):
         else:
             self._scan_best = trial.number
 
+    def settings(self) -> Dict[str, Any]:
+        return {"num_init": self.num_init, "first_improvement": self.first_improvement}
+
     def state_dict(self) -> Dict[str, Any]:
         return {
             **super().state_dict(),
-            "num_init": self.num_init,
-            "first_improvement": self.first_improvement,
             "centre": self._centre,
             "scan_best": self._scan_best,
             "queue": [a.to_lists() for a in self._queue],
@@ -119,8 +119,6 @@ class LocalSearch(Optimizer):
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         super().load_state_dict(state)
-        self.num_init = int(state["num_init"])
-        self.first_improvement = bool(state["first_improvement"])
         self._centre = state["centre"]
         self._scan_best = state["scan_best"]
         self._queue = [Architecture.from_lists(a) for a in state["queue"]]

@@ -1,177 +1,187 @@
-"""Algorithm 2: the OptiProxy-NAS loop as an ask/tell optimizer.
+"""Algorithm 2: the OptiProxy-NAS loop as a strategy.
 
 One step: fit the proxy on all evaluated architectures (line 6), optimise the K
 (alpha, beta) groups through it with Algorithm 1 (line 7), draw Q/K candidates from
 every group, drop already-evaluated (or pending) ones by canonical key, select the B
-best by the proxy (line 8); the caller evaluates them (line 9) and tells the results
+best by the proxy (line 8); the study evaluates them (line 9) and tells the results
 (line 10). The first ``num_init`` architectures are uniformly random (line 4).
 
-Under a constraint ``metric <= max`` (reported by the objective, see
-:mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets a second head for the
-metric, fitted jointly; the gradient search maximises predicted accuracy minus a weighted
-predicted violation, the weight adapting to the feasible fraction of new evaluations
-(:class:`~naslib_optiproxy.constraints.PenaltyWeight`); and selection ranks every
-predicted-infeasible candidate below every predicted-feasible one.
+Under constraints ``metric <= max`` (reported by the objective, see
+:mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets one more head per
+metric, fitted jointly; the gradient search and the selection both maximise
+:func:`~naslib_optiproxy.constraints.penalised_score`, the weight adapting to the feasible
+fraction of new evaluations (:class:`~naslib_optiproxy.constraints.PenaltyWeight`); and
+selection ranks every predicted-infeasible candidate below every predicted-feasible one.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from ..config import OptiProxyConfig
-from ..constraints import Constraint, PenaltyWeight, constraint_of
+from ..constraints import Constraint, constraints_of, penalised_score, predicted_feasible
 from ..distribution import ArchitectureDistribution
-from ..proxies import ProxyTrainer, build_proxy
+from ..proxies import ProxyTrainer
 from ..search import GradientSearch
-from ..spaces import Architecture, SearchSpace
-from .base import Optimizer, Trial
-from .random_search import sample_unseen
+from ..spaces import SearchSpace
+from ..threads import torch_threads
+from ..types import Architecture, Trial
+from .base import Strategy, sample_unseen
 
 
-class OptiProxy(Optimizer):
+class OptiProxy(Strategy):
     """OptiProxy-NAS: gradient search of relaxed architectures through a fitted proxy.
 
     Example:
-        >>> from naslib_optiproxy import OptiProxy, OptiProxyConfig, NasBench201
-        >>> opt = OptiProxy(NasBench201(), OptiProxyConfig(model_epochs=20, search_epochs=10), seed=0)
-        >>> for _ in range(12):
-        ...     arch = opt.ask()
-        ...     opt.tell(arch, float(sum(arch.ops)))  # any objective to maximise
-        >>> opt.best.value >= 12
+        >>> from naslib_optiproxy import NasBench201, OptiProxy, OptiProxyConfig, Study
+        >>> strategy = OptiProxy(NasBench201(), OptiProxyConfig(model_epochs=20, search_epochs=10), seed=0)
+        >>> best = Study(strategy).optimize(lambda arch: float(sum(arch.ops)), budget=12)
+        >>> best.value >= 12
         True
 
     Args:
         space: The search-space codec.
-        config: Hyperparameters (:class:`~naslib_optiproxy.config.OptiProxyConfig`).
+        config: Hyperparameters. ``None``: the measured preset for the space and ``dataset``
+            (:meth:`OptiProxyConfig.preset`); a study that knows its objective refines it
+            with the objective's dataset and constraint before the first proposal.
         seed: Seeds every random choice (numpy and torch generators, proxy initialisation).
+        dataset: The dataset, for the preset (``None``: the space's own, or the space-wide preset).
     """
 
     name = "optiproxy"
 
-    def __init__(self, space: SearchSpace, config: Optional[OptiProxyConfig] = None, seed: int = 0) -> None:
+    def __init__(self, space: SearchSpace, config: Optional[OptiProxyConfig] = None, seed: int = 0,
+                 dataset: Optional[str] = None) -> None:
         super().__init__(space, seed)
-        self.config = config or OptiProxyConfig()
-        c = self.config
+        if config is not None and not isinstance(config, OptiProxyConfig):
+            raise TypeError(f"config must be an OptiProxyConfig (OptiProxyConfig.from_dict(mapping) builds one "
+                            f"from a search: section), got {type(config).__name__}")
+        self.from_preset = config is None
+        self._configure(config if config is not None else OptiProxyConfig.preset(space, dataset))
+
+    def _configure(self, config: OptiProxyConfig) -> None:
+        """(Re)build every part from ``config`` and the seed (nothing proposed yet)."""
+        self.config = config
+        self.rng = np.random.default_rng(self.seed)
         self.generator = torch.Generator().manual_seed(self.seed)
         self._build_proxy(num_outputs=1)
-        self.penalty = PenaltyWeight(c.constraint_weight, c.constraint_target, c.constraint_rate)
+        self.penalty = config.constraint.penalty()
         self._penalty_seen = 0  # trials already fed to the penalty weight
-        self._log_metric = False
-        self.distribution = ArchitectureDistribution(space, c.num_groups, self.rng, c.lhs_lower, c.lhs_range,
-                                                     c.beta_lhs_lower, c.beta_lhs_range)
-        self.gradient_search = GradientSearch(self.distribution, space, c.search_settings(), self.generator)
+        self._log_metric: List[bool] = []
+        loop = config.loop
+        self.distribution = ArchitectureDistribution(self.space, loop.num_groups, self.rng, loop.lhs_lower,
+                                                     loop.lhs_range, loop.beta_lhs_lower, loop.beta_lhs_range)
+        self.gradient_search = GradientSearch(self.distribution, self.space, config.search, self.generator)
         self._encodings: Dict[Hashable, Tuple[torch.Tensor, torch.Tensor]] = {}
         self.step_log: List[Dict[str, Any]] = []
         self._warned_invalid = False
 
+    def prepare(self, objective: Any) -> None:
+        """Take the preset of the objective's dataset and constraint (only when no config was given)."""
+        if not self.from_preset or self.history.num_started:
+            return
+        constrained = getattr(objective, "constraint", None) is not None
+        config = OptiProxyConfig.preset(self.space, getattr(objective, "dataset", None), constrained)
+        if config != self.config:
+            self._configure(config)
+
+    def settings(self) -> Dict[str, Any]:
+        return self.config.to_dict()
+
     def _build_proxy(self, num_outputs: int) -> None:
         """A freshly initialised proxy (seeded) with ``num_outputs`` heads, and its trainer."""
-        c = self.config
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
-            self.proxy = build_proxy(c.proxy, self.space.num_nodes, self.space.num_features, c.gcn_hidden,
-                                     c.gcn_layers, c.linear_size, c.dropout, num_outputs)
+            self.proxy = self.config.model.build(self.space.num_nodes, self.space.num_features, num_outputs)
         self.num_outputs = num_outputs
         self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
-        self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
+        self.trainer = ProxyTrainer(self.proxy, self.config.fit, self.generator)
 
     @property
-    def constraint(self) -> Optional[Constraint]:
-        """The constraint the objective reports with its evaluations (``None``: unconstrained)."""
-        for trial in self.trials:
-            if not trial.failed:
-                return constraint_of(trial.info)
-        return None
+    def constraints(self) -> Tuple[Constraint, ...]:
+        """The constraints the objective reports with its evaluations (``()``: unconstrained)."""
+        return constraints_of(self.history.trials)
 
     # --------------------------------------------------------------- propose
-    def _propose(self) -> List[Architecture]:
-        c = self.config
+    def propose(self) -> List[Architecture]:
+        loop, history = self.config.loop, self.history
         # Random until num_init are started (told or in flight with concurrent workers) and at
         # least half of them came back successfully: a proxy fitted on fewer points is noise.
-        if self.num_started < c.num_init or len(self._successes()) < max(1, c.num_init // 2):
-            return [sample_unseen(self) for _ in range(max(1, c.num_init - self.num_started))]
-        return self.step()
+        if history.num_started < loop.num_init or len(self._successes()) < max(1, loop.num_init // 2):
+            return [sample_unseen(self) for _ in range(max(1, loop.num_init - history.num_started))]
+        with torch_threads():
+            return self.step()
 
     def step(self) -> List[Architecture]:
         """One fit -> search -> sample -> select step; returns the B architectures to evaluate."""
         c = self.config
-        constraint = self.constraint
-        if constraint is not None and self.num_outputs == 1:
-            self._build_proxy(num_outputs=2)  # accuracy and the constrained metric
-        if constraint is not None:
-            self._update_metric_scale(constraint)
-        x, adj, y = self._training_data(constraint)
-        if not c.warm_start:
+        constraints = self.constraints
+        if self.num_outputs != 1 + len(constraints):
+            self._build_proxy(num_outputs=1 + len(constraints))  # accuracy and each constrained metric
+        x, adj, y = self._training_data(constraints)
+        if not c.model.warm_start:
             self.proxy.load_state_dict(self._initial_proxy_state)
-            self.trainer = ProxyTrainer(self.proxy, c.fit_settings(), self.generator)
+            self.trainer = ProxyTrainer(self.proxy, c.fit, self.generator)
         # the ablation with both components off (uniform candidates, random selection) never uses the proxy
-        uses_proxy = c.sampling != "uniform" or c.selection != "random"
+        uses_proxy = c.loop.sampling != "uniform" or c.loop.selection != "random"
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
         score = None
-        if constraint is not None:
+        if constraints:
             self._update_penalty()
-            score = self._relaxed_score(constraint)
-        trace = self.gradient_search.run(self.proxy, score) if c.search_epochs and uses_proxy else []
+            score = self._relaxed_score(constraints)
+        trace = self.gradient_search.run(self.proxy, score) if c.search.epochs and uses_proxy else []
         candidates = self._candidates()
-        chosen = self._select(candidates, constraint)
-        while len(chosen) < c.batch_size:  # pool exhausted: top up with random unseen architectures
+        chosen = self._select(candidates, constraints)
+        while len(chosen) < c.loop.batch_size:  # pool exhausted: top up with random unseen architectures
             chosen.append(sample_unseen(self, exclude=chosen))
-        self.step_log.append({"evaluations": len(self.trials), "fit_loss": fit_loss,
+        self.step_log.append({"evaluations": len(self.history.trials), "fit_loss": fit_loss,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
-                              **({"penalty_weight": self.penalty.weight} if constraint is not None else {})})
+                              **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
 
     # ------------------------------------------------------------ constraint
     def _metric_transform(self, values: torch.Tensor) -> torch.Tensor:
-        """The constrained metric as the proxy models it (its log if :meth:`_log_metric`)."""
-        return torch.log(values) if self._log_metric else values
+        """Constrained metrics ``[..., M]`` as the proxy models them (the log of those in ``_log_metric``)."""
+        logged = torch.tensor(self._log_metric, dtype=torch.bool)
+        return torch.where(logged, torch.log(values.clamp_min(1e-300)), values)
 
-    def _update_metric_scale(self, constraint: Constraint) -> None:
-        """Model the log of the metric when ``constraint_log`` and the limit and every value are positive."""
-        values = [float(t.info["constraint"]["value"]) for t in self._successes()]
-        self._log_metric = self.config.constraint_log and constraint.max > 0 and min(values) > 0
-
-    def _limit(self, constraint: Constraint) -> float:
-        """The constraint's limit in the proxy's metric units."""
-        return float(self._metric_transform(torch.tensor(constraint.max, dtype=torch.float64)))
+    def _limits(self, constraints: Sequence[Constraint]) -> torch.Tensor:
+        """The limits ``[M]`` in the proxy's standardised units."""
+        raw = self._metric_transform(torch.tensor([c.max for c in constraints], dtype=torch.float64))
+        columns = self.trainer.standardizer.columns[1:]
+        return torch.tensor([(float(r) - s.mean) / s.std for r, s in zip(raw, columns)])
 
     def _update_penalty(self) -> None:
         """Feed the feasible fraction of the evaluations told since the last step to the penalty weight."""
-        new = [t for t in self.trials[self._penalty_seen:] if not t.failed]
-        self._penalty_seen = len(self.trials)
+        trials = self.history.trials
+        new = [t for t in trials[self._penalty_seen:] if not t.failed]
+        self._penalty_seen = len(trials)
         if new:
             self.penalty.update(sum(t.feasible for t in new) / len(new))
 
-    def _relaxed_score(self, constraint: Constraint) -> Callable[[torch.Tensor], torch.Tensor]:
-        """Standardised predicted accuracy minus weight x predicted violation (standardised units)."""
-        metric = self.trainer.standardizer.columns[1]
-        limit = (self._limit(constraint) - metric.mean) / metric.std
-        weight = self.penalty.weight
-
-        def score(output: torch.Tensor) -> torch.Tensor:
-            return output[:, 0] - weight * torch.relu(output[:, 1] - limit)
-
-        return score
+    def _relaxed_score(self, constraints: Sequence[Constraint]) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The gradient search's objective: :func:`penalised_score` at the current weight."""
+        limits, weight = self._limits(constraints), self.penalty.weight
+        return lambda output: penalised_score(output, limits, weight)
 
     def _candidates(self) -> List[Architecture]:
         """Q/K draws per group (or uniform draws for the ablation), unseen and distinct by key."""
-        c = self.config
-        if c.sampling == "uniform":
-            draws = [self.space.sample(self.rng) for _ in range(c.num_groups * c.candidates_per_group)]
+        loop = self.config.loop
+        if loop.sampling == "uniform":
+            draws = [self.space.sample(self.rng) for _ in range(loop.num_groups * loop.candidates_per_group)]
         else:
-            draws = [a for k in range(c.num_groups)
-                     for a in self.distribution.sample(k, c.candidates_per_group, self.rng, c.op_noise)]
+            draws = [a for k in range(loop.num_groups)
+                     for a in self.distribution.sample(k, loop.candidates_per_group, self.rng, loop.op_noise)]
         valid = [arch for arch in draws if self.space.is_valid(arch)]
         self._warn_if_few_valid(len(valid), len(draws))
         unique: Dict[Hashable, Architecture] = {}
         for arch in valid:
-            key = self.space.key(arch)
-            if key not in self._seen:
-                unique.setdefault(key, arch)
+            if not self.history.is_seen(arch):
+                unique.setdefault(self.space.key(arch), arch)
         return list(unique.values())
 
     def _warn_if_few_valid(self, valid: int, drawn: int) -> None:
@@ -183,47 +193,46 @@ class OptiProxy(Optimizer):
                           f"random valid architectures, so its search here is close to random search",
                           RuntimeWarning, stacklevel=3)
 
-    def _select(self, candidates: List[Architecture], constraint: Optional[Constraint] = None) -> List[Architecture]:
+    def _select(self, candidates: List[Architecture], constraints: Sequence[Constraint] = ()) -> List[Architecture]:
         """The B candidates with the highest predicted value (or B random ones for the ablation).
 
-        Under a constraint, predicted-feasible candidates come first (by predicted value), then
-        the predicted-infeasible ones by predicted value minus the weighted predicted violation.
+        Under constraints, predicted-feasible candidates come first, then the predicted-infeasible
+        ones, each group by :func:`penalised_score` (the gradient search's objective).
         """
-        c = self.config
+        loop = self.config.loop
         if not candidates:
             return []
-        if c.selection == "random":
-            order = self.rng.permutation(len(candidates))[: c.batch_size]
+        if loop.selection == "random":
+            order = self.rng.permutation(len(candidates))[: loop.batch_size]
             return [candidates[i] for i in order]
         x, adj = self.space.encode_batch(candidates)
-        predictions = self.trainer.predict(x, adj).numpy()
-        if constraint is None:
-            scores = predictions
+        if not constraints:
+            scores = self.trainer.predict(x, adj).numpy()
             order = np.argsort(-scores, kind="stable")
         else:
-            scores = predictions[:, 0]
-            accuracy, metric = self.trainer.standardizer.columns
-            violation = np.maximum(predictions[:, 1] - self._limit(constraint), 0.0) / metric.std
-            relaxed = scores / accuracy.std - self.penalty.weight * violation
-            feasible = violation <= 0
-            order = np.lexsort((-relaxed, ~feasible))  # feasible first, then by relaxed score
+            output = self.trainer.predict(x, adj, standardised=True)
+            limits = self._limits(constraints)
+            scores = output[:, 0].numpy()
+            relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
+            feasible = predicted_feasible(output, limits).numpy()
+            order = np.lexsort((-relaxed, ~feasible))  # feasible first, then by penalised score
         chosen, used = [], set()
         for i in order:
-            if c.distinct_scores:
+            if loop.distinct_scores:
                 if scores[i] in used:
                     continue
                 used.add(scores[i])
             chosen.append(candidates[i])
-            if len(chosen) == c.batch_size:
+            if len(chosen) == loop.batch_size:
                 break
         return chosen
 
     # --------------------------------------------------------------- helpers
     def _successes(self) -> List[Trial]:
-        return [t for t in self.trials if not t.failed]
+        return [t for t in self.history.trials if not t.failed]
 
-    def _training_data(self, constraint: Optional[Constraint] = None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Encodings and targets of the successful trials: ``y [n]``, or ``[n, 2]`` with the constrained metric."""
+    def _training_data(self, constraints: Sequence[Constraint] = ()) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Encodings and targets of the successful trials: ``y [n]``, or ``[n, 1 + M]`` with the constrained metrics."""
         done = self._successes()
         new = [t.arch for t in done if self.space.key(t.arch) not in self._encodings]
         if new:
@@ -234,21 +243,25 @@ class OptiProxy(Optimizer):
         x = torch.stack([p[0] for p in pairs])
         adj = torch.stack([p[1] for p in pairs])
         y = torch.tensor([t.value for t in done], dtype=torch.float32)
-        if constraint is not None:
-            metric = torch.tensor([float(t.info["constraint"]["value"]) for t in done], dtype=torch.float64)
-            y = torch.stack([y, self._metric_transform(metric).float()], dim=1)
+        if constraints:
+            measured = [{v.metric: v.value for v in t.constraints} for t in done]
+            metrics = torch.tensor([[m[c.metric] for c in constraints] for m in measured], dtype=torch.float64)
+            # model the log of a metric when constraint_log and its limit and every value are positive
+            self._log_metric = [self.config.constraint.log and c.max > 0 and bool((metrics[:, j] > 0).all())
+                                for j, c in enumerate(constraints)]
+            y = torch.cat([y[:, None], self._metric_transform(metrics).float()], dim=1)
         return x, adj, y
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
-        """History, RNG states, (alpha, beta), proxy weights and optimizer moments."""
+        """RNG states, (alpha, beta), proxy weights and optimizer moments (the history is the study's)."""
         state = super().state_dict()
         state.update(
-            config=self.config.to_dict(),
             torch_rng=self.generator.get_state(),
             num_outputs=self.num_outputs,
             penalty_weight=self.penalty.weight,
             penalty_seen=self._penalty_seen,
+            log_metric=list(self._log_metric),
             proxy=self.proxy.state_dict(),
             initial_proxy=self._initial_proxy_state,
             proxy_optimizer=self.trainer.optimizer.state_dict(),
@@ -260,14 +273,12 @@ class OptiProxy(Optimizer):
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        if state.get("config") != self.config.to_dict():
-            raise ValueError("the saved state was made with a different OptiProxy config; "
-                             "build the optimizer with OptiProxyConfig.from_dict(state['config'])")
         super().load_state_dict(state)
         if state.get("num_outputs", 1) != self.num_outputs:
             self._build_proxy(state["num_outputs"])
-        self.penalty.weight = float(state.get("penalty_weight", self.config.constraint_weight))
+        self.penalty.weight = float(state.get("penalty_weight", self.config.constraint.weight))
         self._penalty_seen = int(state.get("penalty_seen", 0))
+        self._log_metric = [bool(b) for b in state.get("log_metric", [])]
         self.generator.set_state(state["torch_rng"])
         self.proxy.load_state_dict(state["proxy"])
         self._initial_proxy_state = {k: v.clone() for k, v in state["initial_proxy"].items()}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List
 
-from ..spaces import Architecture, SearchSpace
-from .base import Optimizer, Trial
-from .random_search import sample_unseen
+from ..spaces import SearchSpace
+from ..types import Architecture, Trial
+from .base import Strategy, sample_unseen
 
 
-class RegularizedEvolution(Optimizer):
+class RegularizedEvolution(Strategy):
     """Mutate the best of a random sample of the population; the oldest member dies.
 
     The first ``population_size`` architectures are random. Afterwards each proposal is
@@ -19,16 +19,15 @@ class RegularizedEvolution(Optimizer):
     redrawn up to ``max_mutations`` times, then a random architecture is proposed.
 
     Example:
-        >>> from naslib_optiproxy.strategies import RegularizedEvolution
-        >>> from naslib_optiproxy.spaces import NasBench201
-        >>> opt = RegularizedEvolution(NasBench201(), seed=0, population_size=10, sample_size=3)
-        >>> best = opt.optimize(lambda arch: float(sum(arch.ops)), budget=40)
-        >>> len(opt.population)
+        >>> from naslib_optiproxy import NasBench201, RegularizedEvolution, Study
+        >>> strategy = RegularizedEvolution(NasBench201(), seed=0, population_size=10, sample_size=3)
+        >>> best = Study(strategy).optimize(lambda arch: float(sum(arch.ops)), budget=40)
+        >>> len(strategy.population)
         10
 
     Args:
         space: The search-space codec.
-        seed: Seed of the optimizer's random generator.
+        seed: Seed of the strategy's random generator.
         population_size: Number of (most recent, successful) trials that form the population.
         sample_size: Number of population members compared to choose the parent.
         max_mutations: Mutation attempts per proposal before falling back to a random architecture.
@@ -57,32 +56,22 @@ class RegularizedEvolution(Optimizer):
     @property
     def population(self) -> List[Trial]:
         """The last ``population_size`` successful trials, oldest first."""
-        done = [t for t in self.trials if not t.failed]
+        done = [t for t in self.history.trials if not t.failed]
         return done[-self.population_size :]
 
-    def _propose(self) -> List[Architecture]:
+    def propose(self) -> List[Architecture]:
         population = self.population
-        # len(_seen) counts architectures asked for or told so far (before this proposal).
-        if len(self._seen) < self.population_size or not population:
+        # num_seen counts architectures asked for or told so far (before this proposal).
+        if self.history.num_seen < self.population_size or not population:
             return [sample_unseen(self)]
         picks = self.rng.integers(0, len(population), size=self.sample_size)
         parent = max((population[int(i)] for i in picks), key=Trial.rank_key)  # feasible members first
         for _ in range(self.max_mutations):
             child = self.space.mutate(parent.arch, self.rng)
-            if not self.is_seen(child):
+            if not self.history.is_seen(child):
                 return [child]
         return [sample_unseen(self)]
 
-    def state_dict(self) -> Dict[str, Any]:
-        return {
-            **super().state_dict(),
-            "population_size": self.population_size,
-            "sample_size": self.sample_size,
-            "max_mutations": self.max_mutations,
-        }
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        super().load_state_dict(state)
-        self.population_size = int(state["population_size"])
-        self.sample_size = int(state["sample_size"])
-        self.max_mutations = int(state["max_mutations"])
+    def settings(self) -> Dict[str, Any]:
+        return {"population_size": self.population_size, "sample_size": self.sample_size,
+                "max_mutations": self.max_mutations}

@@ -27,7 +27,7 @@ def check_records(records, jobs):
     for r in records:
         assert len(r["trajectory"]) == r["budget"] == 8
         assert r["trajectory"] == sorted(r["trajectory"])  # best so far never decreases
-        assert r["best_val"] == r["trajectory"][-1] and r["optimum_val"] >= r["best_val"]
+        assert r["best"]["val"] == r["trajectory"][-1] and r["optimum_val"] >= r["best"]["val"]
 
 
 def test_process_executor_runs_two_methods_two_seeds(tmp_path):

@@ -11,7 +11,7 @@ from naslib_optiproxy.compare.suite import Suite
 def test_naslib_methods_parse_and_keep_their_own_search_keys():
     method = Method.parse("naslib:bananas[predictor_type=optiproxy_gcn]")
     assert method.through_naslib and method.name == "naslib:bananas[predictor_type=optiproxy_gcn]"
-    assert method.search_config("nasbench201", "cifar10") == {"predictor_type": "optiproxy_gcn"}
+    assert dict(method.settings) == {"predictor_type": "optiproxy_gcn"}  # NASLib's own search: keys, kept as given
     assert not Method.parse("optiproxy").through_naslib
     Suite.from_args(["nasbench201/cifar10"], ["naslib:re", "naslib:optiproxy"], "0", 20).check()
     with pytest.raises(ValueError, match="unknown NASLib optimizer 'banana'"):
@@ -29,4 +29,4 @@ def test_naslib_method_runs_through_naslib():
     record = run_job(Job(Task.parse("nasbench201/cifar10"), Method.parse("naslib:re"), seed=0, budget=12),
                      {"nasbench201": nb201_data_dir})
     assert len(record["trajectory"]) == 12 and record["trajectory"] == sorted(record["trajectory"])
-    assert record["best_val"] == record["trajectory"][-1] <= record["optimum_val"]
+    assert record["best"]["val"] == record["trajectory"][-1] <= record["optimum_val"]

@@ -11,7 +11,7 @@ from naslib_optiproxy.compare.summary import (
 
 def record(method, seed, trajectory, optimum=10.0, task="t/a"):
     return {"task": task, "method": method, "seed": seed, "budget": len(trajectory), "trajectory": trajectory,
-            "best_val": trajectory[-1], "best_test": 1.0, "optimum_val": optimum, "seconds": 2.0,
+            "best": {"arch": "x", "val": trajectory[-1], "test": 1.0}, "optimum_val": optimum, "seconds": 2.0,
             "peak_rss_mb": 100.0}
 
 

@@ -1,7 +1,9 @@
 import pytest
 
 from naslib_optiproxy.compare import Method, Task
+from naslib_optiproxy.compare.suite import Suite
 from naslib_optiproxy.compare.tasks import parse_value
+from naslib_optiproxy.strategies import strategy_config
 
 
 @pytest.mark.parametrize("text", ["nasbench201/cifar10", "nasbench301", "nasbench_graph/cora",
@@ -33,18 +35,18 @@ def test_method_with_label_and_settings():
     method = Method.parse("one-group=optiproxy[num_groups=1,candidates_per_group=400]")
     assert method.optimizer == "optiproxy" and method.name == "one-group"
     assert dict(method.settings) == {"num_groups": 1, "candidates_per_group": 400}
-    config = method.search_config("nasbench201", "cifar10")
-    assert config["num_groups"] == 1 and config["batch_size"] == 5  # overrides on top of the defaults
+    config = strategy_config("nasbench201", "cifar10", dict(method.settings))  # what run_search applies
+    assert config.num_groups == 1 and config.batch_size == 5  # overrides on top of the preset
 
 
 def test_method_without_label_is_named_by_its_settings():
     assert Method.parse("optiproxy[selection=random]").name == "optiproxy[selection=random]"
-    assert Method.parse("rs").search_config("nasbench201", "cifar10") is None
+    assert Method.parse("rs").name == "rs" and Method.parse("rs").settings == ()
 
 
 def test_baselines_take_no_settings():
-    with pytest.raises(ValueError, match="only optiproxy"):
-        Method.parse("rs[population=3]").search_config("nasbench201", "cifar10")
+    with pytest.raises(ValueError, match="'rs' takes no search settings"):
+        Suite.from_args(["nasbench201/cifar10"], ["rs[population=3]"], "0", 20).check()
 
 
 @pytest.mark.parametrize("text", ["opti proxy", "optiproxy[a=1", "=rs"])

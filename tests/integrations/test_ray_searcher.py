@@ -87,8 +87,8 @@ def test_concurrent_suggestions_are_distinct_and_decodable(ray_searcher, cora):
     live, configs = _drive(searcher, cora, 16, concurrent=3, first=1)
     archs = [first["arch"], *configs.values()]
     assert len({cora.space.key(cora.space.from_string(a)) for a in archs}) == 17
-    assert len(searcher.optimizer.trials) == 13 and len(live) == 3
-    assert searcher.optimizer.step_log, "the proxy made proposals while trials were still running"
+    assert len(searcher.study.trials) == 13 and len(live) == 3
+    assert searcher.study.strategy.step_log, "the proxy made proposals while trials were still running"
 
 
 def test_save_restore_continues_identically(ray_searcher, cora, tmp_path):
@@ -99,7 +99,7 @@ def test_save_restore_continues_identically(ray_searcher, cora, tmp_path):
 
     restored = ray_searcher(cora.space, config=OptiProxyConfig(**SMALL), seed=1)
     restored.restore(str(path))
-    history = [[(t.arch, t.value) for t in s.optimizer.trials] for s in (original, restored)]
+    history = [[(t.arch, t.value) for t in s.study.trials] for s in (original, restored)]
     assert history[0] == history[1]
     assert restored._live == original._live and len(live) == 2
     # The running trials are finished after the restore; both searchers go on with the same proposals,
@@ -122,7 +122,7 @@ def test_restore_refuses_foreign_or_mismatched_files(ray_searcher, cora, tmp_pat
     searcher.save(str(path))
     with pytest.raises(ValueError, match="mode='min'"):
         ray_searcher(cora.space, config=OptiProxyConfig(**SMALL), seed=0, metric="loss", mode="max").restore(str(path))
-    with pytest.raises(ValueError, match="different OptiProxy config"):
+    with pytest.raises(ValueError, match="other settings"):
         other_config = OptiProxyConfig(**SMALL, num_init=5)
         ray_searcher(cora.space, config=other_config, metric="loss", mode="min").restore(str(path))
     with pytest.raises(ValueError, match="holds a 'optiproxy' optimizer"):
@@ -153,7 +153,7 @@ def test_min_mode_and_failed_trials(ray_searcher, cora):
     searcher.on_trial_complete("err", None, error=True)
     searcher.on_trial_complete("missing", {"accuracy": 0.1})
     searcher.on_trial_complete("nan", {"loss": float("nan")})
-    trials = searcher.optimizer.trials
+    trials = searcher.study.trials
     assert [t.value for t in trials[:3]] == [-0.5, -0.2, -0.9]  # the optimizer maximises -loss
     assert [t.failed for t in trials[3:]] == [True, True, True]
     assert "raised an error" in trials[3].info["error"]
@@ -214,7 +214,7 @@ def test_tune_run(ray_searcher, cora, tmp_path):
         ray.shutdown()
 
     assert len(results) == 30 and results.num_errors == 0
-    assert len(searcher.optimizer.trials) == 30 and not any(t.failed for t in searcher.optimizer.trials)
+    assert len(searcher.study.trials) == 30 and not any(t.failed for t in searcher.study.trials)
     assert not searcher._live
     keys = [cora.space.key(cora.space.from_string(r.config["arch"])) for r in results]
     assert len(set(keys)) == 30, "an architecture was evaluated twice"

@@ -17,7 +17,7 @@ from naslib_optiproxy.objectives.low_fidelity import (
     LowFidelityObjective,
     epochs_to_reach,
 )
-from naslib_optiproxy.strategies import Trial
+from naslib_optiproxy.types import Trial
 from naslib_optiproxy.spaces import NasBench201
 
 from .conftest import BEST, EMPTY, MIXED

@@ -9,7 +9,7 @@ import pytest
 
 from naslib_optiproxy.objectives import BenchmarkDataError, NasBenchGraphObjective, get_objective
 from naslib_optiproxy.objectives import nasbench_graph
-from naslib_optiproxy.strategies.base import Evaluation
+from naslib_optiproxy.types import Evaluation
 from naslib_optiproxy.spaces import Architecture
 
 

@@ -14,6 +14,7 @@ from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset
 from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.strategies import OptiProxy
+from naslib_optiproxy.study import Study
 from naslib_optiproxy.proxies import GATProxy, GCNProxy
 from naslib_optiproxy.spaces import Architecture, NasBench101, get_search_space
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS, NASLIB_OP_CODES, cell_matrix, liveness
@@ -150,10 +151,10 @@ def test_neighbours_are_valid_single_edits(space) -> None:
 def test_optiproxy_proposes_only_valid_new_cells(space) -> None:
     config = OptiProxyConfig(num_init=6, batch_size=3, num_groups=2, candidates_per_group=20, model_epochs=5,
                              search_epochs=4, gcn_hidden=16, linear_size=16)
-    opt = OptiProxy(space, config, seed=0)
+    opt = Study(OptiProxy(space, config, seed=0))
     # One group is pushed to all 21 edges: none of its draws is a valid cell, and the step must still return.
     with torch.no_grad():
-        opt.distribution.beta[1].fill_(20.0)
+        opt.strategy.distribution.beta[1].fill_(20.0)
     seen = set()
     for _ in range(15):
         arch = opt.ask()

@@ -1,4 +1,4 @@
-"""Cheap synthetic objectives and a tiny enumerable space for the optimizer tests."""
+"""Cheap synthetic objectives and a tiny enumerable space for the strategy tests."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def match_objective(target: Tuple[int, ...] = HIDDEN) -> Callable[[Architecture]
 
 
 def run_ask_tell(opt, n: int, objective=None) -> list:
-    """Drive ``opt`` for ``n`` ask/tell rounds (default: :func:`match_objective`); returns all evaluated archs."""
+    """Drive the study ``opt`` for ``n`` ask/tell rounds (default: :func:`match_objective`); returns all evaluated archs."""
     objective = objective or match_objective()
     for _ in range(n):
         arch = opt.ask()

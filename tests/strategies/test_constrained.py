@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_optiproxy.strategies import Evaluation, OptiProxy, make_optimizer
+from naslib_optiproxy.strategies import OptiProxy, make_strategy
+from naslib_optiproxy.study import Study
+from naslib_optiproxy.types import ConstraintValue, Evaluation
 from naslib_optiproxy.proxies.fit import ColumnStandardizer, Standardizer
 from naslib_optiproxy.spaces import Architecture, NasBench201
 
@@ -24,8 +26,7 @@ def constrained_match(limit: float = 2.0):
 
     def objective(arch: Architecture) -> Evaluation:
         cost = float(sum(o == CONV3 for o in arch.ops))
-        return Evaluation(score(arch), {"cost": cost, "feasible": cost <= limit,
-                                        "constraint": {"metric": "cost", "value": cost, "max": limit}})
+        return Evaluation(score(arch), {"cost": cost}, constraints=(ConstraintValue("cost", cost, limit),))
 
     return objective
 
@@ -36,7 +37,7 @@ def _options(name: str, tiny_optiproxy_config):
 
 @pytest.mark.parametrize("name", ["optiproxy", "rs", "re", "ls"])
 def test_infeasible_evaluations_never_become_the_best(name: str, tiny_optiproxy_config) -> None:
-    opt = make_optimizer(name, NasBench201(), seed=0, config=_options(name, tiny_optiproxy_config))
+    opt = Study(make_strategy(name, NasBench201(), seed=0, settings=_options(name, tiny_optiproxy_config)))
     best = opt.optimize(constrained_match(), budget=40)
     feasible = [t for t in opt.trials if t.feasible]
     assert best is opt.best and best.feasible
@@ -47,7 +48,7 @@ def test_infeasible_evaluations_never_become_the_best(name: str, tiny_optiproxy_
 
 
 def test_a_better_infeasible_evaluation_is_not_reported() -> None:
-    opt = make_optimizer("rs", NasBench201(), seed=0)
+    opt = Study(make_strategy("rs", NasBench201(), seed=0))
     objective = constrained_match()
     feasible, infeasible = Architecture((0, 0, 0, 0, 0, 0)), Architecture(HIDDEN)
     opt.tell(feasible, objective(feasible))
@@ -58,24 +59,25 @@ def test_a_better_infeasible_evaluation_is_not_reported() -> None:
 
 
 def test_nothing_feasible_gives_no_best(tiny_optiproxy_config) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=0)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=0))
     assert opt.optimize(constrained_match(limit=-1.0), budget=15) is None
     assert opt.best is None and all(math.isnan(v) for v in opt.trajectory())
 
 
 def test_re_and_ls_prefer_feasible_parents() -> None:
     for name in ("re", "ls"):
-        opt = make_optimizer(name, NasBench201(), seed=1)
+        opt = Study(make_strategy(name, NasBench201(), seed=1))
         opt.optimize(constrained_match(), budget=80)
         late = opt.trials[40:]
         # Parents are feasible, so most one-edit children stay within the limit.
         assert sum(t.feasible for t in late) > len(late) / 2, name
 
 
-def _tell_all(opt: OptiProxy, archs, feasible: bool) -> None:
+def _tell_all(study: Study, archs, feasible: bool) -> None:
+    # the measured cost is 3.0 against a limit of 2.0 (infeasible) or 4.0 (feasible)
     for arch in archs:
-        opt.tell(arch, Evaluation(float(sum(arch.ops)), {"feasible": feasible,
-                                                         "constraint": {"metric": "cost", "value": 3.0, "max": 2.0}}))
+        study.tell(arch, Evaluation(float(sum(arch.ops)), {},
+                                    constraints=(ConstraintValue("cost", 3.0, 4.0 if feasible else 2.0),)))
 
 
 def _random_archs(n: int, seed: int):
@@ -89,32 +91,37 @@ def _random_archs(n: int, seed: int):
 
 @pytest.mark.parametrize("feasible, grows", [(False, True), (True, False)])
 def test_penalty_weight_follows_the_feasible_fraction(feasible: bool, grows: bool, tiny_optiproxy_config) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(constraint_weight=1.0, constraint_target=0.7), seed=0)
-    _tell_all(opt, _random_archs(10, seed=3), feasible)
+    study = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(constraint_weight=1.0, constraint_target=0.7),
+                            seed=0))
+    opt = study.strategy
+    _tell_all(study, _random_archs(10, seed=3), feasible)
+    assert all(t.feasible == feasible for t in study.trials)
     opt.step()
     assert (opt.penalty.weight > 1.0) == grows and opt.penalty.weight != 1.0
     assert opt.num_outputs == 2 and opt.step_log[-1]["penalty_weight"] == opt.penalty.weight
 
 
 def test_selection_ranks_predicted_infeasible_candidates_last(tiny_optiproxy_config, monkeypatch) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=3, constraint_log=False), seed=0)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=3, constraint_log=False), seed=0)).strategy
+    opt._log_metric = [False]  # what fitting with constraint_log=False sets
     opt.trainer.standardizer = ColumnStandardizer([Standardizer(0.0, 1.0), Standardizer(0.0, 1.0)])
     candidates = _random_archs(4, seed=5)
     # (accuracy, metric): the two most accurate are predicted over the limit 1.0.
     predictions = torch.tensor([[9.0, 5.0], [1.0, 0.5], [2.0, 1.0], [8.0, 1.5]])
-    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj: predictions)
+    # identity standardizer: standardised and original units coincide
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: predictions)
     from naslib_optiproxy.constraints import Constraint
 
-    chosen = opt._select(candidates, Constraint("cost", 1.0))
+    chosen = opt._select(candidates, (Constraint("cost", 1.0),))
     # Feasible by accuracy, then the smaller predicted violation first.
     assert chosen == [candidates[2], candidates[1], candidates[3]]
 
 
 def test_constrained_state_round_trip(tiny_optiproxy_config) -> None:
     config = tiny_optiproxy_config()
-    opt = OptiProxy(NasBench201(), config, seed=0)
+    opt = Study(OptiProxy(NasBench201(), config, seed=0))
     opt.optimize(constrained_match(), budget=20)
-    clone = OptiProxy(NasBench201(), config, seed=0)
+    clone = Study(OptiProxy(NasBench201(), config, seed=0))
     clone.load_state_dict(copy.deepcopy(opt.state_dict()))
-    assert clone.num_outputs == 2 and clone.penalty.weight == opt.penalty.weight
+    assert clone.strategy.num_outputs == 2 and clone.strategy.penalty.weight == opt.strategy.penalty.weight
     assert [clone.ask() for _ in range(5)] == [opt.ask() for _ in range(5)]

@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from naslib_optiproxy import OptiProxy, OptiProxyConfig
+from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study
 from naslib_optiproxy.spaces import NasBench201
 from naslib_optiproxy.spaces.nasbench_nlp import NasBenchNLP
 
@@ -12,7 +12,7 @@ TINY = OptiProxyConfig(num_init=4, batch_size=2, model_epochs=5, search_epochs=3
 
 
 def run(space, budget=8):
-    opt = OptiProxy(space, TINY, seed=0)
+    opt = Study(OptiProxy(space, TINY, seed=0))
     for _ in range(budget):
         arch = opt.ask()
         assert space.is_valid(arch)

@@ -1,4 +1,4 @@
-"""OptiProxy (Algorithm 2) as an ask/tell optimizer: a tiny config on synthetic objectives, and
+"""OptiProxy (Algorithm 2) as a strategy driven by a study: a tiny config on synthetic objectives, and
 default settings on the real NAS-Bench-201 table (skipped where ../shared is absent)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 
 from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.strategies import OptiProxy, RandomSearch
+from naslib_optiproxy.study import Study
 from naslib_optiproxy.spaces import Architecture, NasBench201, NasBenchGraph
 
 from ._helpers import match_objective
@@ -19,7 +20,7 @@ from ._helpers import match_objective
 SHARED_NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench201"
 
 
-def _run(opt: OptiProxy, n: int, objective=None) -> list:
+def _run(opt: Study, n: int, objective=None) -> list:
     objective = objective or match_objective()
     while len(opt.trials) < n:
         arch = opt.ask()
@@ -29,40 +30,40 @@ def _run(opt: OptiProxy, n: int, objective=None) -> list:
 
 def test_same_seed_same_history_different_seed_differs(tiny_optiproxy_config) -> None:
     config = tiny_optiproxy_config()
-    first = OptiProxy(NasBench201(), config, seed=0)
-    second = OptiProxy(NasBench201(), config, seed=0)
+    first = Study(OptiProxy(NasBench201(), config, seed=0))
+    second = Study(OptiProxy(NasBench201(), config, seed=0))
     history = _run(first, 30)
     assert _run(second, 30) == history
     assert [t.value for t in first.trials] == [t.value for t in second.trials]
-    assert _run(OptiProxy(NasBench201(), config, seed=1), 30) != history
+    assert _run(Study(OptiProxy(NasBench201(), config, seed=1)), 30) != history
 
 
 def test_never_evaluates_an_architecture_twice(tiny_optiproxy_config) -> None:
     space = NasBench201()
-    archs = _run(OptiProxy(space, tiny_optiproxy_config(), seed=2), 30)
+    archs = _run(Study(OptiProxy(space, tiny_optiproxy_config(), seed=2)), 30)
     assert len(set(archs)) == 30 and all(space.is_valid(a) for a in archs)
 
 
 def test_random_initialisation_then_batches(tiny_optiproxy_config) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(num_init=10, batch_size=5), seed=3)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(num_init=10, batch_size=5), seed=3))
     objective = match_objective()
     for _ in range(10):  # the first num_init come without any proxy fit
         arch = opt.ask()
-        assert opt.step_log == []
+        assert opt.strategy.step_log == []
         opt.tell(arch, objective(arch))
     _run(opt, 30)
     # One fit -> search -> select step per batch of 5, after 10, 15, 20, 25 evaluations.
-    assert [s["evaluations"] for s in opt.step_log] == [10, 15, 20, 25]
-    assert all(s["candidates"] > 0 and math.isfinite(s["fit_loss"]) for s in opt.step_log)
-    assert all(s["search_objective"] is not None for s in opt.step_log)
+    assert [s["evaluations"] for s in opt.strategy.step_log] == [10, 15, 20, 25]
+    assert all(s["candidates"] > 0 and math.isfinite(s["fit_loss"]) for s in opt.strategy.step_log)
+    assert all(s["search_objective"] is not None for s in opt.strategy.step_log)
 
 
 def test_initial_architectures_ignore_the_objective(tiny_optiproxy_config) -> None:
     # The first num_init are uniformly random: the objective cannot influence them, only what follows.
     up = match_objective()
     down = lambda arch: -up(arch)  # noqa: E731
-    a = _run(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4), 20, up)
-    b = _run(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4), 20, down)
+    a = _run(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4)), 20, up)
+    b = _run(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4)), 20, down)
     assert a[:10] == b[:10]
     assert a[10:] != b[10:]
 
@@ -70,37 +71,37 @@ def test_initial_architectures_ignore_the_objective(tiny_optiproxy_config) -> No
 def test_proposals_improve_on_the_random_start(tiny_optiproxy_config) -> None:
     # On the unimodal match objective (mean 1.2 for a random cell, max 6) the proxy-guided
     # batches should be clearly better than the random initial ones.
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(model_epochs=40, search_epochs=30), seed=5)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(model_epochs=40, search_epochs=30), seed=5))
     _run(opt, 30)
     values = [t.value for t in opt.trials]
     assert np.mean(values[20:]) > np.mean(values[:10]) + 1.0
 
 
 @pytest.mark.parametrize("stop", [10, 13, 20])
-def test_restored_optimizer_continues_identically(tiny_optiproxy_config, stop: int) -> None:
+def test_restored_study_continues_identically(tiny_optiproxy_config, stop: int) -> None:
     config = tiny_optiproxy_config()
-    reference = OptiProxy(NasBench201(), config, seed=6)
+    reference = Study(OptiProxy(NasBench201(), config, seed=6))
     _run(reference, stop)
     state = copy.deepcopy(reference.state_dict())
-    restored = OptiProxy(NasBench201(), config, seed=99)
+    restored = Study(OptiProxy(NasBench201(), config, seed=99))
     restored.load_state_dict(state)
     assert _run(restored, 30) == _run(reference, 30)
 
 
-def test_restored_optimizer_continues_identically_without_warm_start(tiny_optiproxy_config) -> None:
+def test_restored_study_continues_identically_without_warm_start(tiny_optiproxy_config) -> None:
     config = tiny_optiproxy_config(warm_start=False)
-    reference = OptiProxy(NasBench201(), config, seed=6)
+    reference = Study(OptiProxy(NasBench201(), config, seed=6))
     _run(reference, 13)
-    restored = OptiProxy(NasBench201(), config, seed=99)
+    restored = Study(OptiProxy(NasBench201(), config, seed=99))
     restored.load_state_dict(copy.deepcopy(reference.state_dict()))
     assert _run(restored, 30) == _run(reference, 30)
 
 
 def test_state_from_another_config_is_refused(tiny_optiproxy_config) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=0)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=0))
     _run(opt, 10)
-    other = OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=4), seed=0)
-    with pytest.raises(ValueError, match="different OptiProxy config"):
+    other = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=4), seed=0))
+    with pytest.raises(ValueError, match="other settings"):
         other.load_state_dict(opt.state_dict())
 
 
@@ -109,22 +110,22 @@ def test_state_from_another_config_is_refused(tiny_optiproxy_config) -> None:
                                        {"proxy": "mlp", "distinct_scores": False, "op_noise": 0.0}])
 def test_ablations_run(tiny_optiproxy_config, overrides) -> None:
     space = NasBench201()
-    opt = OptiProxy(space, tiny_optiproxy_config(**overrides), seed=7)
+    opt = Study(OptiProxy(space, tiny_optiproxy_config(**overrides), seed=7))
     archs = _run(opt, 25)
     assert len(set(archs)) == 25 and all(space.is_valid(a) for a in archs)
-    assert [s["evaluations"] for s in opt.step_log] == [10, 15, 20]
+    assert [s["evaluations"] for s in opt.strategy.step_log] == [10, 15, 20]
 
 
 def test_failed_evaluations_are_excluded_from_the_fit(tiny_optiproxy_config) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=8)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=8))
     fitted = []
-    fit = opt.trainer.fit
+    fit = opt.strategy.trainer.fit
 
     def recording_fit(x, adj, y):
         fitted.append((len(y), y.clone(), sum(not t.failed for t in opt.trials)))
         return fit(x, adj, y)
 
-    opt.trainer.fit = recording_fit
+    opt.strategy.trainer.fit = recording_fit
     objective = match_objective()
 
     def flaky(arch: Architecture) -> float:
@@ -144,7 +145,7 @@ def test_failed_evaluations_are_excluded_from_the_fit(tiny_optiproxy_config) -> 
 
 
 def test_all_initial_failures_keep_sampling_randomly(tiny_optiproxy_config) -> None:
-    opt = OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=9)
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=9))
     calls = []
 
     def fails_first(arch: Architecture) -> float:
@@ -153,7 +154,7 @@ def test_all_initial_failures_keep_sampling_randomly(tiny_optiproxy_config) -> N
 
     opt.optimize(fails_first, 25)
     assert len(opt.trials) == 25 and len(set(calls)) == 25
-    assert opt.step_log and opt.step_log[0]["evaluations"] >= 13  # no fit before the first success
+    assert opt.strategy.step_log and opt.strategy.step_log[0]["evaluations"] >= 13  # no fit before the first success
 
 
 def test_runs_on_nasbench_graph_without_duplicate_cells(tiny_optiproxy_config) -> None:
@@ -163,11 +164,11 @@ def test_runs_on_nasbench_graph_without_duplicate_cells(tiny_optiproxy_config) -
     def objective(arch: Architecture) -> float:
         return float(sum(o == gcn for o in arch.ops) + sum(c == 0 for c in arch.topology))
 
-    opt = OptiProxy(space, tiny_optiproxy_config(), seed=10)
+    opt = Study(OptiProxy(space, tiny_optiproxy_config(), seed=10))
     archs = _run(opt, 20, objective)
     assert all(space.is_valid(a) for a in archs)
     assert len({space.key(a) for a in archs}) == 20
-    assert opt.distribution.beta is not None and opt.gradient_search.beta_optimizer is not None
+    assert opt.strategy.distribution.beta is not None and opt.strategy.gradient_search.beta_optimizer is not None
 
 
 def test_default_settings_beat_random_search_on_real_nasbench201() -> None:
@@ -179,9 +180,9 @@ def test_default_settings_beat_random_search_on_real_nasbench201() -> None:
     except BenchmarkDataError as error:
         pytest.skip(f"real NAS-Bench-201 data not found at {SHARED_NB201.resolve()} (../shared is absent): {error}")
     budget, seeds = 40, [0]
-    optiproxy = [OptiProxy(NasBench201(), OptiProxyConfig(), seed=s).optimize(objective, budget).value
+    optiproxy = [Study(OptiProxy(NasBench201(), OptiProxyConfig(), seed=s)).optimize(objective, budget).value
                  for s in seeds]
-    random_same_seeds = [RandomSearch(NasBench201(), seed=s).optimize(objective, budget).value for s in seeds]
-    random_ten_seeds = [RandomSearch(NasBench201(), seed=s).optimize(objective, budget).value for s in range(10)]
+    random_same_seeds = [Study(RandomSearch(NasBench201(), seed=s)).optimize(objective, budget).value for s in seeds]
+    random_ten_seeds = [Study(RandomSearch(NasBench201(), seed=s)).optimize(objective, budget).value for s in range(10)]
     assert np.mean(optiproxy) > np.mean(random_same_seeds)
     assert np.mean(optiproxy) > np.mean(random_ten_seeds)  # about 90.8 for random search at 40 evaluations

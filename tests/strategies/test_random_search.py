@@ -7,12 +7,13 @@ import json
 import pytest
 
 from naslib_optiproxy.strategies import RandomSearch
+from naslib_optiproxy.study import Study
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 
 from ._helpers import match_objective
 
 
-def _run(opt: RandomSearch, n: int) -> list:
+def _run(opt: Study, n: int) -> list:
     objective = match_objective()
     for _ in range(n):
         arch = opt.ask()
@@ -22,34 +23,34 @@ def _run(opt: RandomSearch, n: int) -> list:
 
 def test_valid_and_never_repeated() -> None:
     space = NasBench201()
-    archs = _run(RandomSearch(space, seed=0), 500)
+    archs = _run(Study(RandomSearch(space, seed=0)), 500)
     assert all(space.is_valid(a) for a in archs)
     assert len(set(archs)) == 500
 
 
 def test_nasbench_graph_keys_are_unique() -> None:
     space = NasBenchGraph()
-    opt = RandomSearch(space, seed=1)
+    opt = Study(RandomSearch(space, seed=1))
     keys = [space.key(opt.ask()) for _ in range(300)]
     assert len(set(keys)) == 300
 
 
 def test_seeded() -> None:
-    assert _run(RandomSearch(NasBench201(), seed=3), 50) == _run(RandomSearch(NasBench201(), seed=3), 50)
-    assert _run(RandomSearch(NasBench201(), seed=3), 50) != _run(RandomSearch(NasBench201(), seed=4), 50)
+    assert _run(Study(RandomSearch(NasBench201(), seed=3)), 50) == _run(Study(RandomSearch(NasBench201(), seed=3)), 50)
+    assert _run(Study(RandomSearch(NasBench201(), seed=3)), 50) != _run(Study(RandomSearch(NasBench201(), seed=4)), 50)
 
 
-def test_restored_optimizer_continues_identically() -> None:
-    reference = RandomSearch(NasBench201(), seed=0)
+def test_restored_study_continues_identically() -> None:
+    reference = Study(RandomSearch(NasBench201(), seed=0))
     _run(reference, 20)
     state = json.loads(json.dumps(reference.state_dict()))
-    restored = RandomSearch(NasBench201(), seed=99)
+    restored = Study(RandomSearch(NasBench201(), seed=99))
     restored.load_state_dict(state)
     assert _run(restored, 30) == _run(reference, 30)
 
 
 def test_uniform_over_ops() -> None:
-    opt = RandomSearch(NasBench201(), seed=0)
+    opt = Study(RandomSearch(NasBench201(), seed=0))
     counts = [0] * 5
     for arch in (opt.ask() for _ in range(2000)):
         for op in arch.ops:
@@ -58,7 +59,7 @@ def test_uniform_over_ops() -> None:
 
 
 def test_exhausts_a_small_space_then_raises(tiny_space) -> None:
-    opt = RandomSearch(tiny_space, seed=0)
+    opt = Study(RandomSearch(tiny_space, seed=0))
     archs = [opt.ask() for _ in range(9)]
     assert sorted(archs) == sorted(tiny_space)
     with pytest.raises(RuntimeError, match="no unseen architecture"):

@@ -44,6 +44,7 @@ HISTORY_SIZE = 100  # NASLib's discrete optimizers keep at most 100 models in `h
 
 if NASLIB_IMPORT_ERROR is None:
     from ...strategies import OptiProxy
+    from ...study import Study
     from .encoding import NaslibEncodedSpace, layouts_agree
 
     class OptiProxyOptimizer(MetaOptimizer):
@@ -69,7 +70,7 @@ if NASLIB_IMPORT_ERROR is None:
                              if self.search_space_name else None)
             self.use_naslib_encodings = use_naslib_encodings
             self.history = torch.nn.ModuleList()
-            self.engine: Optional[OptiProxy] = None
+            self.engine: Optional[Study] = None  # the study of an OptiProxy strategy
             self._final: Dict[Any, Any] = {}
 
         # --------------------------------------------------------------- setup
@@ -84,7 +85,7 @@ if NASLIB_IMPORT_ERROR is None:
             self.scope = scope if scope else search_space.OPTIMIZER_SCOPE
             self.dataset_api = dataset_api
             self._scratch = self._light_copy(search_space)
-            self.engine = OptiProxy(self._engine_space(search_space), self.settings, seed=self.seed)
+            self.engine = Study(OptiProxy(self._engine_space(search_space), self.settings, seed=self.seed))
 
         def _light_copy(self, search_space: Any) -> Any:
             scratch = search_space.clone()

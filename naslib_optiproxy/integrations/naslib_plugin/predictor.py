@@ -41,9 +41,8 @@ class GCNRegressor:
         generator = torch.Generator().manual_seed(int(seed))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(seed))
-            self.model = build_proxy(settings.proxy, num_nodes, num_features, settings.gcn_hidden,
-                                     settings.gcn_layers, settings.linear_size, settings.dropout)
-        self.trainer = ProxyTrainer(self.model, settings.fit_settings(), generator)
+            self.model = settings.model.build(num_nodes, num_features)
+        self.trainer = ProxyTrainer(self.model, settings.fit, generator)
 
     def fit(self, x: torch.Tensor, adj: torch.Tensor, y: Sequence[float]) -> float:
         """Fit on raw targets; returns the training mean absolute error (as NASLib's predictors do)."""

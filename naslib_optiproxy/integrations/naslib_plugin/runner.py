@@ -37,6 +37,11 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
+from ..._text import did_you_mean
+from ..._yaml import load_yaml
+from ...objectives import BenchmarkDataError
+from ...threads import torch_threads
+
 #: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
 NASLIB_OPTIMIZERS = {"rs": "RandomSearch", "re": "RegularizedEvolution", "ls": "LocalSearch", "bananas": "Bananas",
                      "npenas": "Npenas", "darts": "DARTSOptimizer", "drnas": "DrNASOptimizer", "gdas": "GDASOptimizer"}
@@ -72,8 +77,6 @@ def complete_config(values: Mapping[str, Any], naslib_defaults: Mapping[str, Any
     Raises:
         ValueError: An unknown optimizer (with the list of known ones).
     """
-    from ...spaces import did_you_mean
-
     out = copy.deepcopy(dict(values))
     optimizer = effective_optimizer(out, opts)
     if optimizer not in OPTIMIZER_NAMES:
@@ -115,8 +118,6 @@ def load_config(path: str, opts: Sequence[str]) -> Any:
     """NASLib's ``get_config_from_args`` on the completed config (written to a temporary file)."""
     from naslib import utils
 
-    from ...run_config import load_yaml
-
     values = complete_config(load_yaml(path), naslib_search_defaults(), opts)
     handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
     try:
@@ -134,7 +135,7 @@ def load_config(path: str, opts: Sequence[str]) -> Any:
     return config
 
 
-def make_optimizer(name: str, config: Any) -> Any:
+def build_naslib_optimizer(name: str, config: Any) -> Any:
     """``OptiProxyOptimizer`` or NASLib's optimizer called ``name``, built on ``config``."""
     if name == "optiproxy":
         from .optimizer import OptiProxyOptimizer
@@ -147,7 +148,6 @@ def make_optimizer(name: str, config: Any) -> Any:
 
 def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, evaluate: bool = True) -> Dict[str, Any]:
     """NASLib's runner steps on a loaded config; returns (and writes) the summary."""
-    import torch
     from naslib import utils
     from naslib.defaults.trainer import Trainer
 
@@ -157,19 +157,14 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
 
     register()
     search_space = make_search_space(config.search_space, lightweight)
-    optimizer = make_optimizer(config.optimizer, config)
+    optimizer = build_naslib_optimizer(config.optimizer, config)
     dataset_api = get_dataset_api(config.search_space, config.dataset, data_dir)
     utils.set_seed(config.seed)
     optimizer.adapt_search_space(search_space, dataset_api=dataset_api)
     trainer = Trainer(optimizer, config, lightweight_output=True)
-    threads = torch.get_num_threads()
-    if "OMP_NUM_THREADS" not in os.environ:  # the tiny proxies are fastest on one thread (as in `search`)
-        torch.set_num_threads(1)
     start = time.perf_counter()
-    try:
+    with torch_threads():  # the library's one thread policy (naslib_optiproxy.threads)
         trainer.search(resume_from="")
-    finally:
-        torch.set_num_threads(threads)
     seconds = time.perf_counter() - start
     trajectory = trainer.search_trajectory
     summary: Dict[str, Any] = {
@@ -217,8 +212,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("error: --config-file is required (e.g. naslib_configs/nasbench201/cifar10/optiproxy.yaml)",
               file=sys.stderr)
         return 2
-    from ...objectives import BenchmarkDataError
-
     try:
         config = load_config(args.config_file, args.opts or [])
         from naslib.utils import setup_logger
@@ -236,4 +229,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 __all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SHARED_KEYS", "SUMMARY_FILE", "build_parser", "complete_config",
-           "effective_optimizer", "load_config", "main", "make_optimizer", "run"]
+           "effective_optimizer", "load_config", "main", "build_naslib_optimizer", "run"]

@@ -3,7 +3,7 @@
 A NASLib config's ``search:`` section carries NASLib's own keys (``epochs``, ``seed``,
 ``checkpoint_freq``, BANANAS' ``k``, ...) next to ours. OptiProxy takes the keys that are
 :class:`~naslib_optiproxy.config.OptiProxyConfig` fields, over the measured per-space
-defaults (:func:`~naslib_optiproxy.defaults.default_search_config`), and ignores the
+defaults (:meth:`~naslib_optiproxy.config.OptiProxyConfig.preset`), and ignores the
 rest, except a key that looks like a misspelt OptiProxy setting, which is refused with
 a hint. ``search.epochs`` is the evaluation budget (one epoch = one evaluated architecture).
 
@@ -15,14 +15,14 @@ or set it to B when you select ``optimizer: optiproxy``.
 from __future__ import annotations
 
 import difflib
-from dataclasses import fields
 from typing import Any, Mapping, Optional
 
-from ...config import OptiProxyConfig
-from ...defaults import default_search_config
+from ...config import KEYS, OptiProxyConfig
+from ...objectives.nasbench201 import canonical_dataset as nb201_dataset
+from ...strategies import strategy_config
 from .translate import translation_for
 
-OPTIPROXY_KEYS = frozenset(f.name for f in fields(OptiProxyConfig))
+OPTIPROXY_KEYS = frozenset(KEYS)
 #: ``search:`` keys of NASLib's own configs (discrete, zero-cost, one-shot): never mistaken for typos.
 NASLIB_SEARCH_KEYS = frozenset((
     "epochs", "seed", "gpu", "checkpoint_freq", "fidelity", "budgets", "predictor_type", "num_init", "k",
@@ -51,8 +51,6 @@ def _misspelt(key: str) -> Optional[str]:
 def canonical_dataset(codec: str, dataset: Optional[str]) -> Optional[str]:
     """NASLib's dataset name in our defaults' spelling (NB201 aliases resolved)."""
     if codec == "nasbench201" and dataset is not None:
-        from ...objectives.nasbench201 import canonical_dataset as nb201_dataset
-
         return nb201_dataset(dataset)
     return dataset
 
@@ -77,7 +75,7 @@ def optiproxy_settings(search: Any, search_space: str, dataset: Optional[str] = 
                 raise ValueError(f"unknown OptiProxy setting search.{key} (did you mean {close!r}?); "
                                  f"OptiProxy settings: {', '.join(sorted(OPTIPROXY_KEYS))}")
     chosen = {k: v for k, v in values.items() if k in OPTIPROXY_KEYS}
-    config = OptiProxyConfig.from_dict({**default_search_config(codec, canonical_dataset(codec, dataset)), **chosen})
+    config = strategy_config(codec, canonical_dataset(codec, dataset), chosen)
     if values.get("epochs") is not None:
         config.check_budget(int(values["epochs"]))
     return config

@@ -10,9 +10,10 @@ import yaml
 
 from naslib_optiproxy.objectives.nasbench201 import NasBench201Objective
 from naslib_optiproxy.config import OptiProxyConfig
-from naslib_optiproxy.defaults import default_search_config
+from naslib_optiproxy.presets import preset_settings
 from naslib_optiproxy.integrations.naslib_plugin import optimizer as optimizer_module
 from naslib_optiproxy.strategies import OptiProxy
+from naslib_optiproxy.study import Study
 from naslib_optiproxy.spaces import NasBench201
 
 SEARCH = {"batch_size": 5, "model_epochs": 20, "search_epochs": 10, "gcn_hidden": 16, "linear_size": 16}
@@ -42,8 +43,8 @@ def test_trainer_writes_errors_json_equal_to_standalone_engine(naslib, synthetic
     assert len(valid) == 20 and summary["best_val"] == valid[-1]
     assert all(b >= a for a, b in zip(valid, valid[1:]))
 
-    settings = {**default_search_config("nasbench201", "cifar10"), **SEARCH}
-    standalone = OptiProxy(NasBench201(), OptiProxyConfig.from_dict(settings), seed=3)
+    settings = {**preset_settings("nasbench201", "cifar10"), **SEARCH}
+    standalone = Study(OptiProxy(NasBench201(), OptiProxyConfig.from_dict(settings), seed=3))
     standalone.optimize(NasBench201Objective("cifar10", synthetic_nb201), budget=20)
     assert valid == pytest.approx(standalone.trajectory())
     assert summary["table_test"] == pytest.approx(summary["best_val"] + 1)

@@ -82,7 +82,7 @@ NASLIB_FORMAT = sorted(p for p in (Path(__file__).resolve().parents[2] / "naslib
 
 @pytest.mark.parametrize("path", NASLIB_FORMAT, ids=lambda p: "/".join(p.parts[-3:]))
 def test_shipped_naslib_format_configs(path: Path) -> None:
-    from naslib_optiproxy.run_config import load_yaml
+    from naslib_optiproxy._yaml import load_yaml
 
     values = load_yaml(path)
     assert values["optimizer"] == path.stem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from naslib_optiproxy.defaults import default_search_config
+from naslib_optiproxy.presets import preset_settings
 from naslib_optiproxy.integrations.naslib_plugin.settings import NASLIB_SEARCH_KEYS, optiproxy_settings
 
 # The search: section of NASLib's runners/nas/discrete_config.yaml (Develop @ 0b51bc18), minus the
@@ -18,20 +18,20 @@ NASLIB_DISCRETE_SEARCH = {
 }
 
 
-def test_naslib_keys_are_ignored_and_defaults_apply() -> None:
+def test_naslib_keys_are_ignored_and_presets_apply() -> None:
     config = optiproxy_settings(NASLIB_DISCRETE_SEARCH, "nasbench201", "cifar10")
-    for key, value in default_search_config("nasbench201", "cifar10").items():
+    for key, value in preset_settings("nasbench201", "cifar10").items():
         assert getattr(config, key) == value
     assert set(NASLIB_DISCRETE_SEARCH) <= NASLIB_SEARCH_KEYS
 
 
-def test_our_keys_override_defaults() -> None:
+def test_our_keys_override_presets() -> None:
     config = optiproxy_settings({"epochs": 50, "gcn_hidden": 32, "lr_alpha": 0.5}, "nasbench201", "ImageNet16-120")
     assert (config.gcn_hidden, config.lr_alpha) == (32, 0.5)
-    assert config.batch_size == default_search_config("nasbench201", "ImageNet16-120")["batch_size"]
+    assert config.batch_size == preset_settings("nasbench201", "ImageNet16-120")["batch_size"]
 
 
-def test_dataset_alias_selects_per_dataset_defaults() -> None:
+def test_dataset_alias_selects_per_dataset_presets() -> None:
     assert optiproxy_settings({}, "nasbench201", "cifar10-valid").gcn_hidden == 64
 
 

@@ -1,7 +1,11 @@
-"""Default OptiProxy settings per search space and dataset, chosen by measurement.
+"""Measured OptiProxy presets per search space and dataset: the one table every door applies.
 
+:meth:`OptiProxyConfig.preset <naslib_optiproxy.config.OptiProxyConfig.preset>` reads it for the
+Python API (``OptiProxy(space)``, ``Study.optimize``), the CLI, ``compare``, the NASLib plugin
+and the Ray searcher alike; ``naslib_configs/*/optiproxy.yaml`` are checked against it by a test.
 The numbers behind each choice are in ``docs/results.md`` (``benchmarks/`` reruns them).
-Anything not listed here takes :class:`~naslib_optiproxy.config.OptiProxyConfig`'s default.
+Anything not listed here takes the paper's default (the section classes of
+:mod:`~naslib_optiproxy.config`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any, Dict, Optional
 _FAST_STEPS = {"batch_size": 5, "model_epochs": 100, "fit_lr": 0.002, "search_epochs": 100}
 _NARROW = {"gcn_hidden": 64, "linear_size": 64}
 
-DEFAULTS: Dict[str, Dict[str, Dict[str, Any]]] = {
+PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
     "nasbench201": {"*": dict(_FAST_STEPS), "cifar10": dict(_NARROW), "cifar100": dict(_NARROW)},
     "nasbench_graph": {"*": {**_FAST_STEPS, **_NARROW}},
     # NB301 on the YAHPO ONNX surrogate, seeds 0-9: best val 96.1 @50 and 96.4 @100 against regularized
@@ -31,17 +35,19 @@ DEFAULTS: Dict[str, Dict[str, Dict[str, Any]]] = {
 
 
 # spaces whose constrained search uses another entry's settings (measured there)
-CONSTRAINED_DEFAULTS = {"nasbench201": "hw_nas_bench"}
+CONSTRAINED_PRESETS = {"nasbench201": "hw_nas_bench"}
 
 
-def default_search_config(search_space: str, dataset: Optional[str] = None,
-                          constrained: bool = False) -> Dict[str, Any]:
-    """The tuned ``search:`` settings for ``search_space`` on ``dataset`` (a fresh dict).
+def preset_settings(search_space: str, dataset: Optional[str] = None, constrained: bool = False) -> Dict[str, Any]:
+    """The measured ``search:`` settings (flat keys) for ``search_space`` on ``dataset`` (a fresh dict).
 
     ``constrained``: the run has a resource constraint (e.g. an HW-NAS-Bench latency limit),
     which on NAS-Bench-201 selects the ``hw_nas_bench`` settings.
     """
     if constrained:
-        search_space = CONSTRAINED_DEFAULTS.get(search_space, search_space)
-    per_space = DEFAULTS.get(search_space, {})
+        search_space = CONSTRAINED_PRESETS.get(search_space, search_space)
+    per_space = PRESETS.get(search_space, {})
     return {**per_space.get("*", {}), **per_space.get(str(dataset), {})}
+
+
+__all__ = ["CONSTRAINED_PRESETS", "PRESETS", "preset_settings"]

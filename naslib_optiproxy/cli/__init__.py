@@ -8,16 +8,24 @@ With no arguments it runs the embedded default: OptiProxy on NAS-Bench-Graph (co
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .objectives import BenchmarkDataError
-from .strategies import OPTIMIZERS
-from .strategies.base import TooManyFailuresError
+from tqdm import tqdm
+
+from .._version import __version__
+from ..compare.command import add_compare_parser, run_compare
+from ..integrations.naslib_plugin.runner import main as naslib_main
+from ..objectives import BenchmarkDataError, get_objective
+from ..run import RESULT_FILE, run_search
+from ..spaces import SEARCH_SPACES
+from ..storage import JOURNAL_FILE
+from ..strategies import STRATEGIES
+from ..study import Study, TooManyFailuresError
+from ..types import Trial
 from .run_config import RunConfig
-from .runner import JOURNAL_FILE, RESULT_FILE, run_search
-from .spaces import SEARCH_SPACES
 
 # flag destination -> RunConfig key
 _OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer": "optimizer", "budget": "budget",
@@ -26,8 +34,6 @@ _OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer":
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(
         prog="naslib-optiproxy",
         description="OptiProxy-NAS and baselines on tabular NAS benchmarks. "
@@ -42,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="benchmark search space (default: nasbench_graph)")
     search.add_argument("--dataset", metavar="D",
                         help="dataset (default: cifar10 for nasbench201, cora for nasbench_graph)")
-    search.add_argument("--optimizer", metavar="{" + ",".join(OPTIMIZERS) + "}", help="default: optiproxy")
+    search.add_argument("--optimizer", metavar="{" + ",".join(STRATEGIES) + "}", help="default: optiproxy")
     search.add_argument("--budget", type=int, metavar="N", help="architectures to evaluate (default: 100)")
     search.add_argument("--seed", type=int, metavar="S", help="random seed (default: 0)")
     search.add_argument("--data-dir", metavar="DIR", help="folder with the NAS-Bench-201 tables")
@@ -58,8 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="continue the run in --out from its journal (same settings; a larger "
                              "--budget is allowed); journaled evaluations are not repeated")
     search.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    from .compare.command import add_compare_parser
-
     add_compare_parser(commands)
     commands.add_parser("naslib", add_help=False,
                         help="NASLib's runner (Trainer, errors.json) with optimizer optiproxy; "
@@ -104,14 +108,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:  # --help, --version, or a malformed flag (argparse printed why)
         return exit_.code if isinstance(exit_.code, int) else 2
-    return COMMANDS[args.command](args)
+    return COMMANDS[args.command](args, args_list)
 
 
-def search_command(args: argparse.Namespace) -> int:
+def search_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """``naslib-optiproxy search``: one run, result.json and journal in ``--out``."""
+    cfg: Optional[RunConfig] = None
     try:
-        cfg = config_from_args(args).resolved()
-        result = run_search(cfg, progress=not args.no_progress, resume=args.resume)
+        cfg = config_from_args(args)
+        if cfg.out_dir is None and not args.resume:
+            cfg = cfg.replace(out_dir=fresh_folder(Path(cfg.resolved_out_dir())))
+        cfg = cfg.resolved()
+        objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
+        with tqdm(total=cfg.budget, desc=f"{cfg.optimizer} {cfg.search_space}/{objective.dataset}", file=sys.stderr,
+                  disable=args.no_progress, unit="eval", dynamic_ncols=True) as bar:
+            result = run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search, cfg.out_dir,
+                                resume=args.resume, callbacks=[_progress(bar)],
+                                max_consecutive_failures=cfg.max_consecutive_failures)
     except (BenchmarkDataError, ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -121,23 +134,56 @@ def search_command(args: argparse.Namespace) -> int:
         return 2
     except TooManyFailuresError as error:
         print(f"error: {error}\nthe evaluations so far are in {Path(cfg.out_dir) / JOURNAL_FILE}; "
-              f"fix the cause and rerun with --resume", file=sys.stderr)
+              f"fix the cause and continue with: {resume_command(argv, cfg)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        where = f"; the evaluations so far are in {Path(cfg.out_dir) / JOURNAL_FILE}" if cfg and cfg.out_dir else ""
+        hint = f"; continue with: {resume_command(argv, cfg)}" if cfg and cfg.out_dir else ""
+        print(f"\ninterrupted{where}{hint}", file=sys.stderr)
+        return 130
+    if result["exhausted"]:
+        print(f"note: the search space ran out of unseen architectures after {len(result['history'])} evaluations",
+              file=sys.stderr)
     print(summary(result, cfg.out_dir))
     return 0
 
 
-def compare_command(args: argparse.Namespace) -> int:
-    """``naslib-optiproxy compare``: methods x tasks x seeds, tables and plots."""
-    from .compare.command import run_compare
+def fresh_folder(folder: Path) -> str:
+    """``folder`` if it holds no run yet, else the first free ``folder-2``, ``folder-3``, ..."""
+    candidate, number = folder, 1
+    while (candidate / JOURNAL_FILE).exists() or (candidate / RESULT_FILE).exists():
+        number += 1
+        candidate = folder.with_name(f"{folder.name}-{number}")
+    return str(candidate)
 
+
+def resume_command(argv: Sequence[str], cfg: Optional[RunConfig]) -> str:
+    """The command line that continues this run: the same flags, ``--out`` and ``--resume``."""
+    words = ["naslib-optiproxy", *(argv or ["search"])]
+    if cfg is not None and "--out" not in words:
+        words += ["--out", str(cfg.out_dir)]
+    if "--resume" not in words:
+        words.append("--resume")
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _progress(bar: tqdm) -> Callable[[Study, Trial], None]:
+    def update(study: Study, trial: Trial) -> None:
+        best = study.best
+        if best is not None:
+            bar.set_postfix(best=f"{best.value:.3f}", refresh=False)
+        bar.update(1)
+
+    return update
+
+
+def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
+    """``naslib-optiproxy compare``: methods x tasks x seeds, tables and plots."""
     return run_compare(args)
 
 
 def naslib_command(argv: Sequence[str]) -> int:
     """``naslib-optiproxy naslib --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's runner plus optiproxy."""
-    from .integrations.naslib_plugin.runner import main as naslib_main
-
     return naslib_main(list(argv))
 
 

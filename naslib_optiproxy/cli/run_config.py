@@ -34,12 +34,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Union
 
-import yaml
-
-from .config import OptiProxyConfig
-from .defaults import default_search_config
-from .strategies import OPTIMIZERS
-from .spaces import SEARCH_SPACES, did_you_mean
+from .._text import did_you_mean, shorten
+from .._yaml import load_yaml
+from ..config import OptiProxyConfig
+from ..constraints import parse_constraint
+from ..objectives.low_fidelity import canonical_fidelity
+from ..objectives.nasbench201 import canonical_dataset as nb201_dataset
+from ..spaces import SEARCH_SPACES
+from ..spaces.nasbench_graph import canonical_dataset as graph_dataset
+from ..strategies import check_strategy, strategy_config
 
 DEFAULT_DATASETS: Dict[str, str] = {"nasbench201": "cifar10", "nasbench_graph": "cora"}
 
@@ -58,7 +61,7 @@ class RunConfig:
     ``dataset=None`` means the space's default and ``out_dir=None`` means
     ``runs/<search_space>-<dataset>-<optimizer>-<seed>``; :meth:`resolved` fills both in.
     ``search`` holds OptiProxy settings, merged over
-    :func:`~naslib_optiproxy.defaults.default_search_config`; it must be empty for rs/re/ls.
+    the measured preset (:meth:`~naslib_optiproxy.config.OptiProxyConfig.preset`); it must be empty for rs/re/ls.
     ``max_consecutive_failures`` stops the run after that many failed evaluations in a row
     (``None``: never).
     """
@@ -86,7 +89,7 @@ class RunConfig:
             value = getattr(self, key)
             if value is not None:
                 if not isinstance(value, (str, os.PathLike)):
-                    raise TypeError(f"{key} must be a path (string) or null, got {type(value).__name__} {value!r}")
+                    raise TypeError(f"{key} must be a path (string) or null, got {type(value).__name__} {shorten(value)}")
                 setattr(self, key, os.fspath(value))
         if self.search is None:
             self.search = {}
@@ -98,6 +101,8 @@ class RunConfig:
             raise ValueError(f"budget must be a positive number of evaluations, got {self.budget}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+        if self.seed >= 2 ** 63:
+            raise ValueError(f"seed must be < 2**63, got {self.seed}")
         if self.max_consecutive_failures is not None:
             _check_type("max_consecutive_failures", self.max_consecutive_failures, int)
             if self.max_consecutive_failures < 1:
@@ -107,12 +112,7 @@ class RunConfig:
             raise ValueError(f"unknown search space {self.search_space!r}"
                              f"{did_you_mean(self.search_space, SEARCH_SPACES)}; "
                              f"available: {', '.join(SEARCH_SPACES)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}{did_you_mean(self.optimizer, OPTIMIZERS)}; "
-                             f"available: {', '.join(OPTIMIZERS)}")
-        if self.optimizer != "optiproxy" and self.search:
-            raise ValueError(f"optimizer {self.optimizer!r} takes no search settings, got "
-                             f"search: {sorted(self.search)}; remove them or use optimizer optiproxy")
+        check_strategy(self.optimizer, self.search)
         self._check_objective_options()
         search_config = self.search_config()  # fail now on a bad dataset or setting, before any work
         if search_config is not None:
@@ -120,9 +120,6 @@ class RunConfig:
 
     def _check_objective_options(self) -> None:
         """Normalise ``constraint`` to ``{metric, max}`` and check both options against the space."""
-        from .objectives.low_fidelity import canonical_fidelity
-        from .constraints import parse_constraint
-
         if self.constraint is not None:
             if self.search_space not in ("nasbench201", "nasbench_graph"):
                 raise ValueError(f"constraint applies to nasbench201 (HW-NAS-Bench metrics) and nasbench_graph "
@@ -155,18 +152,11 @@ class RunConfig:
         """A copy with ``dataset`` and ``out_dir`` filled in."""
         return dataclasses.replace(self, dataset=self.resolved_dataset(), out_dir=self.resolved_out_dir())
 
-    def effective_search(self) -> Dict[str, Any]:
-        """The ``search`` settings over the tuned defaults (``{}`` for rs/re/ls)."""
-        if self.optimizer != "optiproxy":
-            return {}
-        defaults = default_search_config(self.search_space, self.resolved_dataset(), self.constraint is not None)
-        return {**defaults, **(self.search or {})}
-
     def search_config(self) -> Optional[OptiProxyConfig]:
-        """The validated :class:`OptiProxyConfig` for optiproxy, else ``None``."""
+        """The validated :class:`OptiProxyConfig` (preset + ``search``) for optiproxy, else ``None``."""
         if self.optimizer != "optiproxy":
             return None
-        return OptiProxyConfig.from_dict(self.effective_search())
+        return strategy_config(self.search_space, self.resolved_dataset(), self.search, self.constraint is not None)
 
     # ------------------------------------------------------------ building
     @classmethod
@@ -197,48 +187,17 @@ class RunConfig:
         return dataclasses.asdict(self)
 
 
-def load_yaml(path: PathLike) -> Dict[str, Any]:
-    """The mapping in a YAML file (``{}`` when empty); ValueError naming the file otherwise."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read config file {path}: {error}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
-        if context and start is not None and (mark is None or start.line != mark.line):
-            problem += f" ({context} that starts on line {start.line + 1})"
-        raise ValueError(f"invalid YAML in {path}{where}: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold a mapping of config keys, got a {type(data).__name__}")
-    return data
-
-
 def _check_type(key: str, value: Any, kind: type) -> None:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise TypeError(f"{key} must be {'an' if kind is int else 'a'} {kind.__name__}, "
-                        f"got {type(value).__name__} {value!r}")
+                        f"got {type(value).__name__} {shorten(value)}")
 
 
 def _canonical_dataset(search_space: str, dataset: Optional[str]) -> Optional[str]:
     """Canonical dataset name for the space (ValueError with a hint when unknown)."""
     if dataset is None:
         return None
-    if search_space == "nasbench201":
-        from .objectives.nasbench201 import canonical_dataset
-
-        return canonical_dataset(dataset)
-    if search_space == "nasbench_graph":
-        from .spaces.nasbench_graph import canonical_dataset
-
-        return canonical_dataset(dataset)
-    return dataset
+    return {"nasbench201": nb201_dataset, "nasbench_graph": graph_dataset}.get(search_space, str)(dataset)
 
 
 __all__ = ["DEFAULT_DATASETS", "IGNORED_KEYS", "RunConfig", "load_yaml"]

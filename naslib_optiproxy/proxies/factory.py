@@ -1,0 +1,53 @@
+"""Building a proxy by name: the proxy families and their size settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from .._settings import setting, validate
+from .._text import did_you_mean
+from .gat import GATProxy
+from .gcn import GCNProxy
+from .mlp import MLPProxy
+
+PROXIES = ("gcn", "mlp", "gat")
+
+
+def build_proxy(kind: str, num_nodes: int, num_features: int, hidden: int = 144, layers: int = 2,
+                head_hidden: int = 144, dropout: float = 0.0, num_outputs: int = 1) -> nn.Module:
+    """Build the proxy called ``kind`` (``gcn``, ``mlp`` or ``gat``) for a codec's graph layout.
+
+    ``num_outputs > 1`` predicts several metrics (``[B, num_outputs]``), e.g. accuracy and latency.
+    """
+    if kind == "gcn":
+        return GCNProxy(num_features, hidden, layers, head_hidden, dropout, num_outputs)
+    if kind == "gat":
+        return GATProxy(num_features, hidden, layers, head_hidden, dropout, num_outputs)
+    if kind == "mlp":
+        return MLPProxy(num_nodes, num_features, hidden, layers, dropout, num_outputs)
+    raise ValueError(f"unknown proxy {kind!r}{did_you_mean(kind, PROXIES)}; available: {', '.join(PROXIES)}")
+
+
+@dataclass
+class ProxySettings:
+    """The proxy model (paper appendix A.4, Table 5), with its config keys."""
+
+    kind: str = setting("gcn", "proxy", choices=PROXIES, doc="proxy family")
+    hidden: int = setting(144, "gcn_hidden", above=0, high=4096, doc="width of the graph layers")
+    layers: int = setting(2, "gcn_layers", above=0, high=32)
+    head_hidden: int = setting(144, "linear_size", above=0, high=4096, doc="width of the readout MLP")
+    dropout: float = setting(0.0, "dropout", low=0, high=1)
+    warm_start: bool = setting(True, "warm_start", doc="keep the proxy's weights between steps")
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def build(self, num_nodes: int, num_features: int, num_outputs: int = 1) -> nn.Module:
+        """A freshly initialised proxy (draws from torch's global generator)."""
+        return build_proxy(self.kind, num_nodes, num_features, self.hidden, self.layers, self.head_hidden,
+                           self.dropout, num_outputs)
+
+
+__all__ = ["PROXIES", "ProxySettings", "build_proxy"]

@@ -1,0 +1,126 @@
+"""One result schema for every run: ``result.json`` of ``search``, each ``compare`` job, the NASLib runner.
+
+:func:`run_result` builds it from a finished :class:`~naslib_optiproxy.study.Study`; every key
+of :data:`RESULT_KEYS` is always present (``None`` where it does not apply), so tools can read
+any run the same way.
+
+Keys:
+    schema: ``"naslib_optiproxy.run/1"``.
+    task, method: The task (``space/dataset[:options]``) and the method label (optimizer name,
+        or a ``compare`` label such as ``one-group``).
+    optimizer, search_space, dataset, seed, budget: What ran.
+    settings: The strategy's effective settings (OptiProxy: every flat ``search:`` key).
+    constraint, fidelity: The objective's options (``{metric, max}``; ``low``/``full``), or ``None``.
+    data_source: Where the benchmark data came from (the objective's ``data_source``), or ``None``.
+    history: Per trial ``{arch, val, test, feasible, constraints, ...info}`` (val ``None`` if it failed).
+    trajectory: Best-so-far feasible val after each trial (full-fidelity values of the promoted
+        architectures for a low-fidelity search; the searched ones are ``search_trajectory``).
+    best: ``{arch, val, test}`` of the best feasible trial, or ``None``.
+    optimum_val: The task's known global optimum val, or ``None`` (surrogates).
+    feasible_evaluations: Feasible trials under a constraint, else ``None``.
+    epochs, search_trajectory, search_best, promoted: Low/full-fidelity accounting, else ``None``.
+    exhausted: The space ran out of unseen architectures before the budget.
+    seconds, peak_rss_mb: The search's wall time and the process's peak memory.
+    torch_threads, torch_version, package_version: What computed it.
+"""
+
+from __future__ import annotations
+
+import resource
+from typing import Any, Dict, Mapping, Optional
+
+import torch
+
+from ._files import jsonable
+from ._version import __version__
+from .spaces import SearchSpace
+from .study import Study
+from .types import Trial
+
+SCHEMA = "naslib_optiproxy.run/1"
+RESULT_KEYS = ("schema", "task", "method", "optimizer", "search_space", "dataset", "seed", "budget", "settings",
+               "constraint", "fidelity", "data_source", "history", "trajectory", "best", "optimum_val",
+               "feasible_evaluations", "epochs", "search_trajectory", "search_best", "promoted", "exhausted",
+               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version")
+
+
+def history_entry(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
+    """``{"arch", "val", "test", "feasible", "constraints", ...other info}`` of one trial."""
+    info = {k: v for k, v in trial.info.items() if k not in ("val", "test")}
+    return {"arch": space.to_string(trial.arch), "val": _val(trial), "test": trial.info.get("test"),
+            "feasible": trial.feasible, "constraints": [c.to_dict() for c in trial.constraints], **info}
+
+
+def best_entry(space: SearchSpace, best: Optional[Trial]) -> Optional[Dict[str, Any]]:
+    """``{"arch", "val", "test"}`` of the best (feasible) trial; ``None`` when none was feasible."""
+    if best is None:
+        return None
+    return {"arch": space.to_string(best.arch), "val": _val(best), "test": best.info.get("test")}
+
+
+def known_optimum(objective: Any) -> Optional[float]:
+    """The objective's global optimum val, or ``None`` where it is unknown (e.g. surrogates)."""
+    optimum = getattr(objective, "optimum", None)
+    if optimum is None:
+        return None
+    try:
+        return float(optimum()[1])
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+
+
+def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget: int, seconds: float,
+               task: Optional[str] = None, method: Optional[str] = None) -> Dict[str, Any]:
+    """The result of a finished study on ``objective`` (strict-JSON types, every :data:`RESULT_KEYS` key).
+
+    ``identity`` holds the run's ``optimizer, search_space, dataset, seed, settings, constraint,
+    fidelity, data_source, torch_threads`` (a journal header's config).
+    """
+    space = study.space
+    constraint = getattr(objective, "constraint", None)
+    result: Dict[str, Any] = {key: None for key in RESULT_KEYS}
+    result.update({key: identity.get(key) for key in ("optimizer", "search_space", "dataset", "seed", "settings",
+                                                        "constraint", "fidelity", "data_source", "torch_threads")})
+    result.update(
+        schema=SCHEMA, task=task or task_name(identity), method=method or identity.get("optimizer"), budget=budget,
+        history=[history_entry(space, t) for t in study.trials], trajectory=study.trajectory(),
+        best=best_entry(space, study.best), optimum_val=known_optimum(objective), exhausted=study.exhausted,
+        seconds=seconds, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        torch_version=str(torch.__version__), package_version=__version__,
+    )
+    if constraint is not None:
+        result["constraint"] = constraint.to_dict()
+        result["feasible_evaluations"] = sum(t.feasible for t in study.trials)
+    report = getattr(objective, "report", None)
+    if report is not None:
+        fidelity = report(study.trials)
+        result.update(fidelity=fidelity["fidelity"], epochs=fidelity["epochs"])
+        if "trajectory" in fidelity:
+            best = fidelity["best"]
+            result.update(
+                search_trajectory=study.trajectory(), search_best=best_entry(space, study.best),
+                trajectory=fidelity["trajectory"],
+                best=None if best is None else {"arch": space.to_string(best["arch"]), "val": best["val"],
+                                                "test": best["test"]},
+                promoted=[{**p, "arch": space.to_string(p["arch"])} for p in fidelity["promoted"]],
+            )
+    return jsonable(result)
+
+
+def task_name(identity: Mapping[str, Any]) -> str:
+    """``space/dataset[:constraint=...|fidelity=...]`` of a run."""
+    name = f"{identity.get('search_space')}/{identity.get('dataset')}"
+    options = []
+    constraint = identity.get("constraint")
+    if constraint:
+        options.append(f"constraint={constraint['metric']}<={constraint['max']:g}")
+    if identity.get("fidelity"):
+        options.append(f"fidelity={identity['fidelity']}")
+    return name + (":" + ",".join(options) if options else "")
+
+
+def _val(trial: Trial) -> Any:
+    return None if trial.failed else trial.info.get("val", trial.value)
+
+
+__all__ = ["RESULT_KEYS", "SCHEMA", "best_entry", "history_entry", "known_optimum", "run_result", "task_name"]

@@ -1,0 +1,91 @@
+"""One search, start to finish: the pipeline every door runs (CLI ``search``, ``compare`` jobs).
+
+:func:`run_search` takes an objective and a strategy by name, applies the measured preset
+(:meth:`OptiProxyConfig.preset <naslib_optiproxy.config.OptiProxyConfig.preset>`), drives a
+:class:`~naslib_optiproxy.study.Study` (journaled in ``folder`` when one is given, resumable),
+and returns the run's result in the one schema of :mod:`~naslib_optiproxy.result`, written to
+``<folder>/result.json``.
+
+Example:
+    >>> from naslib_optiproxy import get_objective, run_search
+    >>> result = run_search(get_objective("nasbench_graph", "cora"), "rs", budget=5, seed=0)
+    >>> len(result["history"]), result["best"]["val"] > 0
+    (5, True)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
+
+import torch
+
+from ._files import write_json
+from .result import run_result
+from .storage import JournalStorage
+from .strategies import make_strategy
+from .study import Callback, Study
+from .threads import policy_threads
+
+RESULT_FILE = "result.json"
+
+
+def run_identity(optimizer: str, objective: Any, seed: int, settings: Mapping[str, Any]) -> Dict[str, Any]:
+    """Everything that changes a run's results (the journal header, checked on resume)."""
+    constraint = getattr(objective, "constraint", None)
+    return {
+        "search_space": objective.space.name,
+        "dataset": getattr(objective, "dataset", None),
+        "optimizer": optimizer,
+        "seed": int(seed),
+        "settings": dict(settings),
+        "constraint": None if constraint is None else constraint.to_dict(),
+        "fidelity": getattr(objective, "fidelity", None),
+        "data_source": getattr(objective, "data_source", None),
+        "torch_version": str(torch.__version__),
+        "torch_threads": policy_threads(),
+    }
+
+
+def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, seed: int = 0,
+               settings: Optional[Mapping[str, Any]] = None, folder: Union[None, str, "os.PathLike[str]"] = None,
+               resume: bool = False, callbacks: Sequence[Callback] = (), max_consecutive_failures: Optional[int] = None,
+               task: Optional[str] = None, method: Optional[str] = None,
+               resume_hint: str = "pass --resume") -> Dict[str, Any]:
+    """Run ``optimizer`` on ``objective`` for ``budget`` evaluations and return the result dict.
+
+    Args:
+        objective: A benchmark objective (:func:`~naslib_optiproxy.objectives.get_objective`).
+        optimizer: ``optiproxy``, ``rs``, ``re`` or ``ls``.
+        settings: OptiProxy settings (flat keys) over the measured preset.
+        folder: Run folder: ``journal.jsonl`` receives every trial as it arrives, ``result.json``
+            the result. ``None``: nothing is written.
+        resume: Continue the run in ``folder`` (same identity; a larger budget is allowed).
+        callbacks: Called as ``callback(study, trial)`` after each trial (also replayed ones: no).
+        task, method: Labels for the result (default: ``space/dataset`` and ``optimizer``).
+    """
+    constrained = getattr(objective, "constraint", None) is not None
+    strategy = make_strategy(optimizer, objective.space, seed, settings, getattr(objective, "dataset", None),
+                             constrained)
+    identity = run_identity(optimizer, objective, seed, strategy.settings())
+    storage = JournalStorage(folder) if folder is not None else None
+    records = storage.open(identity, resume, budget, resume_hint) if storage is not None else []
+    try:
+        study = Study(strategy, storage)
+        study.prepare(objective)
+        start = time.perf_counter()
+        study.replay(records)
+        study.optimize(objective, budget, callbacks, max_consecutive_failures)
+        seconds = time.perf_counter() - start
+        result = run_result(study, objective, identity, budget, seconds, task, method)
+        if folder is not None:
+            write_json(Path(folder) / RESULT_FILE, result)  # still under the run's lock
+    finally:
+        if storage is not None:
+            storage.close()
+    return result
+
+
+__all__ = ["RESULT_FILE", "run_identity", "run_search"]

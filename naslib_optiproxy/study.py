@@ -1,0 +1,357 @@
+"""A study: the trials of one search, asked from a strategy and told by any outside loop.
+
+The :class:`Study` owns the history (trials, the architectures asked for but not told yet,
+de-duplication by canonical key), the ask/tell/optimize loop and, optionally, a journal
+(:class:`~naslib_optiproxy.storage.JournalStorage`) that receives every trial as it is told.
+Strategies only propose (:mod:`~naslib_optiproxy.strategies`). Every door (Python API, CLI,
+``compare``, NASLib, Ray) drives a study, and :meth:`Study.result` writes the one result
+schema (:class:`~naslib_optiproxy.result.RunResult`).
+
+Example:
+    >>> from naslib_optiproxy import NasBench201, RandomSearch, Study
+    >>> study = Study(RandomSearch(NasBench201(), seed=0))
+    >>> best = study.optimize(lambda arch: float(sum(arch.ops)), budget=20)
+    >>> len(study.trials), best.value >= 10
+    (20, True)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import warnings
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from ._text import shorten
+from .spaces import SearchSpace
+from .storage import JournalStorage, trial_line
+from .strategies.base import SpaceExhaustedError, Strategy
+from .types import Architecture, ConstraintValue, Evaluation, Trial
+
+Objective = Callable[[Architecture], Union[float, Evaluation]]
+Callback = Callable[["Study", Trial], None]
+
+
+class TooManyFailuresError(RuntimeError):
+    """:meth:`Study.optimize` stopped: too many failed evaluations in a row."""
+
+
+class Study:
+    """The trials of one search: ask/tell/optimize over a strategy, in memory or journaled.
+
+    Args:
+        strategy: Proposes architectures (:class:`~naslib_optiproxy.strategies.OptiProxy`, RS, RE, LS).
+            It is bound to this study and reads its history.
+        storage: Where told trials go as they arrive (``None``: memory only). A study built
+            on a journal that holds trials continues it (:meth:`resume`).
+    """
+
+    def __init__(self, strategy: Strategy, storage: Optional[JournalStorage] = None) -> None:
+        if not isinstance(strategy, Strategy):
+            raise TypeError(f"strategy must be a naslib_optiproxy Strategy (OptiProxy, RandomSearch, ...), "
+                            f"got {type(strategy).__name__}")
+        self.strategy = strategy
+        self.space: SearchSpace = strategy.space
+        self.storage = storage
+        self.trials: List[Trial] = []
+        self._seen: set = set()  # keys asked for or told
+        self._told: Dict[Hashable, int] = {}  # key -> trial number
+        self._pending: List[Architecture] = []  # proposed, not handed out yet
+        self._running: Dict[Hashable, Architecture] = {}  # handed out by ask, not told yet
+        self._num_asked = 0
+        self._prepared = False
+        self.exhausted = False
+        strategy.bind(self)
+
+    # ------------------------------------------------------------- history view
+    @property
+    def num_seen(self) -> int:
+        return len(self._seen)
+
+    @property
+    def num_started(self) -> int:
+        """Evaluations told or handed out by :meth:`ask` (in flight counts: concurrent workers)."""
+        return max(self._num_asked, len(self.trials))
+
+    @property
+    def running(self) -> List[Architecture]:
+        """Architectures handed out by :meth:`ask` and not told yet."""
+        return list(self._running.values())
+
+    def is_seen(self, arch: Architecture) -> bool:
+        """Whether ``arch`` (or an isomorphic twin) was already asked for or told."""
+        return self.space.key(arch) in self._seen
+
+    @property
+    def best(self) -> Optional[Trial]:
+        """The best feasible trial so far (first one on ties); ``None`` while there is none."""
+        done = [t for t in self.trials if t.feasible]
+        return max(done, key=lambda t: t.value) if done else None
+
+    def trajectory(self) -> List[float]:
+        """Best-so-far feasible value after each trial (NaN until the first feasible success)."""
+        best, out = -math.inf, []
+        for t in self.trials:
+            if t.feasible:
+                best = max(best, t.value)
+            out.append(best if best > -math.inf else math.nan)
+        return out
+
+    # --------------------------------------------------------------- ask / tell
+    def ask(self) -> Architecture:
+        """The next architecture to evaluate (never one already asked for or told).
+
+        Raises:
+            SpaceExhaustedError: Every architecture of the space was seen.
+        """
+        while not self._pending:
+            unique: Dict[Hashable, Architecture] = {}
+            for arch in self.strategy.propose():
+                if not self.is_seen(arch):
+                    unique.setdefault(self.space.key(arch), arch)
+            self._pending.extend(unique.values())
+        arch = self._pending.pop(0)
+        key = self.space.key(arch)
+        self._seen.add(key)
+        self._running[key] = arch
+        self._num_asked += 1
+        return arch
+
+    def tell(self, arch: Architecture, value: Union[float, Evaluation, None], **info: Any) -> Trial:
+        """Record the measured ``value`` of ``arch``; returns the trial.
+
+        ``value`` is a number (a 0-d or 1-element array counts), an :class:`Evaluation`, or
+        ``None``. ``None``, NaN, inf or anything that is not one number is recorded as a failed
+        evaluation (the reason in ``trial.info['error']``): it is kept, never proposed again and
+        never fitted on.
+
+        Raises:
+            TypeError: ``arch`` is not an :class:`Architecture`.
+            ValueError: ``arch`` is not a member of the space, or was told already (a study
+                records each architecture once).
+        """
+        return self._record(arch, value, info)
+
+    def _record(self, arch: Architecture, value: Union[float, Evaluation, None], info: Dict[str, Any],
+                store: bool = True, notify: bool = True) -> Trial:
+        """Validate and append one trial; ``store``: to the journal, ``notify``: to the strategy."""
+        self._check_arch(arch)
+        key = self.space.key(arch)
+        if key in self._told:
+            raise ValueError(f"{self.space.to_string(arch)} was told already (trial {self._told[key]}); "
+                             f"a study records each architecture once")
+        constraints: Sequence[ConstraintValue] = ()
+        if isinstance(value, Evaluation):
+            info, constraints, value = {**value.info, **info}, value.constraints, value.value
+        number, error = _as_number(value)
+        if error is not None:
+            info.setdefault("error", error)
+        trial = Trial(len(self.trials), arch, number, dict(info), tuple(constraints))
+        self._seen.add(key)
+        self._told[key] = trial.number
+        self._running.pop(key, None)
+        self.trials.append(trial)
+        if store and self.storage is not None:
+            self.storage.append(self.space, trial)
+        if notify:
+            self.strategy.observe(trial)
+        return trial
+
+    def _check_arch(self, arch: Any) -> None:
+        if not isinstance(arch, Architecture):
+            raise TypeError(f"tell takes an Architecture (from ask() or space.from_string), got "
+                            f"{type(arch).__name__} {shorten(arch)}")
+        try:
+            valid = self.space.is_valid(arch)
+        except (TypeError, ValueError, IndexError):
+            valid = False
+        if not valid:
+            raise ValueError(f"{shorten(arch)} is not a valid {self.space.name} architecture")
+
+    # --------------------------------------------------------------------- loop
+    def optimize(self, objective: Objective, budget: int, callbacks: Sequence[Callback] = (),
+                 max_consecutive_failures: Optional[int] = None) -> Optional[Trial]:
+        """Evaluate until ``budget`` trials in total (earlier ones count) and return the best.
+
+        The best is the best *feasible* trial: ``None`` when evaluations succeeded but none met
+        the objective's constraint. An objective that raises or returns no finite number gives a
+        failed trial. When the space runs out of unseen architectures the loop stops early with
+        what it has (:attr:`exhausted` is then ``True``, and a RuntimeWarning says so).
+
+        Args:
+            objective: Maps an architecture to its value (or an :class:`Evaluation`).
+            budget: Total number of trials to reach.
+            callbacks: Called as ``callback(study, trial)`` after each :meth:`tell`.
+            max_consecutive_failures: Stop after this many failed evaluations in a row within
+                this call (``None``: never stop for failures).
+
+        Raises:
+            TooManyFailuresError: ``max_consecutive_failures`` failures in a row.
+            RuntimeError: Every evaluation failed.
+        """
+        if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget <= 0:
+            raise ValueError(f"budget must be a positive number of evaluations, got {budget!r}")
+        if max_consecutive_failures is not None and max_consecutive_failures < 1:
+            raise ValueError(f"max_consecutive_failures must be >= 1 or None, got {max_consecutive_failures}")
+        self.prepare(objective)
+        streak = 0
+        while len(self.trials) < budget:
+            try:
+                arch = self.ask()
+            except SpaceExhaustedError as error:
+                self.exhausted = True
+                warnings.warn(f"{error}; stopping with {len(self.trials)} of {budget} evaluations",
+                              RuntimeWarning, stacklevel=2)
+                break
+            result, info = evaluate(objective, arch)
+            trial = self.tell(arch, result, **info)
+            for callback in callbacks:
+                callback(self, trial)
+            streak = streak + 1 if trial.failed else 0
+            if max_consecutive_failures is not None and streak >= max_consecutive_failures:
+                raise TooManyFailuresError(
+                    f"stopped after {streak} failed evaluations in a row (max_consecutive_failures="
+                    f"{max_consecutive_failures}); last error: {trial.info.get('error', 'unknown')}")
+        if self.trials and all(t.failed for t in self.trials):
+            raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
+        return self.best
+
+    def prepare(self, objective: Any) -> None:
+        """Let the strategy see the objective (its dataset, its constraint) before it proposes anything."""
+        if not self._prepared and not self.num_started:
+            self.strategy.prepare(objective)
+        self._prepared = True
+
+    # ------------------------------------------------------------------- resume
+    def replay(self, records: Sequence[Mapping[str, Any]]) -> int:
+        """Bring a fresh study to a journal's state by asking again and telling the journaled results.
+
+        Evaluates nothing; returns how many asks matched the journal. If a proposal differs from
+        the journaled architecture (e.g. another torch version), the journaled one is told anyway,
+        the unevaluated proposal is forgotten and the pending queue cleared; a RuntimeWarning then
+        reports the divergence.
+
+        Raises:
+            ValueError: Records out of order or malformed.
+        """
+        matched, first_miss = 0, None
+        for index, record in enumerate(records):
+            arch, evaluation = _record_trial(record, index)
+            asked = self.ask()
+            if asked == arch:
+                matched += 1
+            else:
+                if first_miss is None:
+                    first_miss = (index, self.space.to_string(asked), self.space.to_string(arch))
+                key = self.space.key(asked)
+                if key != self.space.key(arch):
+                    self._seen.discard(key)  # proposed, never evaluated
+                    self._running.pop(key, None)
+                self._pending.clear()
+            self._record(arch, evaluation, {}, store=False)  # already in the journal
+        if first_miss is not None:
+            index, asked_text, journaled = first_miss
+            warnings.warn(f"replay diverged from the journal at evaluation {index} (proposed {asked_text}, journal "
+                          f"holds {journaled}) and {len(records) - matched} times in all, e.g. under another "
+                          f"torch/numpy version or thread count; the journal's history is kept, later proposals "
+                          f"may differ from an uninterrupted run", RuntimeWarning, stacklevel=2)
+        return matched
+
+    # -------------------------------------------------------------------- state
+    def state_dict(self) -> Dict[str, Any]:
+        """Everything needed to continue: trials, queued and running architectures, the strategy's state."""
+        return {
+            "trials": [trial_line(self.space, t) for t in self.trials],
+            "pending": [a.to_lists() for a in self._pending],
+            "running": [a.to_lists() for a in self._running.values()],
+            "num_asked": self._num_asked,
+            "strategy": self.strategy.state_dict(),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` exported into a study built with the same strategy settings.
+
+        Raises:
+            ValueError: A malformed state, or one written by another strategy or settings.
+        """
+        try:
+            records = list(state["trials"])
+            pending = [Architecture.from_lists(a) for a in state["pending"]]
+            running = [Architecture.from_lists(a) for a in state.get("running", [])]
+            num_asked = int(state.get("num_asked", len(records)))
+            strategy_state = state["strategy"]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not a study state ({type(error).__name__}: {shorten(str(error))})") from None
+        self.strategy.load_state_dict(strategy_state)
+        self.trials, self._seen, self._told, self._running = [], set(), {}, {}
+        for index, record in enumerate(records):  # the strategy's own state is restored already
+            arch, evaluation = _record_trial(record, index)
+            self._record(arch, evaluation, {}, store=False, notify=False)
+        for arch in running:
+            self._check_arch(arch)
+            self._seen.add(self.space.key(arch))
+            self._running[self.space.key(arch)] = arch
+        for arch in pending:
+            self._check_arch(arch)
+            self._seen.add(self.space.key(arch))
+        self._pending = pending
+        self._num_asked = max(num_asked, len(self.trials))
+        self._prepared = True
+
+
+def evaluate(objective: Objective, arch: Architecture) -> tuple:
+    """``(result, info)`` of one evaluation; an exception becomes a failed result with its reason."""
+    start = time.perf_counter()
+    try:
+        result = objective(arch)
+    except Exception as error:  # a failed evaluation must not end the search
+        text = str(error)  # plain text (not a quoted repr), bounded
+        text = text if len(text) <= 300 else f"{text[:300]}… ({len(text)} characters)"
+        result, info = None, {"error": f"{type(error).__name__}: {text}"}
+    else:
+        info = {}
+    info["eval_seconds"] = time.perf_counter() - start
+    return result, info
+
+
+def _as_number(value: Any) -> tuple:
+    """``(float, None)`` for one finite number, else ``(None, reason)``."""
+    if value is None:
+        return None, None
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    elif hasattr(value, "numel") and callable(value.numel) and value.numel() == 1:  # a 1-element tensor
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        return None, f"the objective returned {type(value).__name__} {shorten(value)}, not one number"
+    number = float(value)
+    if not math.isfinite(number):
+        return None, f"non-finite value {value!r}"
+    return number, None
+
+
+def _record_trial(record: Mapping[str, Any], index: int) -> tuple:
+    """``(arch, Evaluation)`` of a trial record; ValueError naming the record when malformed."""
+    if not isinstance(record, Mapping):
+        raise ValueError(f"trial record {index} is not a JSON object; the journal is corrupt")
+    if record.get("number", index) != index:
+        raise ValueError(f"trial record {index} is numbered {shorten(record.get('number'))}; the journal is corrupt")
+    try:
+        arch = Architecture.from_lists(record["encoding"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"trial record {index} has no valid 'encoding' ([ops, topology]); "
+                         f"the journal is corrupt") from None
+    info = record.get("info") or {}
+    value = record.get("value")
+    if not isinstance(info, Mapping) or not (value is None or isinstance(value, (int, float))):
+        raise ValueError(f"trial record {index} has a malformed 'info' or 'value'; the journal is corrupt")
+    constraints = record.get("constraints") or []
+    if not isinstance(constraints, list):
+        raise ValueError(f"trial record {index} has malformed 'constraints'; the journal is corrupt")
+    return arch, Evaluation(value, dict(info), tuple(ConstraintValue.from_dict(c) for c in constraints))
+
+
+__all__ = ["Objective", "Study", "TooManyFailuresError", "evaluate"]

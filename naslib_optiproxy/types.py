@@ -1,0 +1,131 @@
+"""Value types shared by every layer: architectures, constraints, evaluations and trials.
+
+Nothing here imports the rest of the package, so codecs, objectives, strategies and
+adapters can all depend on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+
+class Architecture(NamedTuple):
+    """A compact architecture: one operation index per op slot, one choice per topology slot.
+
+    Attributes:
+        ops: Index into the space's ``op_names`` for every searchable operation slot.
+        topology: One entry per topology slot: the chosen candidate index for a choice
+            topology, 0/1 per masked edge for a Bernoulli topology, empty for a fixed one.
+    """
+
+    ops: Tuple[int, ...]
+    topology: Tuple[int, ...] = ()
+
+    def to_lists(self) -> List[List[int]]:
+        """``[ops, topology]`` as plain lists (JSON)."""
+        return [list(self.ops), list(self.topology)]
+
+    @classmethod
+    def from_lists(cls, record: Sequence[Sequence[int]]) -> "Architecture":
+        """Inverse of :meth:`to_lists`."""
+        ops, topology = record
+        return cls(tuple(int(o) for o in ops), tuple(int(t) for t in topology))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``metric <= max``: an architecture is feasible when its measured ``metric`` is at most ``max``."""
+
+    metric: str
+    max: float
+
+    def satisfied(self, value: float) -> bool:
+        return bool(value <= self.max)
+
+    def measure(self, value: float) -> "ConstraintValue":
+        """The constraint with the measured ``value`` of one architecture."""
+        return ConstraintValue(self.metric, float(value), self.max)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"metric": self.metric, "max": self.max}
+
+    def __str__(self) -> str:
+        return f"{self.metric}<={self.max:g}"
+
+
+@dataclass(frozen=True)
+class ConstraintValue:
+    """One constraint ``metric <= max`` and the value an evaluation measured for it."""
+
+    metric: str
+    value: float
+    max: float
+
+    @property
+    def feasible(self) -> bool:
+        return bool(self.value <= self.max)
+
+    @property
+    def constraint(self) -> Constraint:
+        return Constraint(self.metric, self.max)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"metric": self.metric, "value": self.value, "max": self.max}
+
+    @classmethod
+    def from_dict(cls, record: Any) -> "ConstraintValue":
+        """From ``{metric, value, max}``; ValueError on anything else."""
+        try:
+            value = cls(str(record["metric"]), float(record["value"]), float(record["max"]))
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"a constraint value must be {{metric, value, max}} with numbers, "
+                             f"got {str(record)[:80]}") from None
+        return value
+
+
+@dataclass
+class Evaluation:
+    """What an objective returns: the value to maximise, measured constraints, and anything else.
+
+    Example:
+        >>> Evaluation(40.1, {"test": 39.8}, constraints=(ConstraintValue("edgegpu_latency", 1.8, 2.0),)).feasible
+        True
+    """
+
+    value: Optional[float]
+    info: Dict[str, Any] = field(default_factory=dict)
+    constraints: Tuple[ConstraintValue, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        """Every constraint is met (unconstrained: always)."""
+        return all(c.feasible for c in self.constraints)
+
+
+@dataclass
+class Trial:
+    """One evaluated architecture. ``value`` is ``None`` when the evaluation failed."""
+
+    number: int
+    arch: Architecture
+    value: Optional[float]
+    info: Dict[str, Any] = field(default_factory=dict)
+    constraints: Tuple[ConstraintValue, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.value is None
+
+    @property
+    def feasible(self) -> bool:
+        """Succeeded and met every constraint (unconstrained: every success)."""
+        return not self.failed and all(c.feasible for c in self.constraints)
+
+    def rank_key(self) -> Tuple[bool, float]:
+        """Sort key preferring feasible trials, then higher values (failed trials: lowest)."""
+        return (self.feasible, -math.inf if self.failed else self.value)
+
+
+__all__ = ["Architecture", "Constraint", "ConstraintValue", "Evaluation", "Trial"]

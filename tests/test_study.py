@@ -1,0 +1,181 @@
+"""The study: ask/tell bookkeeping, validated tells, an exhausted space, replay and state."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Iterator, Optional, Tuple
+
+import numpy as np
+import pytest
+import torch
+
+from naslib_optiproxy import Architecture, Evaluation, NasBench201, RandomSearch, Study
+from naslib_optiproxy.spaces.base import FixedTopology, SearchSpace
+from naslib_optiproxy.strategies import LocalSearch, OptiProxy, RegularizedEvolution
+from naslib_optiproxy.types import ConstraintValue
+
+
+class TinySpace(SearchSpace):
+    """Two op slots with two ops each: four architectures."""
+
+    name = "tiny"
+    op_names = ("a", "b")
+    num_op_slots = 2
+    topology = FixedTopology()
+    num_nodes = 2
+    num_features = 2
+
+    def relaxed_encode(self, op_weights: torch.Tensor, topology_weights: Optional[torch.Tensor] = None
+                       ) -> Tuple[torch.Tensor, torch.Tensor]:
+        return op_weights, torch.ones(op_weights.shape[0], 2, 2)
+
+    def is_valid(self, arch: Architecture) -> bool:
+        return len(arch.ops) == 2 and arch.topology == () and all(o in (0, 1) for o in arch.ops)
+
+    def to_string(self, arch: Architecture) -> str:
+        return "".join(self.op_names[o] for o in arch.ops)
+
+    def from_string(self, text: str) -> Architecture:
+        return Architecture(tuple(self.op_names.index(c) for c in text))
+
+    def __iter__(self) -> Iterator[Architecture]:
+        return (Architecture(ops) for ops in itertools.product((0, 1), repeat=2))
+
+
+def test_an_exhausted_space_ends_the_loop_cleanly() -> None:
+    study = Study(RandomSearch(TinySpace(), seed=0))
+    with pytest.warns(RuntimeWarning, match="no unseen architecture left in tiny after 4 evaluations"):
+        best = study.optimize(lambda arch: float(sum(arch.ops)), budget=10)
+    assert len(study.trials) == 4 and study.exhausted
+    assert best.value == 2.0
+
+
+@pytest.mark.parametrize("bad", ["a string", (0, 0, 0, 0, 0, 0), None])
+def test_tell_refuses_what_is_not_an_architecture(bad) -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0))
+    with pytest.raises(TypeError, match="tell takes an Architecture"):
+        study.tell(bad, 1.0)
+    assert study.trials == [] and study.ask() is not None  # the study still works
+
+
+def test_tell_refuses_an_architecture_of_another_space() -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0))
+    with pytest.raises(ValueError, match="not a valid nasbench201 architecture"):
+        study.tell(Architecture((9, 0, 0, 0, 0, 0)), 1.0)
+    assert study.trials == []
+    assert study.state_dict()["trials"] == []
+
+
+def test_the_same_architecture_is_told_once() -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0))
+    arch = study.ask()
+    study.tell(arch, 1.0)
+    with pytest.raises(ValueError, match="was told already \\(trial 0\\)"):
+        study.tell(arch, 2.0)
+    assert [t.value for t in study.trials] == [1.0]
+
+
+@pytest.mark.parametrize("value, expected, error", [
+    (np.array([91.5]), 91.5, None),
+    (np.float32(3.5), 3.5, None),
+    (torch.tensor(2.0), 2.0, None),
+    ("91.5", None, "the objective returned str '91.5', not one number"),
+    (np.array([1.0, 2.0]), None, "not one number"),
+    (float("nan"), None, "non-finite value nan"),
+    (True, None, "not one number"),
+])
+def test_values_are_one_finite_number_or_a_recorded_failure(value, expected, error) -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0))
+    trial = study.tell(study.ask(), value)
+    assert trial.value == expected
+    assert (trial.info.get("error") is None) if error is None else error in trial.info["error"]
+    assert len(study.trials) == 1  # never lost
+
+
+def test_optimize_records_a_bad_return_value_and_goes_on() -> None:
+    calls = itertools.count()
+
+    def objective(arch: Architecture):
+        return "broken" if next(calls) == 2 else np.array([float(sum(arch.ops))])
+
+    study = Study(RandomSearch(NasBench201(), seed=0))
+    study.optimize(objective, budget=6)
+    assert [t.failed for t in study.trials] == [False, False, True, False, False, False]
+
+
+def test_typed_constraints_decide_feasibility() -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0))
+    over = Evaluation(99.0, {"test": 98.0}, constraints=(ConstraintValue("latency", 3.0, 2.0),))
+    under = Evaluation(50.0, {}, constraints=(ConstraintValue("latency", 1.0, 2.0),))
+    study.tell(study.ask(), over)
+    assert study.best is None and math.isnan(study.trajectory()[0])
+    study.tell(study.ask(), under)
+    assert study.best.value == 50.0 and study.trials[0].constraints[0].feasible is False
+
+
+@pytest.mark.parametrize("make", [
+    lambda space: RandomSearch(space, seed=3),
+    lambda space: RegularizedEvolution(space, seed=3, population_size=5, sample_size=2),
+    lambda space: LocalSearch(space, seed=3, num_init=5),
+], ids=["rs", "re", "ls"])
+def test_state_dict_round_trip_continues_identically(make) -> None:
+    space = NasBench201()
+    objective = lambda arch: float(sum(arch.ops) + 0.1 * arch.ops[0])  # noqa: E731
+    full = Study(make(space))
+    full.optimize(objective, budget=30)
+    part = Study(make(space))
+    part.optimize(objective, budget=12)
+    running = part.ask()  # in flight when the state is saved
+    restored = Study(make(space))
+    restored.load_state_dict(part.state_dict())
+    assert restored.running == [running] and restored.is_seen(running)
+    restored.tell(running, objective(running))
+    restored.optimize(objective, budget=30)
+    assert [t.arch for t in restored.trials] == [t.arch for t in full.trials]
+
+
+def test_a_state_from_other_settings_is_refused() -> None:
+    space = NasBench201()
+    study = Study(RegularizedEvolution(space, seed=0, population_size=5))
+    study.optimize(lambda arch: 1.0, budget=3)
+    other = Study(RegularizedEvolution(space, seed=0, population_size=6))
+    with pytest.raises(ValueError, match="other settings"):
+        other.load_state_dict(study.state_dict())
+    with pytest.raises(ValueError, match="not a study state"):
+        other.load_state_dict({"trials": 3})
+
+
+def test_replay_reaches_the_same_state_without_evaluating() -> None:
+    space = NasBench201()
+    objective = lambda arch: float(sum(arch.ops))  # noqa: E731
+    first = Study(RandomSearch(space, seed=1))
+    first.optimize(objective, budget=8)
+    records = first.state_dict()["trials"]
+    again = Study(RandomSearch(space, seed=1))
+    assert again.replay(records) == 8
+    again.optimize(objective, budget=12)
+    fresh = Study(RandomSearch(space, seed=1))
+    fresh.optimize(objective, budget=12)
+    assert [t.arch for t in again.trials] == [t.arch for t in fresh.trials]
+
+
+def test_a_strategy_belongs_to_one_study() -> None:
+    strategy = RandomSearch(NasBench201(), seed=0)
+    Study(strategy)
+    with pytest.raises(ValueError, match="already belongs to a study"):
+        Study(strategy)
+
+
+def test_optiproxy_without_config_takes_the_objectives_dataset_preset() -> None:
+    class Objective:
+        dataset = "cifar10"
+        space = NasBench201()
+
+        def __call__(self, arch):
+            return float(sum(arch.ops))
+
+    strategy = OptiProxy(NasBench201(), seed=0)
+    assert strategy.config.model.hidden == 144  # the space-wide NB201 preset (ImageNet16-120's width)
+    Study(strategy).prepare(Objective())
+    assert strategy.config.model.hidden == 64 and strategy.config.batch_size == 5  # cifar10's preset
