@@ -107,11 +107,16 @@ def resolve_global(module: str, name: str) -> Global:
     kind = ALLOWED.get((module, name))
     if kind is None:
         raise Refusal(
-            f"it references {clip(module)}.{clip(name)}, which is not one of the plain containers "
+            f"it references {_printable(module)}.{_printable(name)}, which is not one of the plain containers "
             "and numpy types a benchmark table needs; pickles can run arbitrary code, so the file is refused. "
             "Use a trusted copy of the benchmark file."
         )
     return Global(module, name, kind)
+
+
+def _printable(text: str) -> str:
+    """``text`` for a message: non-printable characters escaped (no terminal control codes), clipped."""
+    return clip(text if text.isprintable() else repr(text)[1:-1])
 
 
 def _refuse(what: str) -> Refusal:
@@ -226,7 +231,9 @@ def build_array(draft: ArrayDraft, state: Any) -> np.ndarray:
     if draft.value is not None or type(state) is not tuple or len(state) != 4 or type(state[2]) not in (bool, int):
         raise _refuse(f"a numpy array has the state {short(state)}")
     shape, dtype, fortran, raw = _as_shape(state[0]), as_dtype(state[1]), state[2], _as_raw(state[3], "array")
-    draft.value = _array(raw, dtype, shape, "F" if fortran else "C").copy(order="K")  # writable, as numpy's own
+    array = _array(raw, dtype, shape, "F" if fortran else "C")
+    # A copy, writable; in native byte order, as numpy's own ``__setstate__`` makes it.
+    draft.value = array.astype(dtype.newbyteorder("="), order="K", copy=True)
     return draft.value
 
 
