@@ -525,7 +525,7 @@ def _out_of_band(r: Reader) -> None:
 
 def _invalid(r: Reader) -> None:
     key = r.data[r.pos - 1:r.pos].decode("latin-1")
-    raise Corruption("UnpicklingError", f"invalid load key, {key!r}")
+    raise Corruption("UnpicklingError", f"invalid load key, {ascii(key)}")
 
 
 _OPS: Dict[bytes, Callable[[Reader], None]] = {
