@@ -185,7 +185,7 @@ def test_huge_values_are_not_echoed_whole(tmp_path: Path, data: bytes) -> None:
     (b"\x80\x04\x8e" + struct.pack("<Q", 2**63) + b".", "BINBYTES8 claims 9223372036854775808 bytes, 1 remain"),
     (b"\x80\x04\x95" + struct.pack("<Q", 2**62) + b"N.", "FRAME claims 4611686018427387904 bytes, 2 remain"),
     (b"\x80\x02N\x87.", "stack underflow"),
-    (b"\x80\x02\xff.", "invalid load key, '\\xff' at byte 2"),
+    (b"\x80\x02\xff.", "(UnpicklingError at byte 2: invalid load key, '\\xff')"),
 ])
 def test_corrupt_files_say_what_and_where(tmp_path: Path, data: bytes, words: str) -> None:
     path = tmp_path / "bad.pickle"
