@@ -198,7 +198,8 @@ def test_corrupt_files_say_what_and_where(tmp_path: Path, data: bytes, words: st
 
 def test_forged_object_dtype_is_refused_before_numpy_sees_it(tmp_path: Path) -> None:
     """numpy.dtype('O8') + raw bytes would make numpy read the bytes as object pointers."""
-    dtype = b"cnumpy\ndtype\n(X\x02\x00\x00\x00O8\x89\x88tR(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tb"
+    dtype = (b"cnumpy\ndtype\n(X\x02\x00\x00\x00O8\x89\x88tR"
+             b"(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tb")
     path = tmp_path / "forged.pickle"
     path.write_bytes(b"\x80\x03cnumpy.core.multiarray\nscalar\n(" + dtype + b"C\x08AAAAAAAAtR.")
     with pytest.raises(UnsafePickleError, match="numpy dtype 'O8'.*not a numeric dtype"):

@@ -64,7 +64,8 @@ def dtype_state(order: str = "<", fields: bytes = NONE + NONE + NONE, flags: int
 
 
 def p_dtype(spec: str, state: bytes = b"") -> bytes:
-    return p_call("numpy", "dtype", p_str(spec), FALSE, TRUE) + (state or dtype_state("|" if spec[1:] == "1" else "<")) + b"b"
+    state = state or dtype_state("|" if spec[1:] == "1" else "<")
+    return p_call("numpy", "dtype", p_str(spec), FALSE, TRUE) + state + b"b"
 
 
 def p_scalar(dtype: bytes, raw: bytes, module: str = "numpy.core.multiarray") -> bytes:
@@ -128,6 +129,10 @@ def _deep_cases() -> Dict[str, Case]:
         "container-flood": (whole(b"}" * 300_000, protocol=2), "refused", ["containers for a file of"]),
         "set-flood": (whole(b"\x8f" * 300_000, protocol=4), "refused", ["containers for a file of"]),
         "mark-flood": (whole(b"(" * 300_000, protocol=2), "refused", ["containers for a file of"]),
+        "tuple-flood": (whole((b")" + b"\x85" * 99 + b"0") * 3_000, protocol=2), "refused", ["containers for a file of"]),
+        "sparse-memo-flood": (whole(b"N" + b"".join(b"r" + struct.pack("<I", 2 * i + 7) for i in range(100_000)),
+                                    protocol=2), "refused", ["containers for a file of"]),
+        "memoize-flood": (whole(b"N" + b"\x94" * 3_000_000, protocol=4), "loaded", []),
     }
 
 
@@ -167,8 +172,8 @@ def _numpy_cases() -> Dict[str, Case]:
         "dtype-object-flags": (whole(p_scalar(p_dtype("f8", dtype_state(flags=63)), b"A" * 8)), "refused", forged),
         "dtype-fields": (whole(p_scalar(p_dtype("f8", p_tuple(p_int(3), p_str("|"), NONE, names, p_int(8),
                                                             p_int(1), p_int(63))), b"A" * 8)), "refused", forged),
-        "dtype-subarray": (whole(p_scalar(p_dtype("f8", dtype_state(fields=p_tuple(p_dtype("O8"), p_tuple(p_int(2)))
-                                                                    + NONE + NONE)), b"A" * 8)), "refused", not_numeric),
+        "dtype-subarray": (whole(p_scalar(p_dtype("f8", dtype_state(fields=p_tuple(F8, p_tuple(p_int(2))) + NONE + NONE)),
+                                          b"A" * 8)), "refused", forged),
         "dtype-version4": (whole(p_scalar(p_dtype("f8", dtype_state(version=4)), b"A" * 8)), "refused", forged),
         "dtype-bad-order": (whole(p_scalar(p_dtype("f8", dtype_state(order="x")), b"A" * 8)), "refused", forged),
         "dtype-short-state": (whole(p_scalar(p_dtype("f8", p_tuple(p_int(3))), b"A" * 8)), "refused", forged),
@@ -380,7 +385,8 @@ def same(a, b):
     if type(a) is not type(b):
         return False
     if isinstance(a, np.ndarray):
-        return a.dtype == b.dtype and a.shape == b.shape and bool((a == b).all()) and a.flags.f_contiguous == b.flags.f_contiguous
+        return (a.dtype == b.dtype and a.shape == b.shape and bool((a == b).all())
+                and a.flags.f_contiguous == b.flags.f_contiguous)
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):

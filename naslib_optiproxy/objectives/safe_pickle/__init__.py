@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from typing import Union
 
+from ..errors import BenchmarkDataError
 from ._errors import Corruption, Refusal, UnsafePickleError, clip
 from ._rebuild import ALLOWED
 from ._reader import read
@@ -22,9 +23,6 @@ from ._reader import read
 PathLike = Union[str, "os.PathLike[str]"]
 MAX_DEPTH = 100  # container nesting accepted; NAS-Bench tables nest 3 to 5 levels
 CONTAINERS_PER_BYTE = 1 / 8  # containers (and marks) per byte of file, beyond 10,000
-
-# Imported after the reader so the ``errors`` name below stays the package's error module.
-from ..errors import BenchmarkDataError  # noqa: E402
 
 
 def _where(at: object) -> str:
@@ -48,12 +46,12 @@ def safe_load(path: PathLike) -> object:
         return read(data, MAX_DEPTH, CONTAINERS_PER_BYTE)
     except Refusal as error:
         message = f"refusing to load {source}: {error.detail}"
-        if error.at is not None and not error.detail.startswith("it references "):
+        if error.at is not None and not error.detail.startswith("it references "):  # a refused name needs no byte
             message = f"refusing to load {source} (at byte {error.at}): {error.detail}"
         raise UnsafePickleError(message) from None
     except Corruption as error:
-        raise BenchmarkDataError(f"{source} is truncated or corrupt ({error.kind}: {error.detail}"
-                                 f"{_where(error.at)}); re-download it") from None
+        raise BenchmarkDataError(f"{source} is truncated or corrupt ({error.kind}{_where(error.at)}: "
+                                 f"{error.detail}); re-download it") from None
     except Exception as error:  # noqa: BLE001 - any failure is reported as a bad file, never a crash
         raise BenchmarkDataError(f"{source} is truncated or corrupt ({type(error).__name__}: "
                                  f"{clip(str(error), 200)}); re-download it") from None

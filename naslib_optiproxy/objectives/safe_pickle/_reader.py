@@ -62,7 +62,8 @@ class Reader:
         self.pos = 0
         self.stack: List[Any] = []
         self.metastack: List[List[Any]] = []
-        self.memo: Dict[int, Any] = {}
+        self.memo: List[Any] = []  # memo entries 0, 1, 2, ... as the pickler numbers them (8 bytes each)
+        self.sparse_memo: Dict[int, Any] = {}  # any other index a file uses, counted as a container
         self.max_depth = max_depth
         self.containers_left = 10_000 + int(len(data) * containers_per_byte)
         self.containers_limit = self.containers_left
@@ -218,6 +219,8 @@ class Reader:
         self.record(container, self.admit(items, container))
 
     def new_tuple(self, items: List[Any]) -> tuple:
+        if items:
+            self.spend()
         depth = self.admit(items, None)
         value = tuple(items)
         self.record(value, depth)
@@ -235,9 +238,21 @@ class Reader:
         return value
 
     def memo_put(self, index: int) -> None:
-        if index < 0:
+        memo = self.memo
+        if 0 <= index < len(memo):
+            memo[index] = self.stack[-1]
+        elif index == len(memo):
+            memo.append(self.stack[-1])
+        elif index < 0:
             raise Corruption("UnpicklingError", f"negative memo index {index}")
-        self.memo[index] = self.stack[-1]
+        else:
+            self.spend()
+            self.sparse_memo[index] = self.stack[-1]
+
+    def memo_get(self, index: int) -> Any:
+        if 0 <= index < len(self.memo):
+            return self.memo[index]
+        return self.sparse_memo[index]  # KeyError: reported as a missing memo key
 
 
 _SPECIAL = (rebuild.Global, rebuild.ArrayDraft)
@@ -318,16 +333,20 @@ def _utf8(raw: bytes) -> str:
 
 
 def _memo_get(r: Reader, index: int) -> None:
-    r.stack.append(r.memo[index])
+    r.stack.append(r.memo_get(index))
 
 
 def _binget(r: Reader) -> None:
-    r.stack.append(r.memo[_short_len(r)])
+    index = _short_len(r)
+    memo = r.memo
+    r.stack.append(memo[index] if index < len(memo) else r.sparse_memo[index])
 
 
 def _memoize(r: Reader) -> None:
-    memo = r.memo
-    memo[len(memo)] = r.stack[-1]
+    if r.sparse_memo:
+        r.memo_put(len(r.memo) + len(r.sparse_memo))
+    else:
+        r.memo.append(r.stack[-1])
 
 
 def _empty(kind: type) -> Callable[[Reader], None]:
