@@ -179,6 +179,8 @@ def _numpy_cases() -> Dict[str, Case]:
         "dtype-short-state": (whole(p_scalar(p_dtype("f8", p_tuple(p_int(3))), b"A" * 8)), "refused", forged),
         "dtype-state-twice": (whole(p_scalar(p_dtype("f8") + dtype_state() + b"b", b"A" * 8)), "refused", forged),
         "dtype-spec-not-str": (whole(p_call("numpy", "dtype", p_int(17))), "refused", not_numeric),
+        "dtype-extra-args": (whole(p_call("numpy", "dtype", p_str("f8"), FALSE, TRUE, p_str("O"))), "refused",
+                             not_numeric),
         "scalar-object-one-arg": (whole(p_call("numpy.core.multiarray", "scalar", F8)), "refused", ["object scalar"]),
         "scalar-short-data": (whole(p_scalar(F8, b"AAAA")), "corrupt", ["needs 8 bytes, has 4"]),
         "scalar-long-data": (whole(p_scalar(F8, b"A" * 9)), "corrupt", ["needs 8 bytes, has 9"]),

@@ -179,7 +179,8 @@ def _array(buffer: Any, dtype: np.dtype, shape: Tuple[int, ...], order: str) -> 
 
 def _make_dtype(args: tuple) -> DtypeDraft:
     spec = args[0] if args else None
-    if type(spec) is not str or spec not in NUMERIC_SPECS or not all(type(a) in (bool, int) for a in args[1:3]):
+    flags_ok = len(args) <= 3 and all(type(a) in (bool, int) for a in args[1:])
+    if type(spec) is not str or spec not in NUMERIC_SPECS or not flags_ok:
         raise _refuse(f"it makes the numpy dtype {short(spec)}, which is not a numeric dtype")
     return DtypeDraft(np.dtype(spec))
 
