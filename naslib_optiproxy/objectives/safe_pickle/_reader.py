@@ -328,6 +328,30 @@ def _short_len(r: Reader) -> int:
     return r.data[pos]
 
 
+def _short_raw(r: Reader, opcode: str) -> bytes:
+    """The argument of a SHORT_* opcode: a length byte, then that many bytes (at most 255)."""
+    pos = r.pos
+    if pos >= r.size:
+        raise _truncated()
+    end = pos + 1 + r.data[pos]
+    if end > r.size:
+        raise _truncated(f"{opcode} claims {end - pos - 1} bytes, {r.size - pos - 1} remain")
+    r.pos = end
+    return r.data[pos + 1:end]
+
+
+def _short_binunicode(r: Reader) -> None:
+    r.stack.append(str(_short_raw(r, "SHORT_BINUNICODE"), "utf-8", "surrogatepass"))
+
+
+def _short_binbytes(r: Reader) -> None:
+    r.stack.append(_short_raw(r, "SHORT_BINBYTES"))
+
+
+def _binint1(r: Reader) -> None:
+    r.stack.append(_short_len(r))
+
+
 def _utf8(raw: bytes) -> str:
     return str(raw, "utf-8", "surrogatepass")
 
@@ -552,7 +576,7 @@ _OPS: Dict[bytes, Callable[[Reader], None]] = {
     # numbers and constants
     b"N": _push(lambda r: None), b"\x88": _push(lambda r: True), b"\x89": _push(lambda r: False),
     b"I": _push(_int_text), b"L": _push(_long_text), b"F": _push(lambda r: float(r.line())),
-    b"J": _push(lambda r: r.uint(_I4, 4)), b"K": _push(_short_len), b"M": _push(lambda r: r.uint(_U2, 2)),
+    b"J": _push(lambda r: r.uint(_I4, 4)), b"K": _binint1, b"M": _push(lambda r: r.uint(_U2, 2)),
     b"\x8a": _push(lambda r: int.from_bytes(r.claim(_short_len(r), "LONG1"), "little", signed=True)),
     b"\x8b": _push(lambda r: int.from_bytes(r.claim(r.uint(_I4, 4), "LONG4"), "little", signed=True)),
     b"G": _push(lambda r: r.uint(_F8, 8)),
@@ -561,10 +585,10 @@ _OPS: Dict[bytes, Callable[[Reader], None]] = {
     b"U": _push(lambda r: _decode_ascii(r.claim(_short_len(r), "SHORT_BINSTRING"))),
     b"V": _push(lambda r: str(r.line(), "raw-unicode-escape")),
     b"X": _push(lambda r: _utf8(r.claim(r.uint(_U4, 4), "BINUNICODE"))),
-    b"\x8c": _push(lambda r: _utf8(r.claim(_short_len(r), "SHORT_BINUNICODE"))),
+    b"\x8c": _short_binunicode,
     b"\x8d": _push(lambda r: _utf8(r.claim(r.uint(_U8, 8), "BINUNICODE8"))),
     b"B": _push(lambda r: r.claim(r.uint(_U4, 4), "BINBYTES")),
-    b"C": _push(lambda r: r.claim(_short_len(r), "SHORT_BINBYTES")),
+    b"C": _short_binbytes,
     b"\x8e": _push(lambda r: r.claim(r.uint(_U8, 8), "BINBYTES8")),
     b"\x96": _push(lambda r: bytearray(r.claim(r.uint(_U8, 8), "BYTEARRAY8"))),
     b"\x97": _out_of_band, b"\x98": _readonly_buffer,
