@@ -60,6 +60,11 @@ def _data_dir_is_a_file(tmp: Path) -> List[str]:
     return ["--search-space", "nasbench201", "--data-dir", "nb201.csv"]
 
 
+# numpy.core.multiarray.scalar(numpy.dtype('O8') with object flags, 8 raw bytes): numpy would read the
+# bytes as an object pointer (a crash); the reader refuses the dtype before numpy sees it.
+FORGED_DTYPE = (b"\x80\x03cnumpy.core.multiarray\nscalar\n(cnumpy\ndtype\n(X\x02\x00\x00\x00O8\x89\x88tR"
+                b"(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tbC\x08AAAAAAAAtR.")
+
 # id -> (setup(tmp_path) -> argv, words the message must hold)
 CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
     "nb201-unknown-dataset": (
@@ -101,6 +106,23 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
     "csv-without-rows": (
         _nb201_data(CSV_FILE, b"arch_str,cifar10_val,cifar10_test\n"),
         [CSV_FILE, "holds no architectures; re-download it"]),
+    "pickle-object-dtype": (
+        _nb201_data(NB201_LIGHT, FORGED_DTYPE),
+        ["refusing to load", NB201_LIGHT, "makes the numpy dtype 'O8', which is not a numeric dtype",
+         "Use a trusted copy of the benchmark file"]),
+    "pickle-deep-nesting": (
+        _nb201_data(NB201_LIGHT, b"\x80\x02" + b"]" * 1000 + b"a" * 999 + b"."),
+        ["refusing to load", NB201_LIGHT, "containers nest more than 100 levels deep"]),
+    "pickle-too-many-containers": (
+        _nb201_data(NB201_LIGHT, b"\x80\x02" + b"}" * 300_000 + b"."),
+        ["refusing to load", NB201_LIGHT, "it makes more than 47500 containers for a file of 300003 bytes"]),
+    "pickle-huge-length-claim": (
+        _nb201_data(NB201_LIGHT, b"\x80\x04\x8e" + (2**63).to_bytes(8, "little") + b"."),
+        [NB201_LIGHT, "is truncated or corrupt", "BINBYTES8 claims 9223372036854775808 bytes, 1 remain",
+         "re-download it"]),
+    "pickle-unknown-codec": (
+        _nb201_data(NB201_LIGHT, b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00abcX\x05\x00\x00\x00rot13\x86R."),
+        ["refusing to load", NB201_LIGHT, "_codecs.encode with the encoding 'rot13' (only latin1 is read)"]),
 }
 
 
