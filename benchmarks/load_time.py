@@ -1,6 +1,6 @@
 """Time the first NAS-Bench-201 query in a fresh process: the bundled table vs the user's files.
 
-    python benchmarks/load_time.py [--data-dir DIR] [--repeats 3]
+    python benchmarks/load_time.py [--data-dir DIR] [--repeats 3] [--save benchmarks/results/load_time.json]
 
 Each measurement is a new Python process that imports the package, builds the cifar10
 objective and evaluates one architecture; the time from before the objective is built to
@@ -12,6 +12,7 @@ each of those is timed too (copied alone into a temporary folder, so each format
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--data-dir", type=Path, help="folder with nb201_cifar10-valid_val_test_v1_0.pickle "
                                                       "and/or nb201_val_test.csv to compare against")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--save", type=Path, help="also write the rows as JSON (benchmarks/report.py reads it)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         cases = [("bundled nb201.npz", None)]
@@ -58,10 +60,15 @@ def main(argv: Optional[List[str]] = None) -> None:
                 shutil.copyfile(args.data_dir / name, folder / name)
                 cases.append((name, folder))
         print("| table | first query (s) | process wall (s) |\n|---|---|---|")
+        rows = []
         for label, folder in cases:
             runs = [measure(folder, Path(tmp)) for _ in range(args.repeats)]
-            print(f"| {label} | {statistics.median(r[0] for r in runs):.3f} | "
-                  f"{statistics.median(r[1] for r in runs):.2f} |")
+            rows.append({"table": label, "first_query_s": statistics.median(r[0] for r in runs),
+                         "process_wall_s": statistics.median(r[1] for r in runs)})
+            print(f"| {label} | {rows[-1]['first_query_s']:.3f} | {rows[-1]['process_wall_s']:.2f} |")
+    if args.save is not None:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps({"repeats": args.repeats, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":
