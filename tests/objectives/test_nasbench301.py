@@ -118,7 +118,8 @@ def test_darts_genotype() -> None:
 
 
 def test_v09_adapter_queries_the_nasbench301_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    nb301 = pytest.importorskip("nasbench301", reason="the NB301 v0.9 surrogate package is not installed")
+    nb301 = pytest.importorskip("nasbench301", reason="the NB301 v0.9 surrogate package is not installed: "
+                                "pip install git+https://github.com/automl/nasbench301@no_gin")
     calls = []
 
     class FakeEnsemble:
