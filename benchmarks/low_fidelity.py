@@ -42,7 +42,7 @@ from naslib_optiproxy.compare import Job, Method, Task, run_jobs  # noqa: E402
 from naslib_optiproxy.compare.suite import Suite, parse_seeds  # noqa: E402
 from naslib_optiproxy.compare.tasks import parse_value  # noqa: E402
 
-DATA_DIR = str(ROOT.parent / "shared" / "benchmarks" / "nasbench201")
+DATA_DIR: Optional[str] = None  # None: the NB201 and 12-epoch tables bundled with the package
 FULL_SUITE = HERE / "suites" / "nb201.yaml"  # full-fidelity runs: the Table 1 suite's OptiProxy jobs
 FULL_RESULTS = HERE / "results" / "suites" / "nb201"
 TARGETS = {"cifar10": 91.46, "cifar100": 73.49, "ImageNet16-120": 46.65}  # the paper's Table 4 headers
@@ -76,7 +76,7 @@ def _run_and_save(args) -> Dict[str, Any]:
 
 
 def low_runs(datasets: List[str], seeds: List[int], budget: int, tag: str, overrides: Dict[str, Any],
-             data_dir: str, jobs: int) -> List[Dict[str, Any]]:
+             data_dir: Optional[str], jobs: int) -> List[Dict[str, Any]]:
     folder = HERE / "results" / "low_fidelity" / tag
     folder.mkdir(parents=True, exist_ok=True)
     all_jobs = [{"dataset": d, "seed": s, "budget": budget, "overrides": overrides, "data_dir": data_dir}
@@ -91,7 +91,7 @@ def low_runs(datasets: List[str], seeds: List[int], budget: int, tag: str, overr
     return [json.loads(p.read_text()) for p in paths]
 
 
-def full_fidelity_runs(datasets: List[str], seeds: List[int], data_dir: str, jobs: int) -> Dict[str, List[Dict[str, Any]]]:
+def full_fidelity_runs(datasets: List[str], seeds: List[int], data_dir: Optional[str], jobs: int) -> Dict[str, List[Dict[str, Any]]]:
     """OptiProxy on the final (200-epoch) val: the jobs of the Table 1 suite, run where missing."""
     budgets = {plan.task.dataset: plan.budget for plan in Suite.from_yaml(FULL_SUITE).tasks}
     out: Dict[str, List[Dict[str, Any]]] = {}
@@ -101,7 +101,7 @@ def full_fidelity_runs(datasets: List[str], seeds: List[int], data_dir: str, job
     return out
 
 
-def low_curve(run: Dict[str, Any], top_k: int, data_dir: str, promote_from: int = PROMOTE_FROM,
+def low_curve(run: Dict[str, Any], top_k: int, data_dir: Optional[str], promote_from: int = PROMOTE_FROM,
               promote_every: int = PROMOTE_EVERY) -> Dict[str, List[float]]:
     """``{"epochs", "trajectory"}`` of a cached low-fidelity run, promoting its top ``top_k``."""
     from naslib_optiproxy.objectives.low_fidelity import LowFidelityObjective
@@ -141,7 +141,7 @@ def summarise(name: str, curves: List[Dict[str, List[float]]], target: float) ->
 
 
 def epochs_table(datasets: List[str], seeds: List[int], budget: int = LOW_BUDGET, top_k: Sequence[int] = TOP_K,
-                 tag: str = "default", overrides: Optional[Dict[str, Any]] = None, data_dir: str = DATA_DIR,
+                 tag: str = "default", overrides: Optional[Dict[str, Any]] = None, data_dir: Optional[str] = DATA_DIR,
                  jobs: int = 2, promote_from: int = PROMOTE_FROM, promote_every: int = PROMOTE_EVERY) -> List[str]:
     """Run the missing jobs; markdown rows of epochs-to-target, full vs low fidelity, per dataset."""
     full = full_fidelity_runs(datasets, seeds, data_dir, jobs)
@@ -171,7 +171,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--top-k", nargs="+", type=int, default=list(TOP_K))
     parser.add_argument("--promote-from", type=int, default=PROMOTE_FROM)
     parser.add_argument("--promote-every", type=int, default=PROMOTE_EVERY)
-    parser.add_argument("--data-dir", default=DATA_DIR)
+    parser.add_argument("--data-dir", default=DATA_DIR, help="your own NB201 tables (default: the bundled ones)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="OptiProxy setting overrides")
     parser.add_argument("--tag", default="default")

@@ -10,7 +10,7 @@ Needs NASLib importable (see docs/naslib.md), e.g.::
 
     PYTHONPATH=/path/to/NASLib python benchmarks/naslib_head_to_head.py --seeds 0-4 \\
         --methods optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp \\
-        --data-dir ../shared/benchmarks/nasbench201
+        --data-dir /path/to/nb201   # NB201 files for NASLib's query path (default: NASLib's own naslib/data)
 """
 
 from __future__ import annotations

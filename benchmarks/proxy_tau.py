@@ -33,11 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from naslib_optiproxy.objectives.nasbench101 import load_zero_cost_json, nb101_zero_cost_subset  # noqa: E402
 from naslib_optiproxy.config import OptiProxyConfig  # noqa: E402
+from naslib_optiproxy.data import suite_zero_file  # noqa: E402
 from naslib_optiproxy.proxies import ProxyTrainer, build_proxy  # noqa: E402
 from naslib_optiproxy.spaces import SEARCH_SPACES, Architecture, SearchSpace, get_search_space  # noqa: E402
 from naslib_optiproxy.spaces.nasbench101 import cell_matrix  # noqa: E402
 
-ZC_DIR = ROOT.parent / "shared" / "benchmarks" / "nasbench-suite-zero"
+ZC_DIR = suite_zero_file("nasbench101").parent  # NAS-Bench-Suite-Zero subsets bundled with the package
 PROXY_KINDS = ("gcn", "mlp", "gat")
 
 

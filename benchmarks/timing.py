@@ -6,8 +6,7 @@ the process's peak resident memory. Run it on an otherwise idle machine.
 
 Example (the numbers in docs/results.md)::
 
-    python benchmarks/timing.py --repeats 3 -- --search-space nasbench201 --dataset cifar10 \\
-        --budget 100 --data-dir ../shared/benchmarks/nasbench201
+    python benchmarks/timing.py --repeats 3 -- --search-space nasbench201 --dataset cifar10 --budget 100
 """
 
 from __future__ import annotations

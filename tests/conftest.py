@@ -1,11 +1,61 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite.
+
+Tests read the benchmark tables bundled with the package. Only the round-trip check of the
+bundle (``tests/data``) reads the originals in ``../shared/benchmarks`` beside the checkout,
+through :func:`shared_benchmarks`; ``NASLIB_OPTIPROXY_NO_SHARED=1`` makes it treat
+``../shared`` as absent, as on a fresh clone (``.ci/run`` sets it).
+"""
 
 from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
 
 import pytest
 import torch
 
+from naslib_optiproxy.objectives.hw_nas_bench import ENV_VAR as HW_ENV_VAR
+from naslib_optiproxy.objectives.low_fidelity import ENV_VAR as LOWFI_ENV_VAR
+from naslib_optiproxy.data import nb201_table
+from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, DATASETS, ENV_VAR
+from naslib_optiproxy.spaces import Architecture
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
+
+SHARED_BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+NO_SHARED_VAR = "NASLIB_OPTIPROXY_NO_SHARED"
+
+
+@pytest.fixture(autouse=True)
+def _no_user_data_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the user's data variables (they would take precedence over the bundled tables)."""
+    for name in (ENV_VAR, HW_ENV_VAR, LOWFI_ENV_VAR):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def nb201_csv_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A user's data folder: the bundled NB201 table written as ``nb201_val_test.csv`` (all 15625 archs, exact)."""
+    folder = tmp_path_factory.mktemp("nb201-csv")
+    tables, space = {ds: nb201_table(ds) for ds in DATASETS}, NasBench201()
+    with open(folder / CSV_FILE, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["arch_str"] + [f"{ds}_{split}" for ds in DATASETS for split in ("val", "test")])
+        for ops in tables["cifar10"]:
+            writer.writerow([space.to_string(Architecture(ops))] + [repr(v) for ds in DATASETS for v in tables[ds][ops]])
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_benchmarks() -> Path:
+    """The original tables in ``../shared/benchmarks``; skips where absent or ``NASLIB_OPTIPROXY_NO_SHARED=1``."""
+    if os.environ.get(NO_SHARED_VAR, "") not in ("", "0"):
+        pytest.skip(f"the original tables in ../shared are treated as absent ({NO_SHARED_VAR}=1); "
+                    "this round-trip check of the bundled data needs them")
+    if not SHARED_BENCHMARKS.is_dir():
+        pytest.skip(f"the original tables are not at {SHARED_BENCHMARKS} (../shared is absent); "
+                    "this round-trip check of the bundled data needs them")
+    return SHARED_BENCHMARKS
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from naslib_optiproxy.objectives.nasbench201 import ENV_VAR, expected_files
 from naslib_optiproxy.result import RESULT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
 TINY = "search:\n  model_epochs: 5\n  search_epochs: 5\n"
 
 
@@ -83,12 +82,10 @@ def test_same_seed_same_history_and_progress_on_stderr(tmp_path: Path, capsys: p
     assert strip[0] == strip[1]
 
 
-def test_nasbench201_on_shared_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    if not SHARED_NB201.is_dir():
-        pytest.skip(f"../shared/benchmarks/nasbench201 not found: {SHARED_NB201}")
+def test_nasbench201_on_the_bundled_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     config = tmp_path / "run.yaml"
     config.write_text(TINY)
-    code, stdout, stderr = run(["--search-space", "nasbench201", "--data-dir", str(SHARED_NB201), "--budget", "12",
+    code, stdout, stderr = run(["--search-space", "nasbench201", "--budget", "12",
                                 "--config", str(config), "--no-progress"], capsys)
     assert code == 0, stderr
     result = check_result(tmp_path / "runs" / "nasbench201-cifar10-optiproxy-0", 12)

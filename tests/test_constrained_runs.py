@@ -12,8 +12,6 @@ from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.objectives import get_objective
 from naslib_optiproxy.run import run_search
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
-NB201 = SHARED / "nasbench201"
 TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 10, "batch_size": 5}
 
 
@@ -26,10 +24,10 @@ def run_config(cfg: RunConfig, resume: bool = False) -> dict:
 
 
 @pytest.fixture
-def nb201_data() -> Path:
-    if not (NB201 / "nb201_val_test.csv").is_file() or not (SHARED / "hw-nas-bench").is_dir():
-        pytest.skip(f"NB201 / HW-NAS-Bench data not found under {SHARED.resolve()} (../shared is absent)")
-    return NB201
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder, so the runs use the bundled NB201, HW-NAS-Bench and 12-epoch tables."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -62,11 +60,11 @@ def test_bad_options_fail_before_any_work(values: dict, message: str) -> None:
         RunConfig.from_dict(values)
 
 
-def test_cli_constraint_result_reports_only_feasible_best(nb201_data: Path, tmp_path: Path,
+def test_cli_constraint_result_reports_only_feasible_best(in_tmp: Path, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "hw"
     code = cli.main(["search", "--search-space", "nasbench201", "--dataset", "ImageNet16-120", "--optimizer", "rs",
-                     "--budget", "40", "--data-dir", str(nb201_data), "--constraint", "edgegpu_latency<=2",
+                     "--budget", "40", "--constraint", "edgegpu_latency<=2",
                      "--out", str(out), "--no-progress"])
     assert code == 0, capsys.readouterr().err
     result = json.loads((out / "result.json").read_text())
@@ -79,9 +77,9 @@ def test_cli_constraint_result_reports_only_feasible_best(nb201_data: Path, tmp_
     assert best_entry["feasible"] and best_entry["edgegpu_latency"] <= 2.0
 
 
-def test_optiproxy_constrained_run_and_resume(nb201_data: Path, tmp_path: Path) -> None:
+def test_optiproxy_constrained_run_and_resume(in_tmp: Path, tmp_path: Path) -> None:
     cfg = RunConfig(search_space="nasbench201", dataset="ImageNet16-120", budget=20, seed=1,
-                    data_dir=str(nb201_data), out_dir=str(tmp_path / "run"), search=TINY,
+                    out_dir=str(tmp_path / "run"), search=TINY,
                     constraint="raspi4_latency<=4")
     first = run_config(cfg.replace(budget=15))
     resumed = run_config(cfg, resume=True)
@@ -92,11 +90,9 @@ def test_optiproxy_constrained_run_and_resume(nb201_data: Path, tmp_path: Path) 
         assert next(h for h in resumed["history"] if h["arch"] == resumed["best"]["arch"])["feasible"]
 
 
-def test_low_fidelity_run_accounts_its_epochs(nb201_data: Path, tmp_path: Path) -> None:
-    if not (SHARED / "nasbench201-lowfi").is_dir():
-        pytest.skip("../shared/benchmarks/nasbench201-lowfi is absent")
+def test_low_fidelity_run_accounts_its_epochs(in_tmp: Path, tmp_path: Path) -> None:
     cfg = RunConfig(search_space="nasbench201", dataset="cifar100", optimizer="rs", budget=15,
-                    data_dir=str(nb201_data), out_dir=str(tmp_path / "low"), fidelity="low")
+                    out_dir=str(tmp_path / "low"), fidelity="low")
     result = run_config(cfg)
     promoted = result["promoted"]
     assert result["fidelity"] == "low" and len(result["epochs"]) == 15

@@ -48,7 +48,10 @@ def _targets(module: str, node: ast.AST) -> List[str]:
             prefix = ".".join(base + ([node.module] if node.module else []))
         else:
             prefix = node.module or ""
-        found = [prefix] + [f"{prefix}.{alias.name}" for alias in node.names]
+        submodules = [f"{prefix}.{alias.name}" for alias in node.names]
+        # "from . import x" names the package only for what is not a submodule of it
+        names_package = node.module or any(name not in MODULES for name in submodules)
+        found = ([prefix] if names_package else []) + submodules
     return [name for name in found if name in MODULES]
 
 

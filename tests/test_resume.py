@@ -21,8 +21,6 @@ from naslib_optiproxy.run import run_search
 from naslib_optiproxy.spaces import Architecture
 from naslib_optiproxy.types import Evaluation
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_NB201 = REPO.parent / "shared" / "benchmarks" / "nasbench201"
 TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 2}
 TORN = '{"kind":"trial","number":99,"arch":"half-wri'
 
@@ -163,12 +161,10 @@ def test_replay_restores_failed_trials_and_info(nb201) -> None:
 
 # ------------------------------------------------------------------ (b) SIGKILL, NB201
 def test_sigkill_at_random_points_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrap) -> None:
-    if not SHARED_NB201.is_dir():
-        pytest.skip(f"the NAS-Bench-201 tables are not available: {SHARED_NB201} does not exist")
     config = tmp_path / "tiny.yaml"
     config.write_text("search:\n  model_epochs: 5\n  search_epochs: 5\n  batch_size: 1\n")
     budget = 40
-    args = ["search", "--search-space", "nasbench201", "--dataset", "cifar10", "--data-dir", str(SHARED_NB201),
+    args = ["search", "--search-space", "nasbench201", "--dataset", "cifar10",
             "--budget", str(budget), "--config", str(config), "--no-progress"]
     monkeypatch.chdir(tmp_path)
     assert cli.main(args + ["--out", "full"]) == 0

@@ -5,14 +5,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+from ..data.errors import BenchmarkDataError
 from ..spaces import Architecture, SearchSpace
-
-
-class BenchmarkDataError(ValueError):
-    """A benchmark table is missing, truncated, corrupt or not in an accepted format.
-
-    The message always names the file (or directory) involved and what to do about it.
-    """
 
 
 def check_architecture(space: SearchSpace, arch: Any, benchmark: str, rules: str = "") -> None:
@@ -37,3 +31,6 @@ def check_architecture(space: SearchSpace, arch: Any, benchmark: str, rules: str
     shape = (f"expected {space.num_op_slots} op indices in 0..{space.num_ops - 1} (into {', '.join(space.op_names)}) "
              f"and {space.topology.num_slots} topology entries{rules}")
     raise (ValueError if integral else TypeError)(f"not a {benchmark} architecture: {arch!r}; {shape}")
+
+
+__all__ = ["BenchmarkDataError", "check_architecture"]

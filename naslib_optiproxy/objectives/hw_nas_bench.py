@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from ..constraints import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
+from ..data import bundled
 from ..spaces import Architecture
 from .errors import BenchmarkDataError
 from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file, read_csv_table
@@ -57,10 +58,32 @@ def find_hw_file(dataset: str, hw_dir: Optional[PathLike] = None, data_dir: Opti
         f"or set {ENV_VAR}=DIR.")
 
 
+def locate_hw_file(dataset: str, hw_dir: Optional[PathLike] = None,
+                   data_dir: Optional[PathLike] = None) -> Optional[Path]:
+    """The user's HW-NAS-Bench CSV of ``dataset``, or ``None`` for the bundled table.
+
+    ``hw_dir`` or ``$NASLIB_OPTIPROXY_HW_DATA``, when set, must hold it (else BenchmarkDataError);
+    otherwise it is used when found beside the NB201 data folder (:func:`find_hw_file`).
+    """
+    if hw_dir is not None or os.environ.get(ENV_VAR):
+        return find_hw_file(dataset, hw_dir, data_dir)
+    return first_file(companion_folders(None, ENV_VAR, data_dir, FOLDER), hw_file_name(dataset))
+
+
+def hw_source(dataset: str, hw_dir: Optional[PathLike] = None,
+              data_dir: Optional[PathLike] = None) -> Dict[str, str]:
+    """The ``data_source`` of the HW-NAS-Bench table :func:`load_hw_table` reads."""
+    path = locate_hw_file(dataset, hw_dir, data_dir)
+    return bundled.bundled_source(f"hw_nas_bench_{canonical_dataset(dataset)}") if path is None \
+        else bundled.file_source(path)
+
+
 def load_hw_table(dataset: str, hw_dir: Optional[PathLike] = None,
                   data_dir: Optional[PathLike] = None) -> Mapping[Tuple[int, ...], Metrics]:
-    """``{op-index tuple: {metric: value}}`` for every NB201 architecture (cached per file)."""
-    path = find_hw_file(dataset, hw_dir, data_dir)
+    """``{op-index tuple: {metric: value}}`` for every NB201 architecture, in NB201 index order (cached)."""
+    path = locate_hw_file(dataset, hw_dir, data_dir)
+    if path is None:
+        return bundled.hw_table(canonical_dataset(dataset))
     stat = path.stat()
     return _parse(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
@@ -89,6 +112,7 @@ def hw_nas_bench_objective(dataset: str = "ImageNet16-120", constraint: Constrai
 
     Every evaluation's info holds all :data:`HW_METRICS` of the architecture, ``feasible``
     and ``constraint`` (see :class:`~naslib_optiproxy.constraints.ConstrainedObjective`).
+    Its ``data_source`` is ``{"kind": "combined", "tables": {"accuracy": ..., "hardware": ...}}``.
 
     Raises:
         ValueError: Unknown dataset, malformed constraint or unknown metric.
@@ -102,8 +126,11 @@ def hw_nas_bench_objective(dataset: str = "ImageNet16-120", constraint: Constrai
     def metrics(arch: Architecture) -> Metrics:
         return table[tuple(int(o) for o in arch.ops)]
 
-    return ConstrainedObjective(base, parsed, metrics)
+    objective = ConstrainedObjective(base, parsed, metrics)
+    objective.data_source = bundled.combined_source(accuracy=base.data_source,
+                                            hardware=hw_source(base.dataset, hw_dir, data_dir))
+    return objective
 
 
-__all__ = ["ENV_VAR", "HW_METRICS", "find_hw_file", "hw_file_name", "hw_nas_bench_objective", "load_hw_rows",
-           "load_hw_table"]
+__all__ = ["ENV_VAR", "HW_METRICS", "find_hw_file", "hw_file_name", "hw_nas_bench_objective",
+           "hw_source", "load_hw_rows", "load_hw_table", "locate_hw_file"]

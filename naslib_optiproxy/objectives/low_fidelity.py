@@ -11,6 +11,9 @@ on, after every ``promote_every``-th evaluation, every architecture in the curre
 fidelity (once). Epochs: ``low_epochs`` (12) per low-fidelity query plus
 ``full_epochs`` (200) per promotion. A full-fidelity search costs ``full_epochs`` per query
 (:class:`FullFidelityObjective`).
+
+The 12-epoch table is bundled with the package; the user's own ``nb201_12epoch.csv`` is used
+instead when found (:func:`locate_lowfi_file`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from ..data import bundled
 from ..types import Evaluation, Trial
 from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
@@ -59,10 +63,23 @@ def _parse(path: str, dataset: str, mtime_ns: int, size: int) -> Dict[Tuple[int,
                           lambda row: (space.from_string(row["cellstr"]).ops, (float(row[val]), float(row[test]))))
 
 
+def locate_lowfi_file(lowfi_dir: Optional[PathLike] = None, data_dir: Optional[PathLike] = None) -> Optional[Path]:
+    """The user's ``nb201_12epoch.csv``, or ``None`` for the bundled table.
+
+    ``lowfi_dir`` or ``$NASLIB_OPTIPROXY_LOWFI_DATA``, when set, must hold it (else BenchmarkDataError);
+    otherwise it is used when found beside the NB201 data folder (:func:`find_lowfi_file`).
+    """
+    if lowfi_dir is not None or os.environ.get(ENV_VAR):
+        return find_lowfi_file(lowfi_dir, data_dir)
+    return first_file(companion_folders(None, ENV_VAR, data_dir, FOLDER), LOWFI_FILE)
+
+
 def load_lowfi_table(dataset: str, lowfi_dir: Optional[PathLike] = None,
                      data_dir: Optional[PathLike] = None) -> Mapping[Tuple[int, ...], Tuple[float, float]]:
     """``{op-index tuple: (12-epoch val, 12-epoch test)}`` in percent (cached per file and dataset)."""
-    path = find_lowfi_file(lowfi_dir, data_dir)
+    path = locate_lowfi_file(lowfi_dir, data_dir)
+    if path is None:
+        return bundled.lowfi_table(canonical_dataset(dataset))
     stat = path.stat()
     return _parse(str(path.resolve()), canonical_dataset(dataset), stat.st_mtime_ns, stat.st_size)
 
@@ -82,6 +99,7 @@ class FullFidelityObjective:
                  full_epochs: int = FULL_EPOCHS) -> None:
         self.full = NasBench201Objective(dataset, data_dir)
         self.space, self.dataset = self.full.space, self.full.dataset
+        self.data_source = self.full.data_source
         self.full_epochs = full_epochs
 
     def __call__(self, arch: Architecture) -> Evaluation:
@@ -109,6 +127,10 @@ class LowFidelityObjective:
         top_k: Architectures in the low-fidelity top ``top_k`` are promoted to full fidelity.
         promote_from: No promotion before this many evaluations (e.g. the random initial design).
         promote_every: Promote after every ``promote_every`` evaluations (e.g. one optimizer step).
+
+    Attributes:
+        source: Path of the 12-epoch table (the bundled ``nb201_12epoch.npz`` by default).
+        data_source: ``{"kind": "combined", "tables": {"accuracy": ..., "low_fidelity": ...}}``.
     """
 
     fidelity = "low"
@@ -122,7 +144,10 @@ class LowFidelityObjective:
         self.promote_from, self.promote_every = int(promote_from), int(promote_every)
         self.full = NasBench201Objective(dataset, data_dir)
         self.space, self.dataset = self.full.space, self.full.dataset
-        self.source = find_lowfi_file(lowfi_dir, data_dir)
+        path = locate_lowfi_file(lowfi_dir, data_dir)
+        self.source = bundled.bundled_file(bundled.LOWFI_FILE) if path is None else path
+        low = bundled.bundled_source(f"nb201_12epoch_{self.dataset}") if path is None else bundled.file_source(path)
+        self.data_source = bundled.combined_source(accuracy=self.full.data_source, low_fidelity=low)
         self._table = load_lowfi_table(self.dataset, lowfi_dir, data_dir)
         self.top_k, self.low_epochs, self.full_epochs = int(top_k), int(low_epochs), int(full_epochs)
 
@@ -194,5 +219,5 @@ def nasbench201_fidelity_objective(dataset: Optional[str], data_dir: Optional[Pa
 
 
 __all__ = ["FIDELITIES", "FULL_EPOCHS", "FullFidelityObjective", "LOW_EPOCHS", "LOWFI_FILE", "LowFidelityObjective",
-           "canonical_fidelity", "epochs_to_reach", "find_lowfi_file", "load_lowfi_table",
+           "canonical_fidelity", "epochs_to_reach", "find_lowfi_file", "load_lowfi_table", "locate_lowfi_file",
            "nasbench201_fidelity_objective"]

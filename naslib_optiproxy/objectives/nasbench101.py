@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from ..types import Evaluation
 from ..spaces import Architecture, NasBench101
 from .errors import BenchmarkDataError, check_architecture
+from ..data.bundled import file_source
 from .nasbench201 import ENV_VAR, resolve_data_dir
 from .safe_pickle import safe_load
 
@@ -97,6 +98,7 @@ class NasBench101Objective:
         self.space = NasBench101()
         self.dataset = "cifar10"
         self.source = find_nb101_table(data_dir)
+        self.data_source = file_source(self.source)
         self._table = load_nb101_table(data_dir)
 
     def __call__(self, arch: Architecture) -> Evaluation:

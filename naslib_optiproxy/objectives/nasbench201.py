@@ -19,6 +19,10 @@ the first one present for the dataset wins, in this order:
    for this file. The file holds no separate test split, so use formats 1 or 2 for a
    distinct test accuracy.
 
+Without data of the user's own (no ``data_dir``, no ``$NASLIB_OPTIPROXY_DATA``, no accepted file
+in ``./data``) the table bundled with the package is used (format 1's numbers; see
+``naslib_optiproxy/data/README.md``). ``NasBench201Objective.data_source`` says which.
+
 ``ds_key`` is ``cifar10-valid`` for cifar10 (the train/valid split of CIFAR-10 that
 provides a validation accuracy, as NASLib maps it), else ``cifar100`` / ``ImageNet16-120``.
 
@@ -34,9 +38,10 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from ..types import Evaluation
 from .._text import did_you_mean
+from ..data import bundled
 from ..spaces import Architecture, NasBench201
+from ..types import Evaluation
 from .errors import BenchmarkDataError, check_architecture
 from .safe_pickle import safe_load
 
@@ -80,6 +85,11 @@ def resolve_data_dir(data_dir: Optional[PathLike] = None) -> Path:
         return Path(data_dir).expanduser()
     env = os.environ.get(ENV_VAR)
     return Path(env).expanduser() if env else Path("data")
+
+
+def user_chose_data(data_dir: Optional[PathLike] = None) -> bool:
+    """Whether the user named a data folder (``data_dir`` or ``$NASLIB_OPTIPROXY_DATA``): then it must hold the data."""
+    return data_dir is not None or bool(os.environ.get(ENV_VAR))
 
 
 def companion_folders(explicit_dir: Optional[PathLike], env_var: str, data_dir: Optional[PathLike],
@@ -129,15 +139,33 @@ def find_table_file(dataset: str, data_dir: Optional[PathLike] = None) -> Path:
     )
 
 
+def locate_table(dataset: str, data_dir: Optional[PathLike] = None) -> Optional[Path]:
+    """The user's NAS-Bench-201 file for ``dataset``, or ``None`` for the bundled table.
+
+    A folder the user named (``data_dir``, ``$NASLIB_OPTIPROXY_DATA``) must hold an accepted
+    file; ``./data`` is used when it holds one, else the bundled table.
+
+    Raises:
+        BenchmarkDataError: The named folder holds no accepted file.
+    """
+    if user_chose_data(data_dir):
+        return find_table_file(dataset, data_dir)
+    try:
+        return find_table_file(dataset)
+    except BenchmarkDataError:
+        return None
+
+
 def load_nb201_table(dataset: str, data_dir: Optional[PathLike] = None) -> Table:
-    """``{op-index tuple: (val, test)}`` in percent from the first accepted file found.
+    """``{op-index tuple: (val, test)}`` in percent from the user's file (:func:`locate_table`) or the bundled one.
 
     Raises:
         ValueError: Unknown dataset name.
-        BenchmarkDataError: No accepted file, or the file is corrupt or malformed.
+        BenchmarkDataError: No accepted file in a folder the user named, or the file is corrupt or malformed.
     """
     dataset = canonical_dataset(dataset)
-    return dict(_cached_table(find_table_file(dataset, data_dir), dataset))
+    path = locate_table(dataset, data_dir)
+    return dict(bundled.nb201_table(dataset) if path is None else _cached_table(path, dataset))
 
 
 def _cached_table(path: Path, dataset: str) -> Mapping[Tuple[int, ...], Tuple[float, float]]:
@@ -236,19 +264,27 @@ class NasBench201Objective:
         dataset: ``cifar10`` (val = cifar10-valid split), ``cifar100`` or ``ImageNet16-120``
             (aliases ``cifar10-valid``, ``ImageNet16``, ``imagenet16-120``, ``imagenet``).
         data_dir: Folder holding one of the accepted files (see the module docstring);
-            defaults to ``$NASLIB_OPTIPROXY_DATA``, then ``./data``.
+            defaults to ``$NASLIB_OPTIPROXY_DATA``, then ``./data``, then the bundled table.
 
     Attributes:
         space: The :class:`NasBench201` codec.
         dataset: The canonical dataset name.
-        source: Path of the file the table was read from.
+        source: Path of the file the table was read from (the bundled ``nb201.npz`` by default).
+        data_source: ``{"kind": "bundled", "name": "nb201_<dataset>"}`` or ``{"kind": "file", "path": ...}``.
     """
 
     def __init__(self, dataset: str = "cifar10", data_dir: Optional[PathLike] = None) -> None:
         self.space = NasBench201()
         self.dataset = canonical_dataset(dataset)
-        self.source = find_table_file(self.dataset, data_dir)
-        self._table = _cached_table(self.source, self.dataset)
+        path = locate_table(self.dataset, data_dir)
+        if path is None:
+            self.source = bundled.bundled_file(bundled.NB201_FILE)
+            self._table: Mapping[Tuple[int, ...], Tuple[float, float]] = bundled.nb201_table(self.dataset)
+            self.data_source = bundled.bundled_source(f"nb201_{self.dataset}")
+        else:
+            self.source = path
+            self._table = _cached_table(path, self.dataset)
+            self.data_source = bundled.file_source(path)
 
     def __call__(self, arch: Architecture) -> Evaluation:
         check_architecture(self.space, arch, "NAS-Bench-201")
@@ -282,5 +318,7 @@ __all__ = [
     "expected_files",
     "find_table_file",
     "load_nb201_table",
+    "locate_table",
     "resolve_data_dir",
+    "user_chose_data",
 ]

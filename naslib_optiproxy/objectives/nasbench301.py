@@ -2,7 +2,9 @@
 
 Two surrogates are accepted; the first one found in the data directory (or its
 ``nasbench301/`` subfolder) is used, and every :class:`Evaluation` names it in
-``info["surrogate"]``:
+``info["surrogate"]``. Without data of the user's own (no ``data_dir``, no
+``$NASLIB_OPTIPROXY_DATA``, no surrogate in ``./data``) the YAHPO ONNX surrogate bundled with
+the package is used (still needs ``onnxruntime``):
 
 1. YAHPO Gym's NB301 surrogate as ONNX (``new_model.onnx`` + ``encoding.json``; needs
    ``onnxruntime``: ``pip install naslib-optiproxy[nb301]``). Inputs: ``x_cat`` int32
@@ -26,11 +28,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..data import bundled
 from ..types import Evaluation
 from ..spaces import Architecture, NasBench301
 from ..spaces.nasbench301 import CELLS, EDGES_PER_CELL, NUM_INTERMEDIATE, OP_NAMES, Compact, edge_slot
 from .errors import BenchmarkDataError, check_architecture
-from .nasbench201 import ENV_VAR, PathLike, resolve_data_dir
+from .nasbench201 import ENV_VAR, PathLike, resolve_data_dir, user_chose_data
 
 ONNX_FILE = "new_model.onnx"
 ENCODING_FILE = "encoding.json"
@@ -48,7 +51,21 @@ _INSTALL_HINT = "pip install 'naslib-optiproxy[nb301]' (or pip install onnxrunti
 
 
 def find_surrogate(data_dir: Optional[PathLike] = None) -> Tuple[str, Path]:
-    """``("yahpo", folder)`` or ``("v0.9", folder)``: the first surrogate found, else BenchmarkDataError."""
+    """``("yahpo", folder)`` or ``("v0.9", folder)``: the first surrogate found.
+
+    A folder the user named (``data_dir``, ``$NASLIB_OPTIPROXY_DATA``) must hold one (else
+    BenchmarkDataError); ``./data`` is used when it holds one, else the bundled ONNX surrogate.
+    """
+    if user_chose_data(data_dir):
+        return find_user_surrogate(data_dir)
+    try:
+        return find_user_surrogate()
+    except BenchmarkDataError:
+        return "yahpo", bundled.nb301_dir()
+
+
+def find_user_surrogate(data_dir: Optional[PathLike] = None) -> Tuple[str, Path]:
+    """The first surrogate in the resolved data directory (or its ``nasbench301/``), else BenchmarkDataError."""
     directory = resolve_data_dir(data_dir)
     for folder in (directory, directory / "nasbench301"):
         if (folder / ONNX_FILE).is_file() and (folder / ENCODING_FILE).is_file():
@@ -154,11 +171,13 @@ class NasBench301Objective:
     Args:
         dataset: ``cifar10`` (the only NB301 dataset).
         data_dir: Folder (or parent of ``nasbench301/``) holding a surrogate (module docstring);
-            defaults to ``$NASLIB_OPTIPROXY_DATA``, then ``./data``.
+            defaults to ``$NASLIB_OPTIPROXY_DATA``, then ``./data``, then the bundled surrogate.
 
     Attributes:
         space: The :class:`NasBench301` codec.
         surrogate: The model queried; ``surrogate.name`` is recorded with every number.
+        source: The surrogate's folder.
+        data_source: ``{"kind": "bundled", "name": "nb301_yahpo_onnx"}`` or ``{"kind": "file", "path": ...}``.
     """
 
     def __init__(self, dataset: str = "cifar10", data_dir: Optional[PathLike] = None) -> None:
@@ -167,6 +186,8 @@ class NasBench301Objective:
         self.dataset = "cifar10"
         self.space = NasBench301()
         kind, self.source = find_surrogate(data_dir)
+        self.data_source = bundled.bundled_source("nb301_yahpo_onnx") if self.source == bundled.nb301_dir() \
+            else bundled.file_source(self.source)
         self.surrogate = YahpoSurrogate(self.source) if kind == "yahpo" else V09Surrogate(self.source)
 
     def __call__(self, arch: Architecture) -> Evaluation:
@@ -190,4 +211,4 @@ class NasBench301Objective:
         return f"NasBench301Objective(surrogate={self.surrogate.name!r}, source={str(self.source)!r})"
 
 
-__all__ = ["CAT_NAMES", "NasBench301Objective", "YAHPO_SURROGATE", "find_surrogate", "yahpo_features"]
+__all__ = ["CAT_NAMES", "NasBench301Objective", "YAHPO_SURROGATE", "find_surrogate", "find_user_surrogate", "yahpo_features"]

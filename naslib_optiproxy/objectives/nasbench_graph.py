@@ -68,12 +68,14 @@ class NasBenchGraphObjective:
         space: The :class:`NasBenchGraph` codec.
         dataset: The dataset name.
         source: Path of the table read.
+        data_source: ``{"kind": "package", "name": "nas-bench-graph", "path": ...}`` (its wheel holds the data).
     """
 
     def __init__(self, dataset: str = "cora") -> None:
         name = canonical_dataset(dataset)
         self.dataset = name
         self.source = bench_file(name)
+        self.data_source = {"kind": "package", "name": "nas-bench-graph", "path": str(Path(self.source).resolve())}
         self.space = NasBenchGraph(name)
         self._table = _load_table(str(self.source))
 

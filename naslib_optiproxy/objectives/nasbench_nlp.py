@@ -26,6 +26,7 @@ from ..types import Evaluation
 from ..spaces import Architecture
 from ..spaces.nasbench_nlp import NasBenchNLP
 from .errors import BenchmarkDataError, check_architecture
+from ..data.bundled import file_source
 from .nasbench201 import ENV_VAR, PathLike, resolve_data_dir
 from .safe_pickle import safe_load
 
@@ -130,6 +131,7 @@ class NasBenchNLPObjective:
     def __init__(self, data_dir: Optional[PathLike] = None, surrogate: Any = None, max_nodes: int = 8) -> None:
         self.space = NasBenchNLP(max_nodes)
         self.source = find_table_file(data_dir)
+        self.data_source = file_source(self.source)
         self._table, self.skipped = _load_table(str(self.source.resolve()), max_nodes, self.source.stat().st_mtime_ns)
         self.surrogate = load_surrogate(data_dir) if surrogate is None else surrogate or None
 

@@ -56,7 +56,9 @@ def objective_with_options(search_space: str, dataset: Optional[str], data_dir: 
             return objective
         parsed = parse_constraint(constraint)
         check_metric(parsed, GRAPH_METRICS, "NAS-Bench-Graph")
-        return ConstrainedObjective(objective, parsed)
+        constrained = ConstrainedObjective(objective, parsed)
+        constrained.data_source = objective.data_source
+        return constrained
     raise ValueError(f"the {search_space} benchmark takes no options (got {', '.join(sorted(options))}); "
                      f"constraint and fidelity apply to {', '.join(OPTION_SPACES)}")
 

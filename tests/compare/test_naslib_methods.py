@@ -1,6 +1,5 @@
 """NASLib's optimizers as compare methods (``naslib:<name>``): parsing always, running with NASLib."""
 
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +17,11 @@ def test_naslib_methods_parse_and_keep_their_own_search_keys():
         Suite.from_args(["nasbench201/cifar10"], ["naslib:banana"], "0", 20).check()
 
 
-SHARED_NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench201"
 
 
-def test_naslib_method_runs_through_naslib():
+def test_naslib_method_runs_through_naslib(nb201_csv_dir):
     pytest.importorskip("naslib", reason="NASLib is not installed (see docs/naslib.md)")
-    if not SHARED_NB201.is_dir():
-        pytest.skip(f"real NAS-Bench-201 data not found at {SHARED_NB201.resolve()} (../shared is absent)")
-    nb201_data_dir = str(SHARED_NB201)
+    nb201_data_dir = str(nb201_csv_dir)
     record = run_job(Job(Task.parse("nasbench201/cifar10"), Method.parse("naslib:re"), seed=0, budget=12),
                      {"nasbench201": nb201_data_dir})
     assert len(record["trajectory"]) == 12 and record["trajectory"] == sorted(record["trajectory"])

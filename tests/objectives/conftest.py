@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny NAS-Bench-201 tables in every accepted format, and the real data."""
+"""Shared fixtures: tiny NAS-Bench-201 tables in every accepted format."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from typing import Callable, Dict, Tuple
 import numpy as np
 import pytest
 
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, DS_KEYS, ENV_VAR, FULL_FILES, LIGHT_FILES
-
-SHARED_NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench201"
+from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, DS_KEYS, FULL_FILES, LIGHT_FILES
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 MIXED = "|avg_pool_3x3~0|+|none~0|skip_connect~1|+|nor_conv_1x1~0|none~1|skip_connect~2|"
@@ -78,12 +76,6 @@ def _write_full(directory: Path) -> None:
 _WRITERS = {"light": _write_light, "csv": _write_csv, "full": _write_full}
 
 
-@pytest.fixture(autouse=True)
-def _no_data_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the user's ``NASLIB_OPTIPROXY_DATA``."""
-    monkeypatch.delenv(ENV_VAR, raising=False)
-
-
 @pytest.fixture
 def write_nb201(tmp_path: Path) -> Writer:
     """``write(kind, directory)`` writes the fixture table as ``light``, ``csv`` or ``full``."""
@@ -101,9 +93,10 @@ def nb201_values() -> Dict[str, Dict[str, Tuple[float, float]]]:
     return VALUES
 
 
-@pytest.fixture(scope="session")
-def shared_nb201() -> Path:
-    """The real NAS-Bench-201 tables in ``../shared``; skips where they are absent."""
-    if not (SHARED_NB201 / CSV_FILE).is_file():
-        pytest.skip(f"real NAS-Bench-201 data not found at {SHARED_NB201.resolve()} (../shared is absent)")
-    return SHARED_NB201
+@pytest.fixture
+def no_user_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder (no ``./data``): objectives fall back to the bundled tables."""
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder

@@ -100,10 +100,42 @@ def test_epochs_to_reach() -> None:
     assert epochs_to_reach(trajectory, epochs, 92.0) is None
 
 
-def test_missing_low_fidelity_table_says_where_to_put_it(tmp_path: Path, write_nb201) -> None:
+@pytest.mark.parametrize("how", ["lowfi_dir", "env"])
+def test_a_named_lowfi_folder_without_the_table_says_where_to_put_it(tmp_path: Path, write_nb201, monkeypatch,
+                                                                     how: str) -> None:
     data = write_nb201("csv", tmp_path / "alone")
+    (tmp_path / "empty").mkdir()
+    options = {"lowfi_dir": str(tmp_path / "empty")} if how == "lowfi_dir" else {}
+    if how == "env":
+        monkeypatch.setenv("NASLIB_OPTIPROXY_LOWFI_DATA", str(tmp_path / "empty"))
     with pytest.raises(BenchmarkDataError, match=r"nb201_12epoch\.csv.*nasbench201-lowfi/ folder"):
-        get_objective("nasbench201", "cifar10", data, fidelity="low")
+        get_objective("nasbench201", "cifar10", data, fidelity="low", **options)
+
+
+def test_user_data_wins_over_the_bundled_table(data: Path) -> None:
+    objective = get_objective("nasbench201", "cifar10", data, fidelity="low")
+    path = (data.parent / "nasbench201-lowfi" / LOWFI_FILE).resolve()
+    assert objective.data_source == {"kind": "combined", "tables": {
+        "accuracy": {"kind": "file", "path": str((data / "nb201_val_test.csv").resolve())},
+        "low_fidelity": {"kind": "file", "path": str(path)}}}
+
+
+def test_bundled_12_epoch_table_by_default(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    objective = get_objective("nasbench201", "cifar100", fidelity="low")
+    assert objective.data_source == {"kind": "combined", "tables": {
+        "accuracy": {"kind": "bundled", "name": "nb201_cifar100"},
+        "low_fidelity": {"kind": "bundled", "name": "nb201_12epoch_cifar100"}}}
+    arch = NasBench201().from_string(BEST)
+    low, full = objective(arch), objective.full(arch)
+    assert 0 < low.value < full.value < 100 and low.info["epochs"] == LOW_EPOCHS  # 12 epochs score lower
+    assert get_objective("nasbench201", "cifar100", fidelity="full").data_source == objective.full.data_source
+
+
+def test_user_nb201_tables_without_a_12_epoch_table_use_the_bundled_one(tmp_path: Path, write_nb201) -> None:
+    data = write_nb201("csv", tmp_path / "alone")
+    objective = get_objective("nasbench201", "cifar10", data, fidelity="low")
+    assert objective.data_source["tables"]["low_fidelity"] == {"kind": "bundled", "name": "nb201_12epoch_cifar10"}
 
 
 @pytest.mark.parametrize("options, message", [({"fidelity": "medium"}, "fidelity must be one of full, low"),

@@ -1,4 +1,4 @@
-"""NAS-Bench-201 objective: the three file formats, their precedence, errors, and the real optima."""
+"""NAS-Bench-201 objective: the three file formats, their precedence over the bundled table, errors, the real optima."""
 
 from __future__ import annotations
 
@@ -99,17 +99,39 @@ def test_missing_data_names_files_and_how_to_get_them(tmp_path: Path) -> None:
     assert "OptiProxy-NAS" in message and "NASLib" in message and ".pth" in message
 
 
-def test_data_dir_from_environment_then_cwd(write_nb201, tmp_path: Path, monkeypatch) -> None:
+def test_data_dir_from_environment_then_cwd_then_bundled(write_nb201, tmp_path: Path, monkeypatch) -> None:
     write_nb201("csv", tmp_path / "env")
     monkeypatch.setenv("NASLIB_OPTIPROXY_DATA", str(tmp_path / "env"))
-    assert NasBench201Objective().source == tmp_path / "env" / CSV_FILE
+    objective = NasBench201Objective()
+    assert objective.source == tmp_path / "env" / CSV_FILE and len(objective) == 3
+    assert objective.data_source == {"kind": "file", "path": str((tmp_path / "env" / CSV_FILE).resolve())}
     monkeypatch.delenv("NASLIB_OPTIPROXY_DATA")
     write_nb201("light", tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     assert NasBench201Objective().source == Path("data") / LIGHT_FILES["cifar10"]
-    monkeypatch.chdir(tmp_path / "env")
-    with pytest.raises(BenchmarkDataError, match="does not exist"):
-        NasBench201Objective()
+    monkeypatch.chdir(tmp_path / "env")  # no ./data here: the bundled table
+    objective = NasBench201Objective("cifar100")
+    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar100"} and len(objective) == 15625
+    assert objective.source.name == "nb201.npz" and load_nb201_table("cifar100") == dict(objective._table)
+
+
+def test_a_named_folder_without_tables_is_an_error_not_the_bundled_table(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "empty").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for data_dir in ("empty", None):
+        if data_dir is None:
+            monkeypatch.setenv("NASLIB_OPTIPROXY_DATA", "empty")
+        with pytest.raises(BenchmarkDataError, match="no NAS-Bench-201 table for cifar10 in .*empty; expected one of"):
+            NasBench201Objective("cifar10", data_dir)
+        with pytest.raises(BenchmarkDataError, match="no NAS-Bench-201 table"):
+            load_nb201_table("cifar10", data_dir)
+
+
+def test_a_data_folder_without_tables_falls_back_to_the_bundled_table(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "notes.txt").write_text("other things")
+    monkeypatch.chdir(tmp_path)
+    assert NasBench201Objective().data_source == {"kind": "bundled", "name": "nb201_cifar10"}
 
 
 def test_tables_are_cached_and_callers_get_copies(write_nb201, tmp_path: Path) -> None:
@@ -184,20 +206,10 @@ OPTIMA = {
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
-def test_real_global_optima(shared_nb201: Path, dataset: str) -> None:
-    objective = NasBench201Objective(dataset, shared_nb201)
-    assert objective.source.name == LIGHT_FILES[dataset] and len(objective) == 15625
+def test_real_global_optima(no_user_data: Path, dataset: str) -> None:
+    objective = NasBench201Objective(dataset)
+    assert objective.data_source == {"kind": "bundled", "name": f"nb201_{dataset}"} and len(objective) == 15625
     arch, val, test = objective.optimum()
     best_ops, best_val, best_test = OPTIMA[dataset]
     assert arch.ops == best_ops
     assert (round(val, 3), round(test, 3)) == (best_val, best_test)
-
-
-@pytest.mark.parametrize("dataset", DATASETS)
-def test_real_csv_and_pickle_agree(shared_nb201: Path, tmp_path: Path, dataset: str) -> None:
-    (tmp_path / CSV_FILE).symlink_to((shared_nb201 / CSV_FILE).resolve())
-    from_csv = load_nb201_table(dataset, tmp_path)
-    from_pickle = load_nb201_table(dataset, shared_nb201)
-    assert set(from_csv) == set(from_pickle) == set(a.ops for a in SPACE)
-    worst = max(abs(a - b) for ops_ in from_csv for a, b in zip(from_csv[ops_], from_pickle[ops_]))
-    assert worst < 1e-5

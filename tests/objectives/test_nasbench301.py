@@ -1,4 +1,4 @@
-"""NAS-Bench-301 objective: surrogate inputs, errors, and the real YAHPO ONNX surrogate in ../shared."""
+"""NAS-Bench-301 objective: surrogate inputs, errors, and the real (bundled) YAHPO ONNX surrogate."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from naslib_optiproxy.data import nb301_dir, suite_zero_file
 from naslib_optiproxy.objectives import BenchmarkDataError, NasBench301Objective, get_objective
 from naslib_optiproxy.objectives.nasbench301 import (
     CAT_NAMES,
@@ -20,9 +21,8 @@ from naslib_optiproxy.objectives.nasbench301 import (
 from naslib_optiproxy.spaces import Architecture, NasBench301
 from naslib_optiproxy.spaces.nasbench301 import OP_NAMES, PAIRS
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
-SHARED_NB301 = SHARED / "nasbench301"
-ZC_NB301 = SHARED / "nasbench-suite-zero" / "zc_nasbench301.json"
+BUNDLED_NB301 = nb301_dir()
+ZC_NB301 = suite_zero_file("nasbench301")
 GENOTYPE = [[(1, 3), (0, 3), (0, 2), (2, 3), (3, 4), (1, 5), (0, 0), (4, 6)],
             [(0, 1), (1, 1), (2, 2), (1, 2), (0, 0), (3, 1), (2, 4), (1, 0)]]
 PREFIX = "NetworkSelectorDatasetInfo_COLON_darts_COLON_"
@@ -41,11 +41,13 @@ def _toy_encoding() -> dict:
 
 
 @pytest.fixture
-def shared_objective() -> NasBench301Objective:
+def shared_objective(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> NasBench301Objective:
+    """The objective on the bundled surrogate (no data of the user's: no data_dir, no env, empty cwd)."""
     pytest.importorskip("onnxruntime", reason="pip install 'naslib-optiproxy[nb301]'")
-    if not (SHARED_NB301 / "new_model.onnx").is_file():
-        pytest.skip(f"NB301 ONNX surrogate not found at {SHARED_NB301} (../shared is absent)")
-    return NasBench301Objective("cifar10", SHARED_NB301)
+    monkeypatch.chdir(tmp_path)
+    objective = NasBench301Objective("cifar10")
+    assert objective.source == BUNDLED_NB301 and objective.data_source == {"kind": "bundled", "name": "nb301_yahpo_onnx"}
+    return objective
 
 
 def _ranks(values) -> np.ndarray:
@@ -116,7 +118,8 @@ def test_darts_genotype() -> None:
 
 
 def test_v09_adapter_queries_the_nasbench301_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    nb301 = pytest.importorskip("nasbench301", reason="the NB301 v0.9 surrogate package is not installed")
+    nb301 = pytest.importorskip("nasbench301", reason="the NB301 v0.9 surrogate package is not installed: "
+                                "pip install git+https://github.com/automl/nasbench301@no_gin")
     calls = []
 
     class FakeEnsemble:
@@ -156,17 +159,14 @@ def test_real_surrogate_on_a_few_architectures(shared_objective: NasBench301Obje
 
 def test_get_objective_and_the_nasbench301_subfolder(tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime", reason="pip install 'naslib-optiproxy[nb301]'")
-    if not (SHARED_NB301 / "new_model.onnx").is_file():
-        pytest.skip(f"NB301 ONNX surrogate not found at {SHARED_NB301} (../shared is absent)")
-    (tmp_path / "nasbench301").symlink_to(SHARED_NB301.resolve())
+    (tmp_path / "nasbench301").symlink_to(BUNDLED_NB301)
     objective = get_objective("nasbench301", None, tmp_path)
     assert isinstance(objective, NasBench301Objective) and objective.source == tmp_path / "nasbench301"
+    assert objective.data_source == {"kind": "file", "path": str(BUNDLED_NB301)}  # the link resolved
 
 
 def test_surrogate_ranks_real_nb301_architectures(shared_objective: NasBench301Objective) -> None:
     """The surrogate's predictions track the real val accuracy of 500 trained NB301 archs (Spearman 0.90)."""
-    if not ZC_NB301.is_file():
-        pytest.skip(f"NAS-Bench-Suite-Zero NB301 archs not found at {ZC_NB301} (../shared is absent)")
     data = json.loads(ZC_NB301.read_text())["nasbench301"]["cifar10"]
     space = shared_objective.space
     predicted = [e.value for e in shared_objective.evaluate_batch([space.from_string(k) for k in data])]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -12,6 +11,7 @@ import torch
 
 from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset
 from naslib_optiproxy.config import OptiProxyConfig
+from naslib_optiproxy.data import suite_zero_file
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.study import Study
@@ -20,7 +20,7 @@ from naslib_optiproxy.spaces import Architecture, NasBench101, get_search_space
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS, NASLIB_OP_CODES, cell_matrix, liveness
 from naslib_optiproxy.spaces.nb101_hash import live_vertices, module_hash, prune
 
-ZC_NB101 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench-suite-zero" / "zc_nasbench101.json"
+ZC_NB101 = suite_zero_file("nasbench101")
 C3, C1, MP = 0, 1, 2  # conv3x3, conv1x1, maxpool3x3
 
 
@@ -278,8 +278,6 @@ def test_registered() -> None:
 # --------------------------------------------------------------------------- real data
 @pytest.fixture(scope="module")
 def zc_nb101() -> List:
-    if not ZC_NB101.is_file():
-        pytest.skip(f"NAS-Bench-Suite-Zero NB101 subset not found at {ZC_NB101.resolve()} (../shared is absent)")
     return nb101_zero_cost_subset(ZC_NB101)
 
 

@@ -12,19 +12,18 @@ from __future__ import annotations
 import ast
 import itertools
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from naslib_optiproxy.data import suite_zero_file
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.relaxations import gumbel_softmax
 from naslib_optiproxy.spaces import Architecture, ChoiceTopology, NasBench301, get_search_space
 from naslib_optiproxy.spaces.nasbench301 import EXPECTED_FORMAT, PAIRS
 
-ZC_NB301 = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "nasbench-suite-zero" / \
-    "zc_nasbench301.json"
+ZC_NB301 = suite_zero_file("nasbench301")
 GENOTYPE = [[(1, 3), (0, 3), (0, 2), (2, 3), (3, 4), (1, 5), (0, 0), (4, 6)],
             [(0, 1), (1, 1), (2, 2), (1, 2), (0, 0), (3, 1), (2, 4), (1, 0)]]
 # chi-square critical values at p = 0.001 for 2, 5 and 9 degrees of freedom
@@ -200,8 +199,6 @@ def test_string_round_trip(nb301) -> None:
 
 
 def test_real_nb301_genotypes_decode_encode_and_key(nb301) -> None:
-    if not ZC_NB301.is_file():
-        pytest.skip(f"NAS-Bench-Suite-Zero NB301 archs not found at {ZC_NB301} (../shared is absent)")
     genotypes = list(json.loads(ZC_NB301.read_text())["nasbench301"]["cifar10"])
     assert len(genotypes) == 500
     archs = [nb301.from_string(text) for text in genotypes]

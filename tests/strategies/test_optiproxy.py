@@ -1,11 +1,10 @@
 """OptiProxy (Algorithm 2) as a strategy driven by a study: a tiny config on synthetic objectives, and
-default settings on the real NAS-Bench-201 table (skipped where ../shared is absent)."""
+default settings on the real (bundled) NAS-Bench-201 table."""
 
 from __future__ import annotations
 
 import copy
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +16,6 @@ from naslib_optiproxy.spaces import Architecture, NasBench201, NasBenchGraph
 
 from ._helpers import match_objective
 
-SHARED_NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench201"
 
 
 def _run(opt: Study, n: int, objective=None) -> list:
@@ -171,14 +169,13 @@ def test_runs_on_nasbench_graph_without_duplicate_cells(tiny_optiproxy_config) -
     assert opt.strategy.distribution.beta is not None and opt.strategy.gradient_search.beta_optimizer is not None
 
 
-def test_default_settings_beat_random_search_on_real_nasbench201() -> None:
+def test_default_settings_beat_random_search_on_real_nasbench201(tmp_path, monkeypatch) -> None:
     # About 7 s for OptiProxy on 2 CPU cores (one torch thread); random search is instant.
-    from naslib_optiproxy.objectives import BenchmarkDataError, NasBench201Objective
+    from naslib_optiproxy.objectives import NasBench201Objective
 
-    try:
-        objective = NasBench201Objective("cifar10", data_dir=SHARED_NB201)
-    except BenchmarkDataError as error:
-        pytest.skip(f"real NAS-Bench-201 data not found at {SHARED_NB201.resolve()} (../shared is absent): {error}")
+    monkeypatch.chdir(tmp_path)  # no ./data: the bundled table
+    objective = NasBench201Objective("cifar10")
+    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar10"}
     budget, seeds = 40, [0]
     optiproxy = [Study(OptiProxy(NasBench201(), OptiProxyConfig(), seed=s)).optimize(objective, budget).value
                  for s in seeds]

@@ -14,7 +14,6 @@ from naslib_optiproxy.spaces import Architecture, NasBench201
 
 from .conftest import synthetic_val
 
-SHARED_NB201 = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "nasbench201"
 OPS = (2, 2, 0, 2, 2, 3)
 
 
@@ -65,14 +64,12 @@ def test_naslib_query_returns_val_not_test(naslib, synthetic_nb201: Path) -> Non
     assert graph.query(Metric.VAL_ACCURACY, "cifar10", epoch=108, dataset_api=api) == pytest.approx(synthetic_val(OPS))
 
 
-def test_real_tables_through_naslib_query(naslib) -> None:
-    if not SHARED_NB201.is_dir():
-        pytest.skip(f"real NAS-Bench-201 data not found at {SHARED_NB201.resolve()} (../shared is absent)")
+def test_real_tables_through_naslib_query(naslib, nb201_csv_dir: Path) -> None:
     from naslib.search_spaces.core.query_metrics import Metric
 
     from naslib_optiproxy.integrations.naslib_plugin.spaces import light_nb201_class
 
-    api = nb201_dataset_api("cifar10", SHARED_NB201)
+    api = nb201_dataset_api("cifar10", nb201_csv_dir)
     graph = light_nb201_class()()
     graph.set_spec(list(OPS))
     assert graph.query(Metric.VAL_ACCURACY, "cifar10", dataset_api=api) == pytest.approx(91.6067, abs=1e-4)

@@ -76,7 +76,7 @@ def test_cli_hands_naslib_subcommand_to_the_runner(capsys) -> None:
     assert ("--config-file is required" if NASLIB_IMPORT_ERROR is None else "NASLib is not importable") in err
 
 
-NASLIB_FORMAT = sorted(p for p in (Path(__file__).resolve().parents[2] / "naslib_configs").rglob("*.yaml")
+NASLIB_FORMAT = sorted(p for p in (Path(__file__).resolve().parents[3] / "naslib_configs").rglob("*.yaml")
                        if p.name != "optiproxy.yaml")  # optiproxy.yaml: our run format (tests/test_naslib_configs.py)
 
 
