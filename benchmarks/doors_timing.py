@@ -12,13 +12,18 @@ Two measurements, each in fresh processes, run back to back ``--pairs`` times (m
 Example (numbers in docs/results.md)::
 
     python benchmarks/doors_timing.py --pairs 3
+    # shell overhead of another checkout (e.g. the previous release) interleaved with this one's:
+    python benchmarks/doors_timing.py --skip-example --pairs 5 --other /path/to/old/checkout \
+        --other-args "--data-dir DIR"
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -42,24 +47,46 @@ def readme_example() -> str:
     return match.group(1)
 
 
-def timed(command: List[str], cwd: Path) -> float:
+def timed(command: List[str], cwd: Path, pythonpath: str = "") -> float:
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True, env=env)
     return time.perf_counter() - start
 
 
-def overhead(cwd: Path, optimizer: str = "rs") -> Tuple[float, float, float]:
-    """``(wall, objective seconds, in-loop seconds)`` of one budget-100 CLI run."""
+def overhead(cwd: Path, pythonpath: str = "", extra: Tuple[str, ...] = ()) -> Tuple[float, float, float]:
+    """``(wall, objective seconds, in-loop seconds)`` of one budget-100 RS run through the CLI."""
     out = cwd / f"overhead-{time.perf_counter_ns()}"
-    wall = timed([*CLI[:-1], "--optimizer", optimizer, "--no-progress", "--out", str(out)], cwd)
+    wall = timed([*CLI, "--optimizer", "rs", *extra, "--out", str(out)], cwd, pythonpath)
     result = json.loads((out / "result.json").read_text())
     return wall, sum(h.get("eval_seconds", 0.0) for h in result["history"]), result["seconds"]
+
+
+LINES: List[str] = []  # everything printed, for --save
+
+
+def say(line: str) -> None:
+    print(line)
+    LINES.append(line)
+
+
+def report_overhead(label: str, runs: List[Tuple[float, float, float]]) -> None:
+    walls = [w for w, _, _ in runs]
+    shell = [w - e for w, e, _ in runs]
+    loop = [(s - e) / 100 * 1000 for _, e, s in runs]
+    say(f"{label}: RS budget 100 through the CLI: wall median {statistics.median(walls):.2f} s, shell (wall minus "
+          f"objective) {statistics.median(shell):.2f} s = {statistics.median(shell) * 10:.1f} ms per query, "
+          f"of which in the loop {statistics.median(loop):.2f} ms per query")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--skip-example", action="store_true", help="only the shell overhead")
+    parser.add_argument("--args", default="", help="extra flags of this checkout's runs, e.g. '--data-dir DIR'")
+    parser.add_argument("--other", default="", help="another checkout whose shell overhead is measured interleaved")
+    parser.add_argument("--other-args", default="", help="extra flags of the other checkout's runs")
+    parser.add_argument("--save", default=None, help="also write the printed lines as JSON here (report.py reads them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         cwd = Path(scratch)
@@ -71,15 +98,19 @@ def main() -> int:
                 clis.append(timed([*CLI, "--out", str(cwd / f"cli-{i}")], cwd))
                 print(f"pair {i}: README example {examples[-1]:.1f} s, CLI {clis[-1]:.1f} s", file=sys.stderr)
             ratio = statistics.median(e / c for e, c in zip(examples, clis))
-            print(f"README example: median {statistics.median(examples):.1f} s; CLI: median "
+            say(f"README example: median {statistics.median(examples):.1f} s; CLI: median "
                   f"{statistics.median(clis):.1f} s; ratio example/CLI (median of pairs): {ratio:.2f}")
-        runs = [overhead(cwd) for _ in range(args.pairs)]
-        walls = [w for w, _, _ in runs]
-        shell = [(w - e) for w, e, _ in runs]
-        loop = [(s - e) / 100 * 1000 for _, e, s in runs]
-        print(f"RS budget 100 through the CLI: wall median {statistics.median(walls):.2f} s, shell (wall minus "
-              f"objective) {statistics.median(shell):.2f} s = {statistics.median(shell) * 10:.1f} ms per query, "
-              f"of which in the loop {statistics.median(loop):.2f} ms per query")
+        mine, other = [], []
+        for _ in range(args.pairs):
+            mine.append(overhead(cwd, str(ROOT), tuple(shlex.split(args.args))))
+            if args.other:
+                other.append(overhead(cwd, args.other, tuple(shlex.split(args.other_args))))
+        report_overhead(f"this checkout {' '.join(shlex.split(args.args))}".strip(), mine)
+        if args.other:
+            report_overhead(f"{args.other} {args.other_args}".strip(), other)
+    if args.save:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.save).write_text(json.dumps({"pairs": args.pairs, "lines": LINES}, indent=1), encoding="utf-8")
     return 0
 
 

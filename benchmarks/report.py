@@ -346,7 +346,17 @@ def timing_section() -> List[str]:
     t = json.loads(timing_file.read_text())
     return ["## Single-run cost", "", f"`{t['command']}`, {t['repeats']} runs one after another:",
             f"median wall {t['median_wall_s']:.2f} s (interpreter start to exit), median search "
-            f"{t['median_search_s']:.2f} s, peak RSS {t['max_peak_rss_mb']:.0f} MB.", ""] + load_time_lines()
+            f"{t['median_search_s']:.2f} s, peak RSS {t['max_peak_rss_mb']:.0f} MB.", ""] + load_time_lines() + doors_lines()
+
+
+def doors_lines() -> List[str]:
+    """The README's Python example against the CLI, and the shell's per-query overhead (benchmarks/doors_timing.py)."""
+    doors_file = HERE / "results" / "doors_timing.json"
+    if not doors_file.exists():
+        return []
+    t = json.loads(doors_file.read_text())
+    return ["", f"The doors (`python benchmarks/doors_timing.py --pairs {t['pairs']}`, fresh processes, back to back, "
+            f"medians; the other checkout is the previous release, interleaved):", ""] + [f"- {line}" for line in t["lines"]] + [""]
 
 
 def load_time_lines() -> List[str]:

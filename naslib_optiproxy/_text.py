@@ -20,8 +20,9 @@ def shorten(value: Any, limit: int = ECHO_LIMIT) -> str:
     text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
     if len(text) <= limit:
         return text
-    size = len(value) if isinstance(value, (str, bytes, list, tuple, dict)) else len(text)
-    return f"{text[:limit]}… ({size} characters)" if isinstance(value, str) else f"{text[:limit]}… (length {size})"
+    if isinstance(value, str):
+        return f"{text[:limit]}… ({len(value)} characters)"
+    return f"{text[:limit]}…"
 
 
 __all__ = ["ECHO_LIMIT", "did_you_mean", "shorten"]

@@ -135,18 +135,19 @@ class OptiProxyConfig:
         return cls(**{**(values or {}), **overrides})
 
     @classmethod
-    def preset(cls, space: Any, dataset: Optional[str] = None, constrained: bool = False) -> "OptiProxyConfig":
-        """The measured settings for a search space (a codec or its name) and dataset.
+    def preset(cls, space: Any, dataset: Optional[str] = None, constrained: bool = False,
+               **overrides: Any) -> "OptiProxyConfig":
+        """The measured settings for a search space (a codec or its name) and dataset, with ``overrides``.
 
         ``dataset=None`` takes the codec's own dataset where it has one (NAS-Bench-Graph),
         else the space-wide preset. ``constrained``: a resource-constrained search (e.g.
-        HW-NAS-Bench latency), which on NAS-Bench-201 has its own preset. The numbers
-        behind each preset are in ``docs/results.md``.
+        HW-NAS-Bench latency), which on NAS-Bench-201 has its own preset. ``overrides``: flat
+        keys on top. The numbers behind each preset are in ``docs/results.md``.
         """
         name = space if isinstance(space, str) else getattr(space, "name", str(space))
         if dataset is None and not isinstance(space, str):
             dataset = getattr(space, "dataset", None)
-        return cls.from_dict(preset_settings(name, dataset, constrained))
+        return cls(**{**preset_settings(name, dataset, constrained), **overrides})
 
     def replace(self, **flat: Any) -> "OptiProxyConfig":
         """A copy with flat keys changed (validated)."""

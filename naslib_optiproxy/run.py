@@ -23,6 +23,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Union
 import torch
 
 from ._files import write_json
+from .config import OptiProxyConfig
 from .result import run_result
 from .storage import JournalStorage
 from .strategies import make_strategy
@@ -50,7 +51,7 @@ def run_identity(optimizer: str, objective: Any, seed: int, settings: Mapping[st
 
 
 def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, seed: int = 0,
-               settings: Optional[Mapping[str, Any]] = None, folder: Union[None, str, "os.PathLike[str]"] = None,
+               settings: Union[None, OptiProxyConfig, Mapping[str, Any]] = None, folder: Union[None, str, "os.PathLike[str]"] = None,
                resume: bool = False, callbacks: Sequence[Callback] = (), max_consecutive_failures: Optional[int] = None,
                task: Optional[str] = None, method: Optional[str] = None,
                resume_hint: str = "pass --resume") -> Dict[str, Any]:
@@ -59,7 +60,7 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, 
     Args:
         objective: A benchmark objective (:func:`~naslib_optiproxy.objectives.get_objective`).
         optimizer: ``optiproxy``, ``rs``, ``re`` or ``ls``.
-        settings: OptiProxy settings (flat keys) over the measured preset.
+        settings: OptiProxy settings (flat keys) over the measured preset, or a whole config.
         folder: Run folder: ``journal.jsonl`` receives every trial as it arrives, ``result.json``
             the result. ``None``: nothing is written.
         resume: Continue the run in ``folder`` (same identity; a larger budget is allowed).

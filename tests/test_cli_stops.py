@@ -18,6 +18,7 @@ class _Interrupting:
     def __init__(self) -> None:
         self.inner = get_objective("nasbench_graph", "cora")
         self.space, self.dataset, self.calls = self.inner.space, self.inner.dataset, 0
+        self.data_source = self.inner.data_source
 
     def __call__(self, arch):
         self.calls += 1

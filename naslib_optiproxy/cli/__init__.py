@@ -116,13 +116,12 @@ def search_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     cfg: Optional[RunConfig] = None
     try:
         cfg = config_from_args(args)
-        if cfg.out_dir is None and not args.resume:
-            cfg = cfg.replace(out_dir=fresh_folder(Path(cfg.resolved_out_dir())))
-        cfg = cfg.resolved()
+        fresh = fresh_folder(Path(cfg.resolved_out_dir())) if cfg.out_dir is None and not args.resume else None
+        cfg = cfg.resolved(out_dir=fresh)
         objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
         with tqdm(total=cfg.budget, desc=f"{cfg.optimizer} {cfg.search_space}/{objective.dataset}", file=sys.stderr,
                   disable=args.no_progress, unit="eval", dynamic_ncols=True) as bar:
-            result = run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search, cfg.out_dir,
+            result = run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search_config(), cfg.out_dir,
                                 resume=args.resume, callbacks=[_progress(bar)],
                                 max_consecutive_failures=cfg.max_consecutive_failures)
     except (BenchmarkDataError, ValueError, TypeError) as error:

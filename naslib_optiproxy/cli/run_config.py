@@ -28,6 +28,7 @@ Everything is validated when the config is built, before any work starts.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from dataclasses import dataclass, field
@@ -114,9 +115,10 @@ class RunConfig:
                              f"available: {', '.join(SEARCH_SPACES)}")
         check_strategy(self.optimizer, self.search)
         self._check_objective_options()
-        search_config = self.search_config()  # fail now on a bad dataset or setting, before any work
-        if search_config is not None:
-            search_config.check_budget(self.budget)
+        # built (and so validated) once, here at the edge, before any work; the run uses this object
+        self._strategy_config = self._build_search_config()
+        if self._strategy_config is not None:
+            self._strategy_config.check_budget(self.budget)
 
     def _check_objective_options(self) -> None:
         """Normalise ``constraint`` to ``{metric, max}`` and check both options against the space."""
@@ -148,12 +150,17 @@ class RunConfig:
             return self.out_dir
         return str(Path("runs") / f"{self.search_space}-{self.resolved_dataset()}-{self.optimizer}-{self.seed}")
 
-    def resolved(self) -> "RunConfig":
-        """A copy with ``dataset`` and ``out_dir`` filled in."""
-        return dataclasses.replace(self, dataset=self.resolved_dataset(), out_dir=self.resolved_out_dir())
+    def resolved(self, out_dir: Optional[str] = None) -> "RunConfig":
+        """A copy with ``dataset`` and ``out_dir`` (``out_dir`` if given) filled in; nothing to validate again."""
+        resolved = copy.copy(self)
+        resolved.dataset, resolved.out_dir = self.resolved_dataset(), out_dir or self.resolved_out_dir()
+        return resolved
 
     def search_config(self) -> Optional[OptiProxyConfig]:
         """The validated :class:`OptiProxyConfig` (preset + ``search``) for optiproxy, else ``None``."""
+        return self._strategy_config
+
+    def _build_search_config(self) -> Optional[OptiProxyConfig]:
         if self.optimizer != "optiproxy":
             return None
         return strategy_config(self.search_space, self.resolved_dataset(), self.search, self.constraint is not None)

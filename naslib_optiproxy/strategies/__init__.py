@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import Any, Dict, Mapping, Optional, Type, Union
 
 from .._text import did_you_mean
 from ..config import OptiProxyConfig
@@ -34,17 +34,24 @@ def check_strategy(name: str, settings: Optional[Mapping[str, Any]] = None) -> N
 def strategy_config(space: Any, dataset: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None,
                     constrained: bool = False) -> OptiProxyConfig:
     """OptiProxy's measured preset for the space/dataset with ``settings`` (flat keys) on top."""
-    return OptiProxyConfig.preset(space, dataset, constrained).replace(**dict(settings or {}))
+    return OptiProxyConfig.preset(space, dataset, constrained, **dict(settings or {}))
 
 
-def make_strategy(name: str, space: SearchSpace, seed: int = 0, settings: Optional[Mapping[str, Any]] = None,
+def make_strategy(name: str, space: SearchSpace, seed: int = 0,
+                  settings: Union[None, OptiProxyConfig, Mapping[str, Any]] = None,
                   dataset: Optional[str] = None, constrained: bool = False) -> Strategy:
-    """Build strategy ``name``; OptiProxy takes the measured preset with ``settings`` (flat keys) on top."""
+    """Build strategy ``name`` for the space (and dataset, constraint: they choose OptiProxy's preset).
+
+    ``settings``: OptiProxy's flat keys over the preset, or a whole :class:`OptiProxyConfig`.
+    """
+    if isinstance(settings, OptiProxyConfig):
+        check_strategy(name, {"config": settings} if name != "optiproxy" else None)
+        return OptiProxy(space, settings, seed=seed)
     check_strategy(name, settings)
-    if name == "optiproxy":
-        strategy = OptiProxy(space, strategy_config(space, dataset, settings, constrained), seed=seed)
-        strategy.from_preset = not settings  # an untouched preset still follows the objective's dataset
-        return strategy
+    if name == "optiproxy" and settings:
+        return OptiProxy(space, strategy_config(space, dataset, settings, constrained), seed=seed)
+    if name == "optiproxy":  # the preset itself: a study refines it with its objective if need be
+        return OptiProxy(space, seed=seed, dataset=dataset, constrained=constrained)
     return STRATEGIES[name](space, seed=seed)
 
 

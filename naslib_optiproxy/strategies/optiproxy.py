@@ -50,18 +50,19 @@ class OptiProxy(Strategy):
             with the objective's dataset and constraint before the first proposal.
         seed: Seeds every random choice (numpy and torch generators, proxy initialisation).
         dataset: The dataset, for the preset (``None``: the space's own, or the space-wide preset).
+        constrained: The objective has a resource constraint (its preset may differ).
     """
 
     name = "optiproxy"
 
     def __init__(self, space: SearchSpace, config: Optional[OptiProxyConfig] = None, seed: int = 0,
-                 dataset: Optional[str] = None) -> None:
+                 dataset: Optional[str] = None, constrained: bool = False) -> None:
         super().__init__(space, seed)
         if config is not None and not isinstance(config, OptiProxyConfig):
             raise TypeError(f"config must be an OptiProxyConfig (OptiProxyConfig.from_dict(mapping) builds one "
                             f"from a search: section), got {type(config).__name__}")
         self.from_preset = config is None
-        self._configure(config if config is not None else OptiProxyConfig.preset(space, dataset))
+        self._configure(config if config is not None else OptiProxyConfig.preset(space, dataset, constrained))
 
     def _configure(self, config: OptiProxyConfig) -> None:
         """(Re)build every part from ``config`` and the seed (nothing proposed yet)."""
