@@ -1,4 +1,4 @@
-"""Every door runs the same search: the Python API with no config, the CLI and a ``compare`` job.
+"""Every door runs the same search: the Python API with no config, the CLI, a ``compare`` job and NASLib.
 
 On NB201 cifar10, seed 0, budget 100, the three histories are equal architecture by
 architecture and value by value: the measured preset, the thread policy and the pipeline are
@@ -16,9 +16,12 @@ import pytest
 from naslib_optiproxy import OptiProxy, Study, get_objective
 from naslib_optiproxy.cli import main
 from naslib_optiproxy.compare import Job, Method, Task, run_job
+from naslib_optiproxy.integrations.naslib_plugin import naslib_available
+from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run
 from naslib_optiproxy.result import RESULT_KEYS, SCHEMA
 
 BUDGET = 100
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,16 @@ def test_api_equals_cli(api_history, cli_result) -> None:
 
 def test_api_equals_compare_job(api_history, compare_record) -> None:
     assert _arches_and_values(compare_record) == api_history
+
+
+@pytest.mark.skipif(not naslib_available(), reason="NASLib is not installed (see docs/naslib.md)")
+def test_api_equals_naslib_runner(api_history, tmp_path: Path) -> None:
+    """Through NASLib's Trainer (one epoch = one evaluation) the incumbent follows the same trajectory."""
+    config = load_config(str(REPO / "naslib_configs" / "nasbench201" / "cifar10" / "optiproxy.yaml"),
+                         ["out_dir", str(tmp_path), "seed", "0"])
+    summary = run(config, lightweight=True, evaluate=False)
+    values = api_history[1]
+    assert summary["valid_acc"] == pytest.approx([max(values[: i + 1]) for i in range(len(values))])
 
 
 def test_search_and_compare_share_one_schema(cli_result, compare_record) -> None:
