@@ -43,7 +43,8 @@ IDENTITY_KEYS = ("search_space", "dataset", "optimizer", "seed", "settings", "co
                  "data_source", "torch_version", "torch_threads")
 #: The command-line flag that sets each identity entry (for the hint of a refused resume).
 FLAGS = {"search_space": "--search-space", "dataset": "--dataset", "optimizer": "--optimizer", "seed": "--seed",
-         "constraint": "--constraint", "fidelity": "--fidelity", "data_source": "--data-dir"}
+         "constraint": "--constraint", "fidelity": "--fidelity", "data_source": "--data-dir",
+         "search": "--config (its search: section)", "torch_threads": "NASLIB_OPTIPROXY_THREADS"}
 
 
 class RunLockedError(ValueError):
@@ -128,7 +129,8 @@ class JournalStorage:
             raise ValueError(f"{self.folder} already holds a run; {resume_hint} to continue it or choose another --out")
         diffs = header_differences(header, identity)
         if diffs:
-            flags = sorted({FLAGS[d.split(":")[0]] for d in diffs if d.split(":")[0] in FLAGS})
+            keys = {d.split(":")[0].split(".")[0] for d in diffs}
+            flags = sorted(FLAGS[k] for k in keys if k in FLAGS)
             hint = f" (check {', '.join(flags)})" if flags else ""
             raise ValueError(f"cannot resume {self.path}: it was written by another run ({'; '.join(diffs)}); "
                              f"resume with the journal's settings{hint}, or choose another --out for a new run")
