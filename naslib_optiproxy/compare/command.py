@@ -104,6 +104,10 @@ def run_compare(args: argparse.Namespace) -> int:
     except (ValueError, RuntimeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; the finished jobs are kept in {args.out}; rerun the same command to complete "
+              f"the comparison (finished jobs are not run again)", file=sys.stderr)
+        return 130
     print((out / TABLE_FILE).read_text(encoding="utf-8"))
     print(f"{len(jobs)} jobs in {time.time() - start:.0f} s; wrote " + ", ".join(str(p) for p in written),
           file=sys.stderr)

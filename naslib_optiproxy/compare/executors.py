@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
@@ -21,6 +22,11 @@ Progress = Callable[[int, int, Job, Dict], None]
 def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
     """The jobs whose result file does not exist yet."""
     return [job for job in jobs if not (Path(out_dir) / job.relative_path).exists()]
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _process_worker(args) -> tuple:
@@ -38,8 +44,14 @@ def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str],
     ``False`` reuses workers (much cheaper for sub-second baselines; ``peak_rss_mb`` is then the
     worker's peak over all its jobs, an upper bound).
     """
-    with mp.get_context("spawn").Pool(max(1, workers), maxtasksperchild=1 if fresh_workers else None) as pool:
+    pool = mp.get_context("spawn").Pool(max(1, workers), initializer=_ignore_sigint,
+                                        maxtasksperchild=1 if fresh_workers else None)
+    try:
         yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir, policy_threads()) for job in jobs])
+        pool.close()
+    finally:
+        pool.terminate()  # on Ctrl-C or an error too: no worker outlives the comparison
+        pool.join()
 
 
 def run_on_ray(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
@@ -86,9 +98,15 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
     todo = pending(jobs, out_dir)
     if todo:
         kwargs = {"address": ray_address} if executor == "ray" else {"fresh_workers": fresh_workers}
-        for count, (job, record) in enumerate(EXECUTORS[executor](todo, out_dir, data_dir, workers, **kwargs), 1):
-            if progress:
-                progress(count, len(todo), job, record)
+        results = EXECUTORS[executor](todo, out_dir, data_dir, workers, **kwargs)
+        try:
+            for count, (job, record) in enumerate(results, 1):
+                if progress:
+                    progress(count, len(todo), job, record)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()  # a generator's cleanup (the worker pool) runs now, not at garbage collection
     return [load_record(Path(out_dir) / job.relative_path) for job in jobs]
 
 

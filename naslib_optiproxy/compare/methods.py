@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
+from .._text import shorten
 from .tasks import format_assignments, parse_assignments
 
 NASLIB_PREFIX = "naslib:"
@@ -40,7 +41,7 @@ class Method:
         """From a suite file entry ``{optimizer: ..., label: ..., settings: {...}}``."""
         unknown = set(record) - {"optimizer", "label", "settings"}
         if unknown or "optimizer" not in record:
-            raise ValueError(f"bad method entry {record!r}: keys are optimizer (required), label, settings")
+            raise ValueError(f"bad method entry {shorten(record)}: keys are optimizer (required), label, settings")
         return cls(str(record["optimizer"]), tuple(sorted((record.get("settings") or {}).items())),
                    str(record.get("label") or ""))
 

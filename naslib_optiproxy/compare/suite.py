@@ -15,11 +15,13 @@ Suite file example (``naslib-optiproxy compare --suite FILE.yaml``)::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from .._text import did_you_mean
+from .._text import did_you_mean, shorten
+from .._yaml import load_yaml
 from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES as NASLIB_OPTIMIZER_NAMES
 from ..strategies import check_strategy, strategy_config
 from .jobs import DataDir, Job
@@ -27,22 +29,58 @@ from .methods import NASLIB_PREFIX, Method
 from .tasks import Task
 
 
+#: Most seeds one comparison may list (a typo like ``0-99999999`` would otherwise queue 10^8 jobs).
+MAX_SEEDS = 10_000
+#: Seeds are below 2**63, as ``naslib-optiproxy search --seed`` requires.
+SEED_LIMIT = 2 ** 63
+_RANGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+def _seed(value: Any, text: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"bad seeds {shorten(text)}: {shorten(value)} is not a whole number; "
+                         f"expected a range like 0-9 or a list like 0,3,5")
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"bad seeds {shorten(text)}: seed {shorten(value)} is out of range; seeds are 0 .. 2**63-1")
+    return value
+
+
 def parse_seeds(text: Union[str, int, Sequence[int]]) -> List[int]:
-    """``'0-9'`` -> 0..9, ``'0,3,5'`` -> [0, 3, 5]; lists and ints pass through."""
-    if isinstance(text, int):
-        return [text]
-    if not isinstance(text, str):
-        return [int(s) for s in text]
-    try:
-        if "-" in text:
-            lo, hi = text.split("-")
-            seeds = list(range(int(lo), int(hi) + 1))
+    """``'0-9'`` -> 0..9, ``'0,3,5'`` -> [0, 3, 5]; lists and ints pass through.
+
+    Raises:
+        ValueError: Not a range or list of whole numbers in 0 .. 2**63-1, a range that runs
+            backwards, or more than :data:`MAX_SEEDS` seeds.
+    """
+    if isinstance(text, str):
+        match = _RANGE.match(text)
+        if match:
+            lo, hi = int(match[1]), int(match[2])
+            if hi < lo:
+                raise ValueError(f"bad seeds {shorten(text)}: the range runs backwards; write {hi}-{lo}")
+            if hi - lo + 1 > MAX_SEEDS:
+                raise ValueError(f"bad seeds {shorten(text)}: {hi - lo + 1} seeds; a comparison takes at most "
+                                 f"{MAX_SEEDS:,}")
+            values: List[Any] = [lo, hi]
         else:
-            seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        seeds = []
-    if not seeds:
-        raise ValueError(f"bad seeds {text!r}: expected a range like 0-9 or a list like 0,3,5")
+            values = []
+            for part in filter(None, (s.strip() for s in text.split(","))):
+                try:
+                    values.append(int(part))
+                except ValueError:
+                    raise ValueError(f"bad seeds {shorten(text)}: expected a range like 0-9 or a list like 0,3,5"
+                                     ) from None
+    elif isinstance(text, (list, tuple)):
+        values = list(text)
+    else:
+        values = [text]
+    if not values:
+        raise ValueError(f"bad seeds {shorten(text)}: expected a range like 0-9 or a list like 0,3,5")
+    if len(values) > MAX_SEEDS:
+        raise ValueError(f"bad seeds: {len(values)} seeds; a comparison takes at most {MAX_SEEDS:,}")
+    seeds = [_seed(value, text) for value in values]
+    if isinstance(text, str) and _RANGE.match(text):
+        return list(range(seeds[0], seeds[1] + 1))
     return seeds
 
 
@@ -106,21 +144,124 @@ class Suite:
 
     @classmethod
     def from_yaml(cls, path: Union[str, Path]) -> "Suite":
-        import yaml
-
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        unknown = set(data) - {"tasks", "methods", "seeds", "budget", "checkpoints", "data_dir", "notes"}
+        """Read a suite file; every malformed entry is a ValueError naming the file and the key."""
+        data = load_yaml(path)
+        unknown = sorted(str(key) for key in data if key not in SUITE_KEYS)
         if unknown:
-            raise ValueError(f"{path}: unknown keys {sorted(unknown)}; "
-                             f"a suite has tasks, methods, seeds, budget, checkpoints, data_dir, notes")
-        default_budget = int(data.get("budget", 100))
-        plans = []
-        for entry in data.get("tasks") or []:
-            if isinstance(entry, str):
-                entry = {"task": entry}
-            budget = int(entry.get("budget", default_budget))
-            checkpoints = entry.get("checkpoints") or data.get("checkpoints") or default_checkpoints(budget)
-            plans.append(TaskPlan(Task.parse(entry["task"]), budget, tuple(int(c) for c in checkpoints)))
-        methods = [Method.parse(m) if isinstance(m, str) else Method.from_dict(m) for m in data.get("methods") or []]
-        return cls(plans, methods, parse_seeds(data.get("seeds", "0-9")), data.get("data_dir"),
-                   data.get("notes") or {})
+            raise ValueError(f"{path}: unknown keys {[shorten(k) for k in unknown]}; "
+                             f"a suite has {', '.join(SUITE_KEYS)}")
+        default_budget = _count(path, "budget", data.get("budget", 100))
+        default_checkpoints_ = data.get("checkpoints")
+        plans = [_task_plan(path, index, entry, default_budget, default_checkpoints_)
+                 for index, entry in enumerate(_list(path, "tasks", data.get("tasks")))]
+        methods = [_method(path, index, entry) for index, entry in enumerate(_list(path, "methods", data.get("methods")))]
+        try:
+            seeds = parse_seeds(_seeds_value(path, data.get("seeds", "0-9")))
+        except ValueError as error:
+            raise ValueError(f"{path}: seeds: {error}") from None
+        return cls(plans, methods, seeds, _data_dir(path, data.get("data_dir")), _notes(path, data.get("notes")))
+
+
+SUITE_KEYS = ("tasks", "methods", "seeds", "budget", "checkpoints", "data_dir", "notes")
+TASK_KEYS = ("task", "budget", "checkpoints")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {shorten(value)}"
+
+
+def _list(path: Any, key: str, value: Any) -> List[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{path}: {key} must be a list, got {_kind(value)}")
+    return value
+
+
+def _count(path: Any, key: str, value: Any) -> int:
+    """A positive whole number (a budget, a checkpoint)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{path}: {key} must be a positive whole number, got {_kind(value)}")
+    return value
+
+
+def _checkpoints(path: Any, key: str, value: Any, budget: int) -> Tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{path}: {key} must be a non-empty list of evaluation counts, got {_kind(value)}")
+    counts = tuple(_count(path, f"{key}[{i}]", c) for i, c in enumerate(value))
+    above = [c for c in counts if c > budget]
+    if above:
+        raise ValueError(f"{path}: {key}: {shorten(above)} exceed the budget {budget}")
+    return counts
+
+
+def _task_plan(path: Any, index: int, entry: Any, default_budget: int, checkpoints: Any) -> TaskPlan:
+    where = f"tasks[{index}]"
+    if isinstance(entry, str):
+        entry = {"task": entry}
+    if not isinstance(entry, dict) or "task" not in entry:
+        raise ValueError(f"{path}: {where} must be a task name like nasbench201/cifar10 or a mapping "
+                         f"{{task: ..., budget: ..., checkpoints: [...]}}, got {_kind(entry)}")
+    unknown = sorted(str(key) for key in entry if key not in TASK_KEYS)
+    if unknown:
+        raise ValueError(f"{path}: {where}: unknown key {shorten(unknown[0])}"
+                         f"{did_you_mean(unknown[0], TASK_KEYS)}; a task entry has {', '.join(TASK_KEYS)}")
+    if not isinstance(entry["task"], str):
+        raise ValueError(f"{path}: {where}.task must be a task name like nasbench201/cifar10, "
+                         f"got {_kind(entry['task'])}")
+    budget = _count(path, f"{where}.budget", entry["budget"]) if "budget" in entry else default_budget
+    if entry.get("checkpoints") is not None:
+        points = _checkpoints(path, f"{where}.checkpoints", entry["checkpoints"], budget)
+    elif checkpoints is not None:
+        points = _checkpoints(path, "checkpoints", checkpoints, budget)
+    else:
+        points = default_checkpoints(budget)
+    try:
+        task = Task.parse(entry["task"])
+    except ValueError as error:
+        raise ValueError(f"{path}: {where}: {error}") from None
+    return TaskPlan(task, budget, points)
+
+
+def _method(path: Any, index: int, entry: Any) -> Method:
+    where = f"methods[{index}]"
+    if isinstance(entry, dict):
+        settings = entry.get("settings")
+        if settings is not None and not isinstance(settings, dict):
+            raise ValueError(f"{path}: {where}.settings must be a mapping of settings, got {_kind(settings)}")
+        if settings and not all(isinstance(key, str) for key in settings):
+            raise ValueError(f"{path}: {where}.settings: keys must be setting names, got {shorten(list(settings))}")
+        for key in ("optimizer", "label"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise ValueError(f"{path}: {where}.{key} must be text, got {_kind(entry[key])}")
+    elif not isinstance(entry, str):
+        raise ValueError(f"{path}: {where} must be an optimizer name like rs or a mapping "
+                         f"{{optimizer: ..., label: ..., settings: {{...}}}}, got {_kind(entry)}")
+    try:
+        return Method.parse(entry) if isinstance(entry, str) else Method.from_dict(entry)
+    except ValueError as error:
+        raise ValueError(f"{path}: {where}: {error}") from None
+
+
+def _seeds_value(path: Any, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (str, int, list)):
+        raise ValueError(f"{path}: seeds must be a range like 0-9, a list like [0, 3, 5] or one seed, "
+                         f"got {_kind(value)}")
+    return value
+
+
+def _data_dir(path: Any, value: Any) -> DataDir:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return value
+    raise ValueError(f"{path}: data_dir must be a folder or a mapping {{search space: folder}} of text, "
+                     f"got {_kind(value)}")
+
+
+def _notes(path: Any, value: Any) -> Dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: notes must be a mapping, got {_kind(value)}")
+    return value
