@@ -14,17 +14,19 @@ Example:
 
 from __future__ import annotations
 
-import ast
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 
+from .._text import shorten
 from ..constraints import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
 from ..data import bundled
 from ..spaces import Architecture
 from .errors import BenchmarkDataError
-from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file, read_csv_table
+from .nasbench201 import (NasBench201Objective, canonical_dataset, companion_folders, first_file, measurement,
+                          read_csv_table)
 
 PathLike = Union[str, "os.PathLike[str]"]
 Metrics = Dict[str, float]
@@ -33,6 +35,27 @@ HW_METRICS = ("edgegpu_latency", "edgegpu_energy", "raspi4_latency", "edgetpu_la
               "eyeriss_latency", "eyeriss_energy", "eyeriss_arithmetic_intensity", "fpga_latency", "fpga_energy")
 ENV_VAR = "NASLIB_OPTIPROXY_HW_DATA"
 FOLDER = "hw-nas-bench"
+
+
+#: HW-NAS-Bench's value for a metric it could not measure (edgetpu: 4,699 architectures per dataset).
+NOT_MEASURED = {"edgetpu_latency": -1.0}
+#: A ``net`` field is a tuple of 6 op indices, e.g. ``(0, 1, 4, 2, 3, 3)``: a few dozen characters.
+NET_LIMIT = 64
+_NET = re.compile(r"^\s*[(\[]\s*([0-9])\s*,\s*([0-9])\s*,\s*([0-9])\s*,\s*([0-9])\s*,\s*([0-9])\s*,\s*([0-9])\s*,?\s*[)\]]\s*$")
+
+
+def parse_net(text: Optional[str]) -> Tuple[int, ...]:
+    """The op-index tuple of a ``net`` field, read as plain text (never evaluated).
+
+    Raises:
+        ValueError: Not a literal tuple of 6 op indices in 0..4 (the text is echoed, shortened).
+    """
+    match = _NET.match(text) if isinstance(text, str) and len(text) <= NET_LIMIT else None
+    ops = tuple(int(digit) for digit in match.groups()) if match else ()
+    if not ops or max(ops) > 4:
+        raise ValueError(f"net {shorten(text)} is not a tuple of 6 NAS-Bench-201 op indices (0..4), "
+                         f"like (0, 1, 4, 2, 3, 3)")
+    return ops
 
 
 def hw_file_name(dataset: str) -> str:
@@ -98,7 +121,7 @@ def load_hw_rows(dataset: str, hw_dir: Optional[PathLike] = None,
 def _parse(path: str, mtime_ns: int, size: int) -> Dict[Tuple[int, ...], Metrics]:
     table = read_csv_table(
         path, ("net", *HW_METRICS),
-        lambda row: (tuple(int(o) for o in ast.literal_eval(row["net"])), {m: float(row[m]) for m in HW_METRICS}),
+        lambda row: (parse_net(row["net"]), {m: measurement(row, m, NOT_MEASURED.get(m)) for m in HW_METRICS}),
         hint="; is it an HW-NAS-Bench export?")
     if len(table) != 15625:
         raise BenchmarkDataError(f"{path} holds {len(table)} distinct architectures, not NB201's 15625; re-export it")

@@ -28,7 +28,8 @@ from ..data import bundled
 from ..types import Evaluation, Trial
 from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
-from .nasbench201 import NasBench201Objective, canonical_dataset, companion_folders, first_file, read_csv_table
+from .nasbench201 import (NasBench201Objective, accuracy, canonical_dataset, companion_folders, first_file,
+                          read_csv_table)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -60,7 +61,7 @@ def _parse(path: str, dataset: str, mtime_ns: int, size: int) -> Dict[Tuple[int,
     space = NasBench201()
     val, test = f"{COLUMNS[dataset]}-val", f"{COLUMNS[dataset]}-test"
     return read_csv_table(path, ("cellstr", val, test),
-                          lambda row: (space.from_string(row["cellstr"]).ops, (float(row[val]), float(row[test]))))
+                          lambda row: (space.from_string(row["cellstr"]).ops, (accuracy(row, val), accuracy(row, test))))
 
 
 def locate_lowfi_file(lowfi_dir: Optional[PathLike] = None, data_dir: Optional[PathLike] = None) -> Optional[Path]:

@@ -32,13 +32,16 @@ and parsed tables are cached per file and dataset for the life of the process.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
+import io
+import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .._text import did_you_mean
+from .._text import did_you_mean, shorten
 from ..data import bundled
 from ..spaces import Architecture, NasBench201
 from ..types import Evaluation
@@ -220,17 +223,78 @@ def _parse_pickle(path: str, dataset: str, full: bool) -> Table:
     return table
 
 
+class BadValue(ValueError):
+    """A well-formed field whose value is not allowed (NaN, negative, out of range); no "truncated" hint."""
+
+
+def number(row: Dict[str, str], column: str) -> float:
+    """The float in ``row[column]``; ValueError (value echoed, shortened) when it is not a number."""
+    text = row[column]
+    if text is None:
+        raise ValueError(f"column {column} is missing in this row")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"could not convert string to float: {shorten(text)} in column {column}") from None
+
+
+def accuracy(row: Dict[str, str], column: str) -> float:
+    """An accuracy in percent: a number in 0..100 (BadValue otherwise)."""
+    value = number(row, column)
+    if not 0.0 <= value <= 100.0:  # NaN fails both comparisons
+        raise BadValue(f"column {column}: {value!r} is not an accuracy in percent (a number from 0 to 100)")
+    return value
+
+
+def measurement(row: Dict[str, str], column: str, not_measured: Optional[float] = None) -> float:
+    """A latency or energy: finite and >= 0, or the table's ``not_measured`` marker (BadValue otherwise)."""
+    value = number(row, column)
+    if value == not_measured:
+        return value
+    if not (math.isfinite(value) and value >= 0.0):
+        marker = f", or {not_measured:g} for not measured" if not_measured is not None else ""
+        raise BadValue(f"column {column}: {value!r} is not a measurement (a finite number >= 0{marker})")
+    return value
+
+
+#: Longest CSV field read (the csv module's default); a longer one is a corrupt file, named with its line.
+FIELD_LIMIT = csv.field_size_limit()
+
+
+def _decode(path: str, raw: bytes) -> str:
+    """UTF-8 text of a table (a leading byte-order mark is dropped); BenchmarkDataError naming the byte."""
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return raw[bom:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        at = bom + error.start
+        line = raw.count(b"\n", 0, at) + 1
+        raise BenchmarkDataError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[at]:02x} at offset {at}: {error.reason}); "
+            f"save the table as UTF-8 CSV") from None
+
+
 def read_csv_table(path: str, columns: Sequence[str], parse_row: Callable[[Dict[str, str]], Tuple[Any, Any]],
                    bad: str = "bad row", hint: str = "") -> Dict[Any, Any]:
     """``{key: value}`` from ``parse_row(row)`` of every row of the CSV at ``path``.
 
+    The file is UTF-8 (a byte-order mark is accepted). ``parse_row`` raises ValueError for a
+    field that does not parse and :class:`BadValue` for a value that is not allowed
+    (see :func:`accuracy`, :func:`measurement`).
+
     Raises:
-        BenchmarkDataError: A column of ``columns`` is missing (``hint`` is appended), or a row
-            does not parse (``"<path>, line N: <bad> (<error>); the file is truncated or corrupt"``).
+        BenchmarkDataError: A column of ``columns`` is missing (``hint`` is appended); the file
+            is not UTF-8; a field is longer than :data:`FIELD_LIMIT`; a row does not parse
+            (``"<path>, line N: <bad> (<error>); the file is truncated or corrupt"``); a value is
+            not allowed (``"<path>, line N: column C: ..."``); or two rows hold the same key
+            (both line numbers are named).
     """
+    with open(path, "rb") as handle:
+        text = _decode(path, handle.read())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     table: Dict[Any, Any] = {}
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
+    lines: Dict[Any, int] = {}
+    try:
         missing = [c for c in columns if c not in (reader.fieldnames or ())]
         if missing:
             raise BenchmarkDataError(f"{path} lacks the column(s) {', '.join(missing)}{hint}")
@@ -239,11 +303,21 @@ def read_csv_table(path: str, columns: Sequence[str], parse_row: Callable[[Dict[
                 key, value = parse_row(row)
             except BenchmarkDataError:
                 raise
+            except BadValue as error:
+                raise BenchmarkDataError(f"{path}, line {reader.line_num}: {error}") from None
             except (SyntaxError, TypeError, ValueError) as error:
                 raise BenchmarkDataError(
                     f"{path}, line {reader.line_num}: {bad} ({error}); the file is truncated or corrupt"
-                ) from error
+                ) from None
+            if key in lines:
+                raise BenchmarkDataError(
+                    f"{path}, line {reader.line_num}: the same architecture as line {lines[key]}; "
+                    f"a table holds each architecture once (which row is right?)")
+            lines[key] = reader.line_num
             table[key] = value
+    except csv.Error as error:
+        raise BenchmarkDataError(f"{path}, line {reader.line_num + 1}: not a CSV table ({error}); "
+                                 f"the file is truncated or corrupt") from None
     return table
 
 
@@ -251,7 +325,7 @@ def _parse_csv(path: str, dataset: str) -> Table:
     val, test = f"{dataset}_val", f"{dataset}_test"
 
     def entry(row: Dict[str, str]) -> Tuple[Tuple[int, ...], Tuple[float, float]]:
-        accuracies = (float(row[val]), float(row[test]))
+        accuracies = (accuracy(row, val), accuracy(row, test))
         return _ops(row["arch_str"], path), accuracies
 
     return read_csv_table(path, ("arch_str", val, test), entry, bad="bad accuracy")

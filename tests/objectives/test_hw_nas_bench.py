@@ -26,7 +26,8 @@ def write_hw_csv(folder: Path, dataset: str, scale: float = 1.0) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["net", *HW_METRICS])
         for ops, metrics in hw_table(dataset).items():
-            writer.writerow([str(ops), *(repr(metrics[m] * scale) for m in HW_METRICS)])
+            # -1 is HW-NAS-Bench's "not measured" (edgetpu): a marker, not a value to scale
+            writer.writerow([str(ops), *(repr(metrics[m] * scale if metrics[m] != -1 else -1.0) for m in HW_METRICS)])
     return path
 
 
