@@ -51,11 +51,13 @@ def write_atomic(path: PathLike, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(error, OSError) and not error.filename:  # a full disk: name the file, not a temp name
+            raise OSError(error.errno, error.strerror or str(error), str(path)) from error
         raise
     fsync_dir(path.parent)
 

@@ -65,10 +65,25 @@ class RunJournal:
         self._handle = os.fdopen(fd, "a", encoding="utf-8")
 
     def _write(self, record: Mapping[str, Any]) -> None:
+        """Append one line and fsync it; an OSError (a full disk, a quota) names the journal."""
         assert self._handle is not None
-        self._handle.write(dumps(record) + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        try:
+            self._handle.write(dumps(record) + "\n")
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+        except OSError as error:
+            self._discard()
+            raise OSError(error.errno, error.strerror or str(error), str(self.path)) from error
+
+    def _discard(self) -> None:
+        """Close the handle after a failed write, ignoring a second failure while it flushes (the fd
+        is closed regardless; a line cut short is dropped by :meth:`read`)."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            try:
+                handle.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         if self._handle is not None:
