@@ -9,6 +9,9 @@ here has a row, and the row's message holds the words the case checks.
 
 from __future__ import annotations
 
+import errno
+import json
+import math
 import os
 import pickle
 import re
@@ -18,9 +21,14 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple, Type
 import pytest
 
 from naslib_optiproxy import Architecture, OptiProxyConfig, cli, get_objective
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, ENV_VAR, LIGHT_FILES
+from naslib_optiproxy.compare import executors
+from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS, load_hw_table
+from naslib_optiproxy.objectives.low_fidelity import LOWFI_FILE, load_lowfi_table
+from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, ENV_VAR, LIGHT_FILES, NasBench201Objective
 from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
+from naslib_optiproxy.strategies import RandomSearch
+from naslib_optiproxy.study import Study
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "bad-input.md"
@@ -123,6 +131,27 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
     "pickle-unknown-codec": (
         _nb201_data(NB201_LIGHT, b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00abcX\x05\x00\x00\x00rot13\x86R."),
         ["refusing to load", NB201_LIGHT, "_codecs.encode with the encoding 'rot13' (only latin1 is read)"]),
+    "seed-too-large": (
+        _flags("--seed", str(2**63)),
+        ["seed must be < 2**63, got 9223372036854775808"]),
+    "setting-nan": (
+        _yaml("search:\n  fit_lr: .nan\n"),
+        ["run.yaml: search.fit_lr must be a finite number, got nan"]),
+    "setting-too-large": (
+        _yaml("search:\n  num_init: 1000000000000\n"),
+        ["run.yaml: search.num_init must be in (0, 100000], got 1000000000000"]),
+    "yaml-alias-bomb": (
+        _yaml("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+              "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+              "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+              "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+              "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\nj: &j [*i, *i, *i, *i, *i, *i, *i, *i, *i]\n"
+              "k: &k [*j, *j, *j, *j, *j, *j, *j, *j, *j]\nl: &l [*k, *k, *k, *k, *k, *k, *k, *k, *k]\n"
+              "m: &m [*l, *l, *l, *l, *l, *l, *l, *l, *l]\n"),  # 9**13 strings once expanded
+        ["invalid YAML in run.yaml: more than 100 aliases (*name), line 13; a config needs none of that size"]),
+    "yaml-oversized": (
+        _yaml("# padding\n" * 120_000 + "budget: 10\n"),
+        ["config file run.yaml is larger than 1024 kB; a config holds a few settings"]),
 }
 
 
@@ -237,6 +266,20 @@ API_CASES: Dict[str, Tuple[Callable[[], Any], Type[Exception], Sequence[str]]] =
     "objective-op-names-not-indices": (
         lambda: _graph_objective()(Architecture(("gcn", "gat", "skip", "sage"), (0, 0, 1, 2))), TypeError,
         ["not a NAS-Bench-Graph architecture", "expected 4 op indices in 0..8 (into gat, gcn,"]),
+    "setting-inf": (
+        lambda: OptiProxyConfig.from_dict({"lr_alpha": math.inf}), ValueError,
+        ["search.lr_alpha must be a finite number, got inf"]),
+    "strategy-seed-too-large": (
+        lambda: RandomSearch(NasBench201(), seed=2**63), ValueError,
+        ["seed must be an integer in [0, 2**63), got 9223372036854775808"]),
+    "journal-record-bad-encoding": (
+        lambda: Study(RandomSearch(NasBench201(), seed=0)).replay(
+            [{"number": 0, "encoding": "x", "value": 1.0, "info": {}}]), ValueError,
+        ["trial record 0 has no valid 'encoding' ([ops, topology]); the journal is corrupt"]),
+    "journal-record-bad-value": (
+        lambda: Study(RandomSearch(NasBench201(), seed=0)).replay(
+            [{"number": 0, "encoding": [[0] * 6, []], "value": "x", "info": {}}]), ValueError,
+        ["trial record 0 has a malformed 'info' or 'value'; the journal is corrupt"]),
 }
 
 
@@ -268,7 +311,225 @@ def test_constructor_accepts_numpy_scalars_as_from_dict_does() -> None:
     assert (type(config.num_init), type(config.fit_lr), type(config.warm_start)) == (int, float, bool)
 
 
+# ---------------------------------------------------------------- compare --suite files
+SUITE_TAIL = "tasks: [nasbench_graph/cora]\nmethods: [rs]\n"
+
+# id -> (suite.yaml text, words the message must hold)
+SUITE_CASES: Dict[str, Tuple[str, Sequence[str]]] = {
+    "suite-not-a-mapping": ("- nasbench_graph/cora\n", ["suite.yaml must hold a mapping of config keys, got a list"]),
+    "suite-tasks-not-a-list": ("tasks: nasbench_graph/cora\nmethods: [rs]\n",
+                               ["suite.yaml: tasks must be a list, got str 'nasbench_graph/cora'"]),
+    "suite-methods-not-a-list": ("tasks: [nasbench_graph/cora]\nmethods: rs\n",
+                                 ["suite.yaml: methods must be a list, got str 'rs'"]),
+    "suite-task-entry-a-number": ("tasks: [3]\nmethods: [rs]\n",
+                                  ["suite.yaml: tasks[0] must be a task name like nasbench201/cifar10 or a mapping",
+                                   "got int 3"]),
+    "suite-task-entry-without-task": ("tasks: [{budget: 10}]\nmethods: [rs]\n",
+                                      ["suite.yaml: tasks[0] must be a task name", "got dict {'budget': 10}"]),
+    "suite-task-entry-unknown-key": ("tasks: [{task: nasbench_graph/cora, budgte: 10}]\nmethods: [rs]\n",
+                                     ["suite.yaml: tasks[0]: unknown key 'budgte' (did you mean 'budget'?)"]),
+    "suite-budget-not-a-number": ("budget: many\n" + SUITE_TAIL,
+                                  ["suite.yaml: budget must be a positive whole number, got str 'many'"]),
+    "suite-task-budget-zero": ("tasks: [{task: nasbench_graph/cora, budget: 0}]\nmethods: [rs]\n",
+                               ["suite.yaml: tasks[0].budget must be a positive whole number, got int 0"]),
+    "suite-checkpoint-above-budget": ("budget: 10\ncheckpoints: [5, 20]\n" + SUITE_TAIL,
+                                      ["suite.yaml: checkpoints: [20] exceed the budget 10"]),
+    "suite-seeds-not-numbers": ("seeds: a-b\n" + SUITE_TAIL,
+                                ["suite.yaml: seeds: bad seeds 'a-b': expected a range like 0-9"]),
+    "suite-seeds-backwards": ("seeds: 5-1\n" + SUITE_TAIL,
+                              ["suite.yaml: seeds: bad seeds '5-1': the range runs backwards; write 1-5"]),
+    "suite-seed-negative": ("seeds: [-1]\n" + SUITE_TAIL,
+                            ["suite.yaml: seeds: bad seeds [-1]: seed -1 is out of range"]),
+    "suite-seeds-huge-range": ("seeds: 0-99999999\n" + SUITE_TAIL,
+                               ["suite.yaml: seeds: bad seeds '0-99999999': 100000000 seeds",
+                                "at most 10,000"]),
+    "suite-method-a-number": ("tasks: [nasbench_graph/cora]\nmethods: [3]\n",
+                              ["suite.yaml: methods[0] must be an optimizer name like rs or a mapping", "got int 3"]),
+    "suite-method-settings-not-a-mapping": (
+        "tasks: [nasbench_graph/cora]\nmethods: [{optimizer: optiproxy, settings: [num_groups, 1]}]\n",
+        ["suite.yaml: methods[0].settings must be a mapping of settings, got list"]),
+    "suite-notes-not-a-mapping": ("notes: [a]\n" + SUITE_TAIL, ["suite.yaml: notes must be a mapping, got list"]),
+    "suite-data-dir-not-text": ("data_dir: {nasbench201: [a]}\n" + SUITE_TAIL,
+                                ["suite.yaml: data_dir must be a folder or a mapping {search space: folder}"]),
+}
+
+
+@pytest.mark.parametrize("case", list(SUITE_CASES))
+def test_compare_suite_refuses(case: str, in_tmp: Path, capsys: pytest.CaptureFixture) -> None:
+    text, words = SUITE_CASES[case]
+    (in_tmp / "suite.yaml").write_text(text)
+    code = cli.main(["compare", "--suite", "suite.yaml", "--executor", "serial", "--out", "out"])
+    assert_refused(code, *capsys.readouterr(), words, in_tmp)
+
+
+def test_compare_ctrl_c_keeps_finished_jobs_and_says_how_to_complete(in_tmp: Path, monkeypatch, capsys) -> None:
+    calls = []
+    real = executors.run_and_save
+
+    def interrupted_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "run_and_save", interrupted_second)
+    out = in_tmp / "out"
+    argv = ["compare", "--optimizers", "rs", "--seeds", "0-1", "--budget", "3", "--executor", "serial",
+            "--no-plot", "--out", str(out)]
+    assert cli.main(argv) == 130
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1] == (f"interrupted; the finished jobs are kept in {out}; rerun the same command to complete "
+                         "the comparison (finished jobs are not run again)")
+    assert not any("Traceback" in line for line in error)
+    assert len(list((in_tmp / "out").rglob("seed-*.json"))) == 1
+    monkeypatch.undo()
+    assert cli.main(argv) == 0
+    assert "[1/1]" in capsys.readouterr().err  # only the missing job ran
+    assert len(list((in_tmp / "out").rglob("seed-*.json"))) == 2
+
+
+# ------------------------------------------------------------------ CSV tables
+ARCH = NasBench201().to_string(Architecture((0,) * 6))
+ARCH2 = NasBench201().to_string(Architecture((1,) * 6))
+NB201_HEADER = b"arch_str,cifar10_val,cifar10_test\n"
+HW_HEADER = ",".join(("net", *HW_METRICS)).encode() + b"\n"
+
+
+def _nb201_csv(content: bytes) -> Callable[[Path], Callable[[], Any]]:
+    def setup(tmp: Path) -> Callable[[], Any]:
+        (tmp / "data").mkdir()
+        (tmp / "data" / CSV_FILE).write_bytes(content)
+        return lambda: NasBench201Objective("cifar10", tmp / "data")
+
+    return setup
+
+
+def _hw_csv(net: str, **metrics: str) -> Callable[[Path], Callable[[], Any]]:
+    row = [net] + [metrics.get(m, "1.0") for m in HW_METRICS]  # net: a CSV field, quoted where it holds commas
+
+    def setup(tmp: Path) -> Callable[[], Any]:
+        (tmp / "hw").mkdir()
+        (tmp / "hw" / "hw_cifar10.csv").write_bytes(HW_HEADER + ",".join(row).encode() + b"\n")
+        return lambda: load_hw_table("cifar10", hw_dir=tmp / "hw")
+
+    return setup
+
+
+def _lowfi_csv(val: str) -> Callable[[Path], Callable[[], Any]]:
+    def setup(tmp: Path) -> Callable[[], Any]:
+        (tmp / "lowfi").mkdir()
+        (tmp / "lowfi" / LOWFI_FILE).write_text(f"cellstr,cifar10-val,cifar10-test\n{ARCH},{val},50.0\n")
+        return lambda: load_lowfi_table("cifar10", lowfi_dir=tmp / "lowfi")
+
+    return setup
+
+
+NET = '"(0, 1, 2, 3, 4, 0)"'
+# id -> (setup(tmp_path) -> call, words the message must hold)
+CSV_CASES: Dict[str, Tuple[Callable[[Path], Callable[[], Any]], Sequence[str]]] = {
+    "csv-not-utf8": (
+        _nb201_csv(NB201_HEADER + ARCH.encode() + b",90.0,\xff91.0\n"),
+        [CSV_FILE, "line 2: not UTF-8 text (byte 0xff at offset", "save the table as UTF-8 CSV"]),
+    "csv-oversized-field": (
+        _nb201_csv(NB201_HEADER + ARCH.encode() + b",90.0," + b"9" * 200_000 + b"\n"),
+        [CSV_FILE, "line 2: not a CSV table (field larger than field limit (131072))",
+         "the file is truncated or corrupt"]),
+    "csv-duplicate-architecture": (
+        _nb201_csv(NB201_HEADER + f"{ARCH},90.0,91.0\n{ARCH},10.0,11.0\n".encode()),
+        [CSV_FILE, "line 3: the same architecture as line 2; a table holds each architecture once"]),
+    "csv-nan-accuracy": (
+        _nb201_csv(NB201_HEADER + f"{ARCH},nan,91.0\n".encode()),
+        [CSV_FILE, "line 2: column cifar10_val: nan is not an accuracy in percent (a number from 0 to 100)"]),
+    "csv-inf-accuracy": (
+        _nb201_csv(NB201_HEADER + f"{ARCH},90.0,inf\n".encode()),
+        [CSV_FILE, "line 2: column cifar10_test: inf is not an accuracy in percent"]),
+    "csv-negative-accuracy": (
+        _nb201_csv(NB201_HEADER + f"{ARCH},-5.0,91.0\n".encode()),
+        [CSV_FILE, "line 2: column cifar10_val: -5.0 is not an accuracy in percent"]),
+    "csv-accuracy-above-100": (
+        _nb201_csv(NB201_HEADER + f"{ARCH},0.9,9137.0\n".encode()),
+        [CSV_FILE, "line 2: column cifar10_test: 9137.0 is not an accuracy in percent"]),
+    "csv-long-text-value": (
+        _nb201_csv(NB201_HEADER + f"{ARCH},{'x' * 5000},91.0\n".encode()),
+        [CSV_FILE, "line 2: bad accuracy (could not convert string to float: 'xxxx", "… (5000 characters)",
+         "in column cifar10_val"]),
+    "lowfi-accuracy-above-100": (
+        _lowfi_csv("130.5"),
+        [LOWFI_FILE, "line 2: column cifar10-val: 130.5 is not an accuracy in percent"]),
+    "hw-negative-latency": (
+        _hw_csv(NET, edgegpu_latency="-1"),
+        ["hw_cifar10.csv, line 2: column edgegpu_latency: -1.0 is not a measurement (a finite number >= 0)"]),
+    "hw-edgetpu-below-minus-one": (
+        _hw_csv(NET, edgetpu_latency="-2"),
+        ["hw_cifar10.csv, line 2: column edgetpu_latency: -2.0 is not a measurement",
+         "or -1 for not measured"]),
+    "hw-nan-energy": (
+        _hw_csv(NET, fpga_energy="nan"),
+        ["hw_cifar10.csv, line 2: column fpga_energy: nan is not a measurement"]),
+    "hw-net-expression": (
+        _hw_csv("__import__('os').system('touch pwned')"),
+        ["hw_cifar10.csv, line 2", "net \"__import__('os').system('touch pwned')\" is not a tuple of 6 "
+         "NAS-Bench-201 op indices (0..4)"]),
+    "hw-net-huge": (
+        _hw_csv('"(' + "1, " * 40_000 + ')"'),
+        ["hw_cifar10.csv, line 2", "… (120002 characters) is not a tuple of 6 NAS-Bench-201 op indices"]),
+    "hw-net-op-out-of-range": (
+        _hw_csv('"(0, 1, 2, 3, 4, 9)"'),
+        ["hw_cifar10.csv, line 2", "net '(0, 1, 2, 3, 4, 9)' is not a tuple of 6 NAS-Bench-201 op indices (0..4)"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CSV_CASES))
+def test_csv_refuses(case: str, in_tmp: Path) -> None:
+    setup, words = CSV_CASES[case]
+    call = setup(in_tmp)
+    with pytest.raises(ValueError) as info:  # a BenchmarkDataError
+        call()
+    missing = [word for word in words if word not in str(info.value)]
+    assert not missing, f"{missing} not in: {info.value}"
+    assert len(str(info.value)) < 600
+    assert not (in_tmp / "pwned").exists()
+
+
+def test_csv_with_a_byte_order_mark_is_read(in_tmp: Path) -> None:
+    call = _nb201_csv(b"\xef\xbb\xbf" + NB201_HEADER + f"{ARCH},90.0,91.0\n{ARCH2},80.0,81.0\n".encode())(in_tmp)
+    objective = call()
+    assert len(objective) == 2
+    assert objective(Architecture((0,) * 6)).value == 90.0
+
+
+# ------------------------------------------------------------------ a full disk
+def _no_space(path_part: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    """``os.fsync`` that fails with ENOSPC for files whose name holds ``path_part``."""
+
+    def fsync(fd: int) -> None:
+        try:
+            name = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            name = ""
+        if path_part in name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(fd)
+
+    return fsync
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell the files apart")
+@pytest.mark.parametrize("name", ["journal.jsonl", "result.json"])
+def test_a_full_disk_names_the_file(name: str, in_tmp: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(os, "fsync", _no_space(name, os.fsync))
+    argv = ["search", "--optimizer", "rs", "--budget", "3", "--no-progress", "--out", str(in_tmp / "run")]
+    assert cli.main(argv) == 2
+    error = capsys.readouterr().err
+    assert error == f"error: cannot use {in_tmp / 'run' / name}: No space left on device\n", error
+    monkeypatch.undo()
+    assert cli.main([*argv, "--resume"]) == 0  # space again: the run completes from what was kept
+    assert len(json.loads((in_tmp / "run" / "result.json").read_text())["history"]) == 3
+
+
 # ----------------------------------------------------------------------- the docs table
+CASE_TABLES: Dict[str, Dict[str, Any]] = {"test_cli_refuses": CLI_CASES, "test_api_refuses": API_CASES,
+                                          "test_compare_suite_refuses": SUITE_CASES, "test_csv_refuses": CSV_CASES}
 _REF = re.compile(r"`(tests/[\w/]+\.py)::(\w+)(?:\[([\w-]+)\])?`")
 
 
@@ -293,8 +554,7 @@ def test_docs_table_rows_name_existing_tests() -> None:
             source = (REPO / path).read_text(encoding="utf-8")
             assert re.search(rf"^def {name}\(", source, re.M), f"{path}::{name} (row {row['input']!r}) not found"
             if case:
-                assert path == "tests/test_bad_input.py" and case in {"test_cli_refuses": CLI_CASES,
-                                                                       "test_api_refuses": API_CASES}[name], case
+                assert path == "tests/test_bad_input.py" and case in CASE_TABLES[name], case
 
 
 def test_docs_table_lists_every_case_with_its_words() -> None:
@@ -302,7 +562,7 @@ def test_docs_table_lists_every_case_with_its_words() -> None:
     for row in doc_rows():
         for path, name, case in _REF.findall(row["test"]):
             documented[(name, case)] = row["message"]
-    for name, cases in (("test_cli_refuses", CLI_CASES), ("test_api_refuses", API_CASES)):
+    for name, cases in CASE_TABLES.items():
         for case, spec in cases.items():
             assert (name, case) in documented, f"{name}[{case}] has no row in {DOC.name}"
             message = documented[(name, case)]
