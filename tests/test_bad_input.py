@@ -131,6 +131,10 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
     "pickle-unknown-codec": (
         _nb201_data(NB201_LIGHT, b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00abcX\x05\x00\x00\x00rot13\x86R."),
         ["refusing to load", NB201_LIGHT, "_codecs.encode with the encoding 'rot13' (only latin1 is read)"]),
+    "nb201-dataset-default-space": (
+        _flags("--dataset", "cifar10"),
+        ["unknown NAS-Bench-Graph dataset 'cifar10'", "cifar10 is a NAS-Bench-201 dataset",
+         "(--search-space nasbench201)"]),
     "seed-too-large": (
         _flags("--seed", str(2**63)),
         ["seed must be < 2**63, got 9223372036854775808"]),
@@ -309,6 +313,14 @@ def test_constructor_accepts_numpy_scalars_as_from_dict_does() -> None:
     config = OptiProxyConfig(num_init=np.int64(4), fit_lr=np.float32(0.5), warm_start=np.bool_(False))
     assert (config.num_init, config.fit_lr, config.warm_start) == (4, 0.5, False)
     assert (type(config.num_init), type(config.fit_lr), type(config.warm_start)) == (int, float, bool)
+
+
+def test_out_naming_a_file_is_a_clean_error(in_tmp: Path, capsys: pytest.CaptureFixture) -> None:
+    (in_tmp / "notes.txt").write_text("keep me")
+    assert cli.main(["search", "--optimizer", "rs", "--budget", "3", "--no-progress", "--out", "notes.txt"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "error: cannot use notes.txt: File exists\n" and captured.out == ""
+    assert (in_tmp / "notes.txt").read_text() == "keep me"
 
 
 # ---------------------------------------------------------------- compare --suite files
