@@ -65,7 +65,15 @@ class LoopSettings:
 
     def __post_init__(self) -> None:
         validate(self)
+        drawn = self.num_groups * self.candidates_per_group
+        if drawn > MAX_CANDIDATES:
+            raise ValueError(f"search.num_groups x search.candidates_per_group = {drawn:,} candidates per step would be "
+                             f"encoded and scored at once (about {drawn * 8 * 8 * 4 * 3 / 2**30:.1f} GiB for an NB201 "
+                             f"cell); keep it at most {MAX_CANDIDATES:,}")
 
+
+#: Candidates drawn per step, at most (they are encoded and scored in one batch).
+MAX_CANDIDATES = 200_000
 
 #: section name -> settings class, in the order of :meth:`OptiProxyConfig.to_dict`.
 SECTIONS: Dict[str, type] = {"loop": LoopSettings, "model": ProxySettings, "fit": FitSettings,

@@ -28,7 +28,7 @@ from .spaces import SearchSpace
 class SearchSettings:
     """Hyperparameters of Algorithm 1 (paper appendix A.9, Table 6), with their config keys."""
 
-    epochs: int = setting(300, "search_epochs", low=0, doc="gradient-search iterations per step")
+    epochs: int = setting(300, "search_epochs", low=0, high=100_000, doc="gradient-search iterations per step")
     lr_alpha: float = setting(0.02, "lr_alpha", low=0)
     lr_beta: float = setting(0.02, "lr_beta", low=0)
     weight_decay: float = setting(0.01, "search_weight_decay", low=0)

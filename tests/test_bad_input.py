@@ -273,6 +273,13 @@ API_CASES: Dict[str, Tuple[Callable[[], Any], Type[Exception], Sequence[str]]] =
     "setting-inf": (
         lambda: OptiProxyConfig.from_dict({"lr_alpha": math.inf}), ValueError,
         ["search.lr_alpha must be a finite number, got inf"]),
+    "setting-huge-epochs": (
+        lambda: OptiProxyConfig.from_dict({"model_epochs": 10**9}), ValueError,
+        ["search.model_epochs must be in [0, 100000], got 1000000000"]),
+    "setting-too-many-candidates": (
+        lambda: OptiProxyConfig(num_groups=1000, candidates_per_group=100_000), ValueError,
+        ["num_groups x search.candidates_per_group = 100,000,000 candidates per step", "GiB",
+         "keep it at most 200,000"]),
     "strategy-seed-too-large": (
         lambda: RandomSearch(NasBench201(), seed=2**63), ValueError,
         ["seed must be an integer in [0, 2**63), got 9223372036854775808"]),

@@ -39,7 +39,7 @@ class FitSettings:
     (Eq. 4, 5). ``fit_batch_size`` ``None`` fits on the full batch.
     """
 
-    epochs: int = setting(300, "model_epochs", low=0, doc="fit epochs per step")
+    epochs: int = setting(300, "model_epochs", low=0, high=100_000, doc="fit epochs per step")
     lr: float = setting(1e-3, "fit_lr", above=0, doc="AdamW learning rate of the proxy")
     weight_decay: float = setting(0.01, "fit_weight_decay", low=0)
     batch_size: Optional[int] = setting(None, "fit_batch_size", above=0, doc="mini-batch size (null: full batch)")
