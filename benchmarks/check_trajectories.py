@@ -31,7 +31,7 @@ def read(path: Path, suite: str = "") -> Dict[Key, List[str]]:
         for row in csv.DictReader(handle):
             if suite and row.get("suite", suite) != suite:
                 continue
-            value = row["best_so_far_val"]
+            value = row.get("best_so_far_val", row.get("best_so_far"))  # docs/ and compare name it differently
             out[(row["task"], row["method"], row["seed"])].append(f"{float(value):.4f}" if value else "")
     return out
 
