@@ -28,6 +28,7 @@ import numpy as np
 from ._text import shorten
 from .spaces import SearchSpace
 from .storage import JournalStorage, trial_line
+from .threads import torch_threads
 from .strategies.base import SpaceExhaustedError, Strategy
 from .types import Architecture, ConstraintValue, Evaluation, Trial
 
@@ -197,6 +198,14 @@ class Study:
         if max_consecutive_failures is not None and max_consecutive_failures < 1:
             raise ValueError(f"max_consecutive_failures must be >= 1 or None, got {max_consecutive_failures}")
         self.prepare(objective)
+        with torch_threads():  # once for the loop (a strategy's steps then keep it; see threads.py)
+            self._loop(objective, budget, callbacks, max_consecutive_failures)
+        if self.trials and all(t.failed for t in self.trials):
+            raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
+        return self.best
+
+    def _loop(self, objective: Objective, budget: int, callbacks: Sequence[Callback],
+              max_consecutive_failures: Optional[int]) -> None:
         streak = 0
         while len(self.trials) < budget:
             try:
@@ -204,7 +213,7 @@ class Study:
             except SpaceExhaustedError as error:
                 self.exhausted = True
                 warnings.warn(f"{error}; stopping with {len(self.trials)} of {budget} evaluations",
-                              RuntimeWarning, stacklevel=2)
+                              RuntimeWarning, stacklevel=3)
                 break
             result, info = evaluate(objective, arch)
             trial = self.tell(arch, result, **info)
@@ -215,9 +224,6 @@ class Study:
                 raise TooManyFailuresError(
                     f"stopped after {streak} failed evaluations in a row (max_consecutive_failures="
                     f"{max_consecutive_failures}); last error: {trial.info.get('error', 'unknown')}")
-        if self.trials and all(t.failed for t in self.trials):
-            raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
-        return self.best
 
     def prepare(self, objective: Any) -> None:
         """Let the strategy see the objective (its dataset, its constraint) before it proposes anything."""
