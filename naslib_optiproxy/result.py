@@ -88,8 +88,7 @@ def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget
         seconds=seconds, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         torch_version=str(torch.__version__), package_version=__version__,
     )
-    if constraint is not None:
-        result["constraint"] = constraint.to_dict()
+    if constraint is not None:  # its {metric, max} came with the identity
         result["feasible_evaluations"] = sum(t.feasible for t in study.trials)
     report = getattr(objective, "report", None)
     if report is not None:

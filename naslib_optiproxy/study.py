@@ -86,6 +86,10 @@ class Study:
         """Whether ``arch`` (or an isomorphic twin) was already asked for or told."""
         return self.space.key(arch) in self._seen
 
+    def is_seen_key(self, key: Hashable) -> bool:
+        """:meth:`is_seen` for an architecture whose canonical key is already computed."""
+        return key in self._seen
+
     @property
     def best(self) -> Optional[Trial]:
         """The best feasible trial so far (first one on ties); ``None`` while there is none."""
@@ -111,8 +115,9 @@ class Study:
         while not self._pending:
             unique: Dict[Hashable, Architecture] = {}
             for arch in self.strategy.propose():
-                if not self.is_seen(arch):
-                    unique.setdefault(self.space.key(arch), arch)
+                key = self.space.key(arch)
+                if not self.is_seen_key(key):
+                    unique.setdefault(key, arch)
             self._pending.extend(unique.values())
         arch = self._pending.pop(0)
         key = self.space.key(arch)

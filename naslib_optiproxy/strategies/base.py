@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import abc
-from typing import Any, Dict, Iterable, List, Mapping, Protocol, Sequence
+from typing import Any, Dict, Hashable, Iterable, List, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -43,6 +43,9 @@ class History(Protocol):
     def is_seen(self, arch: Architecture) -> bool:
         """Whether ``arch`` (or an isomorphic twin) was asked for or told already."""
 
+    def is_seen_key(self, key: Hashable) -> bool:
+        """:meth:`is_seen` for an architecture whose canonical key (``space.key``) is already computed."""
+
 
 class _EmptyHistory:
     """The history of a strategy not bound to a study yet."""
@@ -52,6 +55,9 @@ class _EmptyHistory:
     num_started = 0
 
     def is_seen(self, arch: Architecture) -> bool:
+        return False
+
+    def is_seen_key(self, key: Hashable) -> bool:
         return False
 
 
@@ -127,7 +133,8 @@ def sample_unseen(strategy: Strategy, exclude: Iterable[Architecture] = ()) -> A
     taken = {space.key(a) for a in exclude}
 
     def unseen(arch: Architecture) -> bool:
-        return not history.is_seen(arch) and space.key(arch) not in taken
+        key = space.key(arch)
+        return not history.is_seen_key(key) and key not in taken
 
     for _ in range(_MAX_DRAWS):
         arch = space.sample(strategy.rng)

@@ -181,8 +181,9 @@ class OptiProxy(Strategy):
         self._warn_if_few_valid(len(valid), len(draws))
         unique: Dict[Hashable, Architecture] = {}
         for arch in valid:
-            if not self.history.is_seen(arch):
-                unique.setdefault(self.space.key(arch), arch)
+            key = self.space.key(arch)  # once per candidate: a hash for NB101, NB301, NAS-Bench-Graph
+            if not self.history.is_seen_key(key):
+                unique.setdefault(key, arch)
         return list(unique.values())
 
     def _warn_if_few_valid(self, valid: int, drawn: int) -> None:
