@@ -44,15 +44,16 @@ def make_strategy(name: str, space: SearchSpace, seed: int = 0,
 
     ``settings``: OptiProxy's flat keys over the preset, or a whole :class:`OptiProxyConfig`.
     """
-    if isinstance(settings, OptiProxyConfig):
-        check_strategy(name, {"config": settings} if name != "optiproxy" else None)
+    whole = isinstance(settings, OptiProxyConfig)
+    check_strategy(name, settings.to_dict() if whole else settings)
+    if name != "optiproxy":
+        return STRATEGIES[name](space, seed=seed)
+    if whole:
         return OptiProxy(space, settings, seed=seed)
-    check_strategy(name, settings)
-    if name == "optiproxy" and settings:
+    if settings:
         return OptiProxy(space, strategy_config(space, dataset, settings, constrained), seed=seed)
-    if name == "optiproxy":  # the preset itself: a study refines it with its objective if need be
-        return OptiProxy(space, seed=seed, dataset=dataset, constrained=constrained)
-    return STRATEGIES[name](space, seed=seed)
+    # the preset itself: a study refines it with its objective's dataset and constraint if need be
+    return OptiProxy(space, seed=seed, dataset=dataset, constrained=constrained)
 
 
 __all__ = [
