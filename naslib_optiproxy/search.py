@@ -20,6 +20,7 @@ from torch import nn
 
 from ._settings import setting, validate
 from .distribution import ArchitectureDistribution
+from .optim import FlatAdamW
 from .relaxations import LinearTemperature
 from .spaces import SearchSpace
 
@@ -62,14 +63,12 @@ class GradientSearch:
         self.space = space
         self.settings = settings
         self.generator = generator
-        self.alpha_optimizer = torch.optim.AdamW([distribution.alpha], lr=settings.lr_alpha,
-                                                 weight_decay=settings.weight_decay, foreach=True)
+        self.alpha_optimizer = FlatAdamW([distribution.alpha], lr=settings.lr_alpha, weight_decay=settings.weight_decay)
         self.beta_optimizer = None
         if distribution.beta is not None:
-            self.beta_optimizer = torch.optim.AdamW([distribution.beta], lr=settings.lr_beta,
-                                                    weight_decay=settings.weight_decay, foreach=True)
+            self.beta_optimizer = FlatAdamW([distribution.beta], lr=settings.lr_beta, weight_decay=settings.weight_decay)
 
-    def _optimizer_at(self, iteration: int) -> torch.optim.Optimizer:
+    def _optimizer_at(self, iteration: int) -> FlatAdamW:
         """alpha for ``o_epochs`` iterations, then beta for ``t_epochs``, repeating."""
         if self.beta_optimizer is None:
             return self.alpha_optimizer
@@ -89,8 +88,7 @@ class GradientSearch:
         schedule = LinearTemperature(s.base_temp, s.min_temp, s.epochs)
         optimizers = [o for o in (self.alpha_optimizer, self.beta_optimizer) if o is not None]
         for optimizer, lr in zip(optimizers, (s.lr_alpha, s.lr_beta)):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+            optimizer.lr = lr
         proxy.eval()
         frozen = [p for p in proxy.parameters() if p.requires_grad]
         for p in frozen:
@@ -105,14 +103,13 @@ class GradientSearch:
                     output = score(output)
                 optimizer = self._optimizer_at(iteration)
                 for o in optimizers:
-                    o.zero_grad(set_to_none=True)
+                    o.zero_grad()
                 (-output.sum()).backward()
                 optimizer.step()
                 trace.append(float(output.detach().mean()))
                 if s.lr_step and (iteration + 1) % s.lr_step == 0:
                     for o in optimizers:
-                        for group in o.param_groups:
-                            group["lr"] *= s.lr_gamma
+                        o.lr *= s.lr_gamma
         finally:
             for p in frozen:
                 p.requires_grad_(True)

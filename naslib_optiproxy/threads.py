@@ -1,4 +1,4 @@
-"""The torch thread policy of the hot loops: one thread unless the user says otherwise.
+"""The torch runtime policy of the hot loops: one thread unless the user says otherwise, no oneDNN.
 
 The proxy's tensors are tiny (a few graphs of 8-22 nodes), so the work is bound by operator
 launch latency, and more intra-op threads cost more than they give (measured in
@@ -9,6 +9,11 @@ The number of threads is, in order: the argument of :func:`set_torch_threads` (`
 resets it), ``$NASLIB_OPTIPROXY_THREADS``, torch's own setting when ``$OMP_NUM_THREADS`` is
 set, else 1. It is recorded in every run's journal header and result (``torch_threads``):
 floating-point sums, and so search trajectories, can differ between thread counts.
+
+Inside the block, oneDNN (``torch.backends.mkldnn``) is off: on CPU it runs GELU and its
+backward for the proxy, with a fixed cost per call that ATen's own kernels do not have
+(on our 2-core machine one search iteration took 2.1 ms with it and 1.5 ms without, one fit
+epoch 5.4 and 4.5 ms; ``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -51,14 +56,16 @@ def policy_threads() -> int:
 
 @contextlib.contextmanager
 def torch_threads(threads: Optional[int] = None) -> Iterator[int]:
-    """Run the block with ``threads`` (default: :func:`policy_threads`) torch threads, then restore."""
+    """Run the block with ``threads`` (default: :func:`policy_threads`) torch threads and oneDNN off, then restore."""
     wanted = policy_threads() if threads is None else threads
-    before = torch.get_num_threads()
+    before, onednn_before = torch.get_num_threads(), torch.backends.mkldnn.enabled
     if wanted != before:
         torch.set_num_threads(wanted)
+    torch.backends.mkldnn.enabled = False
     try:
         yield wanted
     finally:
+        torch.backends.mkldnn.enabled = onednn_before
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
 

@@ -143,4 +143,4 @@ def test_learning_rate_restarts_every_run() -> None:
     search = GradientSearch(dist, space, settings)
     for _ in range(2):
         search.run(OpReward(CONV3, slice(1, 7)))
-        assert search.alpha_optimizer.param_groups[0]["lr"] == pytest.approx(0.02 * 0.25)
+        assert search.alpha_optimizer.lr == pytest.approx(0.02 * 0.25)

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from .._settings import setting, validate
+from ..optim import FlatAdamW
 from .loss import proxy_loss
 
 
@@ -82,8 +83,7 @@ class ProxyTrainer:
         self.model = model
         self.settings = settings
         self.generator = generator
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
-                                           foreach=True)
+        self.optimizer = FlatAdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
         self.standardizer: Union[Standardizer, ColumnStandardizer] = Standardizer()
 
     def fit(self, x: torch.Tensor, adj: torch.Tensor, y: torch.Tensor) -> float:
@@ -95,8 +95,7 @@ class ProxyTrainer:
         s = self.settings
         self.standardizer = ColumnStandardizer.fit(y) if y.dim() == 2 else Standardizer.fit(y)
         target = self.standardizer.transform(y)
-        for group in self.optimizer.param_groups:
-            group["lr"] = s.lr
+        self.optimizer.lr = s.lr
         self.model.train()
         n = y.shape[0]
         batch = n if not s.batch_size else min(s.batch_size, n)
@@ -105,13 +104,12 @@ class ProxyTrainer:
             order = torch.randperm(n, generator=self.generator) if batch < n else None
             for start in range(0, n, batch):
                 idx = order[start : start + batch] if order is not None else slice(None)
-                self.optimizer.zero_grad(set_to_none=True)
+                self.optimizer.zero_grad()
                 loss = proxy_loss(self.model(x[idx], adj[idx]), target[idx], s.rank_weight, s.rank_margin, s.rank_reduction)
                 loss.backward()
                 self.optimizer.step()
             if s.lr_step and (epoch + 1) % s.lr_step == 0:
-                for group in self.optimizer.param_groups:
-                    group["lr"] *= s.lr_gamma
+                self.optimizer.lr *= s.lr_gamma
         self.model.eval()
         return float(loss.detach())
 

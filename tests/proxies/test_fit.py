@@ -105,4 +105,4 @@ def test_learning_rate_decays_and_restarts_on_every_fit() -> None:
     trainer = ProxyTrainer(GCNProxy(7, 8, 1, 8), FitSettings(epochs=20, lr=1e-2, lr_step=10, lr_gamma=0.5))
     for _ in range(2):
         trainer.fit(x, adj, y)
-        assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(1e-2 * 0.25)
+        assert trainer.optimizer.lr == pytest.approx(1e-2 * 0.25)
