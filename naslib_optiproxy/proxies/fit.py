@@ -37,7 +37,9 @@ class FitSettings:
     """Hyperparameters of one proxy fit (paper appendix A.9, Table 5), with their config keys.
 
     AdamW with step-wise exponential LR decay on MSE + ``ranking_coe`` x pairwise hinge loss
-    (Eq. 4, 5). ``fit_batch_size`` ``None`` fits on the full batch.
+    (Eq. 4, 5). ``fit_batch_size`` ``None`` fits on the full batch. ``fit_tol`` > 0 ends a
+    fit of an already fitted proxy early, on a loss plateau (not in the paper: our speed option,
+    measured in ``docs/performance.md``); the first fit always runs every epoch.
     """
 
     epochs: int = setting(300, "model_epochs", low=0, high=100_000, doc="fit epochs per step")
@@ -50,6 +52,9 @@ class FitSettings:
     rank_margin: float = setting(0.1, "margin", low=0, doc="m of Eq. (5)")
     rank_reduction: str = setting("mean", "rank_reduction", choices=("mean", "sum"),
                                   doc="mean over pairs (release) or sum (Eq. 5 as printed)")
+    tol: float = setting(0.0, "fit_tol", low=0, high=1,
+                         doc="stop a warm-started fit once the mean loss of fit_lr_step epochs fell by less "
+                             "than this fraction of the previous such window (0: run every epoch)")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -72,6 +77,26 @@ class ColumnStandardizer:
         return torch.stack([s.inverse(z[..., j]) for j, s in enumerate(self.columns)], dim=-1)
 
 
+class _Plateau:
+    """Says when the mean loss of a window of epochs fell by less than ``tol`` of the previous window's."""
+
+    def __init__(self, tol: float, window: int) -> None:
+        self.tol, self.window = tol, window
+        self.sum, self.count, self.previous = 0.0, 0, None
+
+    def reached(self, epoch_loss: float) -> bool:
+        if not self.tol:
+            return False
+        self.sum += epoch_loss
+        self.count += 1
+        if self.count < self.window:
+            return False
+        mean, self.sum, self.count = self.sum / self.window, 0.0, 0
+        stop = self.previous is not None and mean > self.previous * (1 - self.tol)
+        self.previous = mean
+        return stop
+
+
 class ProxyTrainer:
     """Trains a proxy with AdamW + step-wise exponential LR decay on the loss of Eq. (4).
 
@@ -85,6 +110,8 @@ class ProxyTrainer:
         self.generator = generator
         self.optimizer = FlatAdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
         self.standardizer: Union[Standardizer, ColumnStandardizer] = Standardizer()
+        self.fits = 0  # fits run so far: later ones start from fitted weights (warm start)
+        self.last_epochs = 0  # epochs the last fit ran
 
     def fit(self, x: torch.Tensor, adj: torch.Tensor, y: torch.Tensor) -> float:
         """Fit on ``x [n, N, F]``, ``adj [n, N, N]``, raw targets ``y [n]``; returns the last loss.
@@ -99,17 +126,26 @@ class ProxyTrainer:
         self.model.train()
         n = y.shape[0]
         batch = n if not s.batch_size else min(s.batch_size, n)
+        window = s.lr_step or 10
+        plateau = _Plateau(s.tol if self.fits else 0.0, window)
         loss = torch.zeros(())
+        epoch = 0
         for epoch in range(s.epochs):
             order = torch.randperm(n, generator=self.generator) if batch < n else None
+            epoch_loss = 0.0
             for start in range(0, n, batch):
                 idx = order[start : start + batch] if order is not None else slice(None)
                 self.optimizer.zero_grad()
                 loss = proxy_loss(self.model(x[idx], adj[idx]), target[idx], s.rank_weight, s.rank_margin, s.rank_reduction)
                 loss.backward()
                 self.optimizer.step()
+                epoch_loss += float(loss.detach())
             if s.lr_step and (epoch + 1) % s.lr_step == 0:
                 self.optimizer.lr *= s.lr_gamma
+            if plateau.reached(epoch_loss):
+                break
+        self.fits += 1
+        self.last_epochs = epoch + 1 if s.epochs else 0
         self.model.eval()
         return float(loss.detach())
 

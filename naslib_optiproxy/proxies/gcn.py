@@ -44,9 +44,9 @@ class DirectedGraphConv(nn.Module):
 
     def forward(self, x: torch.Tensor, a_in: torch.Tensor, a_out: torch.Tensor) -> torch.Tensor:
         h_in, h_out = self.weight(x).split(self.out_channels, dim=-1)
-        forward_msg = self.act(a_in @ h_in)
-        backward_msg = self.act(a_out @ h_out)
-        return self.norm(self.combine(torch.cat([forward_msg, backward_msg], dim=-1)))
+        # GELU is elementwise: one call on both directions' messages side by side
+        messages = self.act(torch.cat([a_in @ h_in, a_out @ h_out], dim=-1))
+        return self.norm(self.combine(messages))
 
 
 class GCNProxy(nn.Module):

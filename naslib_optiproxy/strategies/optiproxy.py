@@ -140,6 +140,7 @@ class OptiProxy(Strategy):
         while len(chosen) < c.loop.batch_size:  # pool exhausted: top up with random unseen architectures
             chosen.append(sample_unseen(self, exclude=chosen))
         self.step_log.append({"evaluations": len(self.history.trials), "fit_loss": fit_loss,
+                              "fit_epochs": self.trainer.last_epochs if uses_proxy else 0,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
@@ -267,6 +268,7 @@ class OptiProxy(Strategy):
             proxy=self.proxy.state_dict(),
             initial_proxy=self._initial_proxy_state,
             proxy_optimizer=self.trainer.optimizer.state_dict(),
+            proxy_fits=self.trainer.fits,
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
             beta_optimizer=(self.gradient_search.beta_optimizer.state_dict()
@@ -285,6 +287,7 @@ class OptiProxy(Strategy):
         self.proxy.load_state_dict(state["proxy"])
         self._initial_proxy_state = {k: v.clone() for k, v in state["initial_proxy"].items()}
         self.trainer.optimizer.load_state_dict(state["proxy_optimizer"])
+        self.trainer.fits = int(state.get("proxy_fits", 0))
         self.distribution.load_state_dict(state["distribution"])
         self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
         if state["beta_optimizer"] is not None:

@@ -106,3 +106,39 @@ def test_learning_rate_decays_and_restarts_on_every_fit() -> None:
     for _ in range(2):
         trainer.fit(x, adj, y)
         assert trainer.optimizer.lr == pytest.approx(1e-2 * 0.25)
+
+
+class TestPlateauStop:
+    """fit_tol: a warm-started fit ends on a loss plateau; the first fit and fit_tol 0 run every epoch."""
+
+    def _trainer(self, tol: float) -> ProxyTrainer:
+        torch.manual_seed(0)
+        model = GCNProxy(NasBench201().num_features, hidden=16, head_hidden=16)
+        return ProxyTrainer(model, FitSettings(epochs=200, lr=2e-3, tol=tol), torch.Generator().manual_seed(0))
+
+    def test_first_fit_runs_every_epoch_and_a_warm_one_stops_early(self):
+        x, adj, y = _dataset(30, seed=0)
+        trainer = self._trainer(tol=0.3)
+        trainer.fit(x, adj, y)
+        assert trainer.last_epochs == 200 and trainer.fits == 1
+        trainer.fit(x, adj, y)  # same data, already fitted: the loss plateaus at once
+        assert trainer.last_epochs < 200 and trainer.last_epochs % 10 == 0 and trainer.last_epochs >= 20
+
+    def test_zero_tolerance_runs_every_epoch(self):
+        x, adj, y = _dataset(30, seed=0)
+        trainer = self._trainer(tol=0.0)
+        trainer.fit(x, adj, y)
+        trainer.fit(x, adj, y)
+        assert trainer.last_epochs == 200 and trainer.fits == 2
+
+    def test_an_early_stop_only_truncates_the_fit(self):
+        """Stopping early changes nothing before the stop: the same weights as a fit of that many epochs."""
+        x, adj, y = _dataset(30, seed=1)
+        early, plain = self._trainer(tol=0.3), self._trainer(tol=0.0)
+        for trainer in (early, plain):
+            trainer.fit(x, adj, y)
+        early.fit(x, adj, y)
+        plain.settings = FitSettings(epochs=early.last_epochs, lr=2e-3)
+        plain.fit(x, adj, y)
+        for a, b in zip(early.model.parameters(), plain.model.parameters()):
+            assert torch.equal(a, b)

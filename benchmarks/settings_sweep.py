@@ -1,0 +1,107 @@
+"""OptiProxy on NAS-Bench-201 (paper Table 1 budgets) with settings overridden on top of the preset.
+
+For judging a speed option against search quality: each run is the Python API
+(``Study(OptiProxy(space, OptiProxyConfig.preset(space, dataset, **overrides), seed)).optimize``),
+seeds in parallel processes with one torch thread each. Prints, per dataset, the mean ± standard
+error of the best val at each checkpoint with the optimum hits, the median queries to the optimum,
+the mean CPU seconds of the search and the mean number of fit epochs per run. The numbers in
+``docs/performance.md`` come from it.
+
+Example::
+
+    python benchmarks/settings_sweep.py --set fit_tol=0.1 --seeds 0-9 --jobs 2
+    python benchmarks/settings_sweep.py --datasets cifar10 --seeds 0-4      # the preset as it is
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+BUDGETS = {"cifar10": (100, [50, 100]), "cifar100": (100, [50, 100]),
+           "ImageNet16-120": (280, [50, 100, 170, 200, 280])}
+
+
+def run_one(job: Tuple[str, int, Dict[str, Any]]) -> Dict[str, Any]:
+    from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study
+    from naslib_optiproxy.objectives import get_objective
+
+    dataset, seed, overrides = job
+    objective = get_objective("nasbench201", dataset)
+    strategy = OptiProxy(objective.space, OptiProxyConfig.preset(objective.space, dataset, False, **overrides), seed=seed)
+    study = Study(strategy)
+    start = time.process_time()
+    study.optimize(objective, BUDGETS[dataset][0])
+    best, trajectory = float("-inf"), []
+    for trial in study.trials:
+        best = max(best, trial.value)
+        trajectory.append(best)
+    return {"dataset": dataset, "seed": seed, "trajectory": trajectory, "cpu_s": time.process_time() - start,
+            "fit_epochs": sum(step.get("fit_epochs", 0) for step in strategy.step_log)}
+
+
+def summary(runs: List[Dict[str, Any]], optimum: float) -> str:
+    checkpoints = BUDGETS[runs[0]["dataset"]][1]
+    cells = []
+    for n in checkpoints:
+        values = [r["trajectory"][n - 1] for r in runs]
+        error = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
+        cells.append(f"@{n} {statistics.mean(values):.3f} ± {error:.3f} ({sum(v >= optimum - 1e-9 for v in values)} hits)")
+    queries = [next((i + 1 for i, v in enumerate(r["trajectory"]) if v >= optimum - 1e-9), None) for r in runs]
+    found = sorted(q for q in queries if q is not None)
+    median = statistics.median(found + [float("inf")] * (len(queries) - len(found)))
+    return (" | ".join(cells) + f" | median queries {median:g} | CPU {statistics.mean(r['cpu_s'] for r in runs):.1f} s"
+            f" | fit epochs {statistics.mean(r['fit_epochs'] for r in runs):.0f}")
+
+
+def parse_seeds(text: str) -> List[int]:
+    if "-" in text:
+        low, high = text.split("-")
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",")]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a search: key on top of the preset (YAML value), repeatable")
+    parser.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
+    parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--save", type=Path, default=None, help="write the runs here as JSON")
+    args = parser.parse_args(argv)
+    import yaml
+
+    from naslib_optiproxy.objectives import get_objective
+
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[key.strip()] = yaml.safe_load(value)
+    datasets = [d.strip() for d in args.datasets.split(",")]
+    unknown = [d for d in datasets if d not in BUDGETS]
+    if unknown:
+        parser.error(f"unknown dataset(s) {unknown}; choose from {list(BUDGETS)}")
+    jobs = [(d, s, overrides) for d in datasets for s in parse_seeds(args.seeds)]
+    with multiprocessing.Pool(args.jobs) as pool:
+        runs = pool.map(run_one, jobs, chunksize=1)
+    print(f"settings on top of the preset: {overrides or 'none'}")
+    for dataset in datasets:
+        optimum = get_objective("nasbench201", dataset).optimum()[1]
+        print(f"{dataset}: {summary([r for r in runs if r['dataset'] == dataset], optimum)}")
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps({"overrides": overrides, "runs": runs}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
