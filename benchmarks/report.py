@@ -412,11 +412,43 @@ def write_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
                                        f"{f'{v:.4f}' if present(v) else ''}\n" for i, v in enumerate(r["trajectory"], 1))
 
 
+def update_report(path: Path, sections: List[List[str]]) -> None:
+    """Replace sections of an existing report in place: each from its first line (the header: the file's
+    start) to the next ``## `` heading."""
+    text = path.read_text(encoding="utf-8").split("\n")
+    for lines in sections:
+        if not lines:
+            continue
+        if not lines[0].startswith("## "):  # the header
+            start = 0
+        elif lines[0] in text:
+            start = text.index(lines[0])
+        else:
+            raise SystemExit(f"{path} has no section {lines[0]!r}: regenerate the whole report instead")
+        end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+        text[start:end] = lines + ([""] if lines[-1] != "" else [])
+    path.write_text("\n".join(text), encoding="utf-8")
+
+
+def merge_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
+    """Rewrite the rows of ``studies``' suites in the trajectories file, keeping every other suite's."""
+    with gzip.open(path, "rt", encoding="utf-8") as csv:
+        kept = [line for line in csv.read().splitlines()[1:] if line.split(",", 1)[0] not in studies]
+    write_trajectories(studies, path)
+    with gzip.open(path, "rt", encoding="utf-8") as csv:
+        new = csv.read().splitlines()
+    with io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=9, mtime=0), encoding="utf-8") as csv:
+        csv.write("\n".join(new[:1] + kept + new[1:]) + "\n")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--only", nargs="*", default=None, help="run only these suites (the report needs all)")
+    parser.add_argument("--update", action="store_true",
+                        help="with --only: replace just those suites' sections (and the header, the timing "
+                             "section) in docs/results.md and their rows in docs/trajectories.csv.gz")
     parser.add_argument("--data-dir", nargs="+", default=None, metavar="[SPACE=]DIR",
                         help="your own benchmark files (default: the tables bundled with the package)")
     args = parser.parse_args(argv)
@@ -425,6 +457,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     sections = [(n, w) for n, w in SECTIONS if args.only is None or n in args.only]
     studies = {name: run_suite(name, args.jobs) for name, _ in sections}
     if args.only is not None:
+        if args.update:
+            update_report(DOCS / "results.md", [header()] + [writer(studies[name]) for name, writer in sections]
+                          + [timing_section()])
+            merge_trajectories(studies, DOCS / "trajectories.csv.gz")
+            print(f"updated {DOCS / 'results.md'}: {', '.join(studies)}")
         return 0
     timing_file = HERE / "results" / "timing.json"
     if not args.skip_timing and not timing_file.exists():

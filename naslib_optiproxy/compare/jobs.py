@@ -25,6 +25,7 @@ from ..integrations.naslib_plugin.runner import load_config
 from ..integrations.naslib_plugin.runner import run as run_naslib
 from ..result import RESULT_KEYS, SCHEMA, known_optimum
 from ..run import run_search
+from ..strategies import strategy_config
 from ..threads import policy_threads
 from .methods import Method
 from .tasks import Task
@@ -42,6 +43,9 @@ class Job:
         """8 hex digits identifying everything that changes this job's result."""
         identity = {"task": self.task.name, "optimizer": self.method.optimizer, "settings": list(self.method.settings),
                     "seed": self.seed, "budget": self.budget, "version": __version__, "threads": policy_threads()}
+        if self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
+            identity["effective_settings"] = strategy_config(self.task.space, self.task.dataset,
+                                                             dict(self.method.settings), self.task.constrained).to_dict()
         return hashlib.sha256(dumps(identity).encode("utf-8")).hexdigest()[:8]
 
     @property

@@ -1,7 +1,7 @@
 """A *method* is an optimizer plus settings, with a label: ``[label=]name[key=value,...]``.
 
 Examples: ``optiproxy``, ``rs``, ``one-group=optiproxy[num_groups=1,candidates_per_group=400]``.
-OptiProxy's settings go on top of its per-space defaults (``defaults.py``). With NASLib importable,
+OptiProxy's settings go on top of its per-space presets (``presets.py``). With NASLib importable,
 ``naslib:<optimizer>[search keys]`` runs NASLib's own optimizers (and ours) through NASLib's
 Trainer, e.g. ``naslib:bananas[predictor_type=optiproxy_gcn]``.
 """
