@@ -186,8 +186,8 @@ def section_hw(g: Grouped) -> List[str]:
              "accuracy and a latency head and the penalty weight adapts to the observed feasible fraction",
              "(`naslib_optiproxy/constraints.py`). *feasible*: runs whose reported best meets the limit when",
              "re-queried from the benchmark. Paper columns quoted as published (AG-Net and DiNAS from the paper's",
-             "citations). The OptiProxy runs' seconds were measured while other jobs shared the 2 cores; one",
-             "200-evaluation run takes 14-18 s of CPU.", "", "![best-so-far curves](figures/hw_nas_bench.png)", "",
+             "citations). The OptiProxy runs' seconds were measured while other jobs shared the 2 cores",
+             "(single-run timings: `docs/performance.md`).", "", "![best-so-far curves](figures/hw_nas_bench.png)", "",
              "| device | limit ms | paper OptiProxy @200 | **ours @200** | paper OptiProxy @100 | AG-Net @200 | **ours @100** "
              "| DiNAS @200 | optimum | ours hits @200 | feasible | best baseline @200 (ours) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -349,16 +349,16 @@ def timing_section() -> List[str]:
         return []
     t = json.loads(timing_file.read_text())
     others = [k for k in t["checkouts"] if k != "this"]
-    rows = ["| goal | checkout | wall (s) | yardstick (s) | ratio | goal ratio | search (s) | peak RSS MB | met |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| goal | checkout | repeats | wall (s) | yardstick (s) | ratio | goal ratio | search (s) | peak RSS MB | met |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     for r in t["records"]:
         rss_goal = f" (<= {r['max_rss_mb']:.0f})" if r["max_rss_mb"] else ""
-        rows.append(f"| {r['goal']} | {r['checkout']} | {statistics.median(r['wall_s']):.2f} | "
+        rows.append(f"| {r['goal']} | {r['checkout']} | {len(r['wall_s'])} | {statistics.median(r['wall_s']):.2f} | "
                     f"{statistics.median(r['yardstick_s']):.2f} | {r['median_ratio']:.2f} | <= {r['max_ratio']} | "
                     f"{statistics.median(r['search_s']):.2f} | {max(r['peak_rss_mb']):.0f}{rss_goal} | "
                     f"{'yes' if r['met'] else 'no'} |")
     return ["## Single-run cost", "",
-            f"`python benchmarks/timing.py --repeats {t['repeats']}"
+            f"`python benchmarks/timing.py --repeats N"
             f"{''.join(' --other ' + k.split(':', 1)[1] for k in others)}`: each goal's CLI run (interpreter start to "
             "exit, fresh process) right after `../shared/tools/yardstick.py`, a fixed reference workload; *ratio* = "
             "median over the repeats of wall / yardstick (absolute seconds drift with the machine's load, the ratio "

@@ -95,7 +95,7 @@ def summarise(name: str, goal: Goal, label: str, yardsticks: List[float], runs: 
           f"{statistics.median(yardsticks):.2f} s, ratio {ratio:.2f} (goal <= {goal.max_ratio}), search "
           f"{statistics.median(r.search_s for r in runs):.2f} s, peak RSS {peak:.0f} MB{rss_goal}, best val "
           f"{runs[0].best_val:.3f}: {'met' if met else 'NOT met'}", flush=True)
-    return {"goal": name, "checkout": label, "command": "naslib-optiproxy search " + " ".join(goal.args),
+    return {"goal": name, "checkout": label, "repeats": len(runs), "command": "naslib-optiproxy search " + " ".join(goal.args),
             "max_ratio": goal.max_ratio, "max_rss_mb": goal.max_rss_mb, "yardstick_s": yardsticks,
             "wall_s": [r.wall_s for r in runs], "search_s": [r.search_s for r in runs],
             "peak_rss_mb": [r.peak_rss_mb for r in runs], "best_val": [r.best_val for r in runs],
@@ -110,6 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="also time this checkout's CLI in every repeat (before/after)")
     parser.add_argument("--yardstick", type=Path, default=YARDSTICK)
     parser.add_argument("--save", type=Path, default=None, help="write every measurement here as JSON")
+    parser.add_argument("--append", action="store_true", help="add to the records already in --save")
     args = parser.parse_args(argv)
     names = [g.strip() for g in args.goals.split(",") if g.strip()]
     unknown = [g for g in names if g not in GOALS]
@@ -131,8 +132,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         for label in checkouts:
             records.append(summarise(name, goal, label, yardsticks, runs[label]))
     if args.save:
+        if args.append and args.save.exists():
+            records = json.loads(args.save.read_text())["records"] + records
         args.save.parent.mkdir(parents=True, exist_ok=True)
-        args.save.write_text(json.dumps({"repeats": args.repeats, "checkouts": {k: str(v) for k, v in checkouts.items()},
+        args.save.write_text(json.dumps({"checkouts": {k: str(v) for k, v in checkouts.items()},
                                          "python": sys.version.split()[0], "records": records}, indent=1))
     return 0
 
