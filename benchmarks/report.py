@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -400,10 +400,12 @@ def compute_lines(studies: Dict[str, Grouped]) -> List[str]:
             "made: runs sharing the cores take longer; process start-up and table loading not included):", ""] + rows + [""]
 
 
-def write_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
+def write_trajectories(studies: Dict[str, Grouped], path: Path, kept: Sequence[str] = ()) -> None:
+    """Every trajectory of ``studies`` as CSV rows, after the ``kept`` rows (other suites') as they were."""
     # mtime=0: the same trajectories give the same bytes (no churn in git on a rerun)
     with io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=9, mtime=0), encoding="utf-8") as csv:
         csv.write("suite,task,method,seed,evaluation,best_so_far_val\n")
+        csv.writelines(f"{line}\n" for line in kept)
         for suite, grouped in studies.items():
             for task, methods in grouped.items():
                 for method, runs in methods.items():
@@ -434,11 +436,7 @@ def merge_trajectories(studies: Dict[str, Grouped], path: Path) -> None:
     """Rewrite the rows of ``studies``' suites in the trajectories file, keeping every other suite's."""
     with gzip.open(path, "rt", encoding="utf-8") as csv:
         kept = [line for line in csv.read().splitlines()[1:] if line.split(",", 1)[0] not in studies]
-    write_trajectories(studies, path)
-    with gzip.open(path, "rt", encoding="utf-8") as csv:
-        new = csv.read().splitlines()
-    with io.TextIOWrapper(gzip.GzipFile(path, "wb", compresslevel=9, mtime=0), encoding="utf-8") as csv:
-        csv.write("\n".join(new[:1] + kept + new[1:]) + "\n")
+    write_trajectories(studies, path, kept)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -26,14 +26,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study  # noqa: E402
+from naslib_optiproxy.compare.suite import parse_seeds  # noqa: E402
+from naslib_optiproxy.compare.summary import queries_to  # noqa: E402
+from naslib_optiproxy.objectives import get_objective  # noqa: E402
+
 BUDGETS = {"cifar10": (100, [50, 100]), "cifar100": (100, [50, 100]),
            "ImageNet16-120": (280, [50, 100, 170, 200, 280])}
 
 
 def run_one(job: Tuple[str, int, Dict[str, Any]]) -> Dict[str, Any]:
-    from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study
-    from naslib_optiproxy.objectives import get_objective
-
     dataset, seed, overrides = job
     objective = get_objective("nasbench201", dataset)
     strategy = OptiProxy(objective.space, OptiProxyConfig.preset(objective.space, dataset, False, **overrides), seed=seed)
@@ -53,20 +55,13 @@ def summary(runs: List[Dict[str, Any]], optimum: float) -> str:
     cells = []
     for n in checkpoints:
         values = [r["trajectory"][n - 1] for r in runs]
+        hits = sum(queries_to(r["trajectory"][:n], optimum) is not None for r in runs)
         error = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
-        cells.append(f"@{n} {statistics.mean(values):.3f} ± {error:.3f} ({sum(v >= optimum - 1e-9 for v in values)} hits)")
-    queries = [next((i + 1 for i, v in enumerate(r["trajectory"]) if v >= optimum - 1e-9), None) for r in runs]
-    found = sorted(q for q in queries if q is not None)
-    median = statistics.median(found + [float("inf")] * (len(queries) - len(found)))
+        cells.append(f"@{n} {statistics.mean(values):.3f} ± {error:.3f} ({hits} hits)")
+    queries = [queries_to(r["trajectory"], optimum) for r in runs]
+    median = statistics.median(q if q is not None else float("inf") for q in queries)
     return (" | ".join(cells) + f" | median queries {median:g} | CPU {statistics.mean(r['cpu_s'] for r in runs):.1f} s"
             f" | fit epochs {statistics.mean(r['fit_epochs'] for r in runs):.0f}")
-
-
-def parse_seeds(text: str) -> List[int]:
-    if "-" in text:
-        low, high = text.split("-")
-        return list(range(int(low), int(high) + 1))
-    return [int(s) for s in text.split(",")]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -79,8 +74,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--save", type=Path, default=None, help="write the runs here as JSON")
     args = parser.parse_args(argv)
     import yaml
-
-    from naslib_optiproxy.objectives import get_objective
 
     overrides = {}
     for item in args.set:

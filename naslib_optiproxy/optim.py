@@ -65,7 +65,7 @@ class FlatAdamW:
 
     def _rebind_grads(self) -> None:
         """Take back a gradient that something replaced or set to ``None`` (e.g. ``module.zero_grad()``)."""
-        for i, (p, g) in enumerate(zip(self.params, self._grads)):
+        for p, g in zip(self.params, self._grads):
             if p.grad is not g:
                 if p.grad is not None:
                     g.copy_(p.grad)
