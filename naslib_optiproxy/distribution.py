@@ -7,7 +7,8 @@ choice per slot (:class:`ChoiceTopology`), ``[K, slots]`` Bernoulli log-odds of 
 
 :meth:`ArchitectureDistribution.relaxed` draws one differentiable sample per group
 (Eq. 9/10) for the gradient search; :meth:`ArchitectureDistribution.sample` draws
-discrete architectures (Eq. 5/6) from one group.
+discrete architectures (Eq. 5/6) from one group, conditioned on validity
+(:mod:`~naslib_optiproxy.conditional`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .relaxations import (
-    binary_concrete,
-    gumbel_softmax,
-    latin_hypercube,
-    sample_bernoulli,
-    sample_categorical,
-)
+from .conditional import SlotProbabilities, ValidDraws, architectures, sample_valid
+from .relaxations import binary_concrete, gumbel_softmax, latin_hypercube, sample_categorical
 from .spaces import Architecture, BernoulliTopology, ChoiceTopology, SearchSpace
 
 
@@ -99,23 +95,41 @@ class ArchitectureDistribution(nn.Module):
     def sample(
         self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0
     ) -> List[Architecture]:
-        """``n`` discrete architectures from group ``group`` (Eq. 5 and 6).
+        """``n`` discrete architectures from group ``group`` (Eq. 5 and 6), conditioned on validity.
+
+        Spaces with validity rules get draws from the group's distribution given that the
+        architecture is valid (:mod:`~naslib_optiproxy.conditional`); a draw that stays invalid
+        is dropped, so fewer than ``n`` may come back (:meth:`sample_valid` says how many).
 
         Args:
             op_noise: Exploration: add ``op_noise * U(0, 1)`` to every op (and choice)
                 probability before renormalising (the authors' release uses 0.3 on NB201).
                 0 samples exactly from the optimised distribution.
         """
-        ops = sample_categorical(self._noisy(self.op_probabilities()[group], n, op_noise, rng), rng)
+        return self.sample_valid(group, n, rng, op_noise).archs
+
+    def sample_valid(self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0) -> ValidDraws:
+        """:meth:`sample` with the draw statistics (requested, proposals, valid fraction)."""
+        op_probs = self._noisy(self.op_probabilities()[group], n, op_noise, rng)
+        if self.space.has_proposal:
+            return sample_valid(self.space, SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng),
+                                                              self._bernoulli), rng)
+        ops = sample_categorical(op_probs, rng)  # ops before the topology's noise: the historical random stream
+        probs = SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng), self._bernoulli)
+        return sample_valid(self.space, probs, rng, architectures(ops, probs.draw_topology(rng)))
+
+    @property
+    def _bernoulli(self) -> bool:
+        return self.beta is not None and self.choice_mask is None
+
+    def _topology_rows(self, group: int, n: int, noise: float, rng: np.random.Generator) -> Optional[np.ndarray]:
+        """Per-draw topology probabilities of ``group``: noisy choice rows, or the edge probabilities."""
         topo_probs = self.topology_probabilities()
         if topo_probs is None:
-            topo = np.zeros((n, 0), dtype=np.int64)
-        elif self.choice_mask is not None:
-            probs = self._noisy(topo_probs[group], n, op_noise, rng) * self.choice_mask.numpy()
-            topo = sample_categorical(probs, rng)
-        else:
-            topo = sample_bernoulli(topo_probs[group], rng, n)
-        return [Architecture(tuple(map(int, o)), tuple(map(int, t))) for o, t in zip(ops, topo)]
+            return None
+        if self.choice_mask is not None:
+            return self._noisy(topo_probs[group], n, noise, rng) * self.choice_mask.numpy()
+        return np.broadcast_to(topo_probs[group], (n,) + topo_probs[group].shape)
 
     @staticmethod
     def _noisy(probs: np.ndarray, n: int, noise: float, rng: np.random.Generator) -> np.ndarray:

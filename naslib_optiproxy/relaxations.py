@@ -88,10 +88,14 @@ def sample_categorical(probs: np.ndarray, rng: np.random.Generator, n: Optional[
     return np.minimum((u >= cdf).sum(-1), probs.shape[-1] - 1)
 
 
-def sample_bernoulli(probs: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Eq. (6): ``n`` independent 0/1 draws of every entry of ``probs``; returns ``[n, ...]``."""
+def sample_bernoulli(probs: np.ndarray, rng: np.random.Generator, n: Optional[int] = None) -> np.ndarray:
+    """Eq. (6): one 0/1 draw of every entry of ``probs``.
+
+    With ``n``, ``n`` independent draws of every entry: returns ``[n, ...]``.
+    """
     probs = np.asarray(probs, dtype=np.float64)
-    return (rng.random((n,) + probs.shape) < probs).astype(np.int64)
+    shape = probs.shape if n is None else (n,) + probs.shape
+    return (rng.random(shape) < probs).astype(np.int64)
 
 
 class LinearTemperature:

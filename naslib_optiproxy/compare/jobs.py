@@ -24,11 +24,18 @@ from .._version import __version__
 from ..integrations.naslib_plugin.runner import load_config
 from ..integrations.naslib_plugin.runner import run as run_naslib
 from ..result import RESULT_KEYS, SCHEMA, known_optimum
+from ..config import OptiProxyConfig
 from ..run import run_search
 from ..strategies import strategy_config
 from ..threads import policy_threads
 from .methods import Method
 from .tasks import Task
+
+
+#: OptiProxy settings added after the first cached suites: they enter a job's key only when they
+#: differ from their default, so the cached runs that never used them keep their keys.
+SETTINGS_ADDED_LATER = ("neighbour_candidates",)
+_DEFAULTS = OptiProxyConfig().to_dict()
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,10 @@ class Job:
         identity = {"task": self.task.name, "optimizer": self.method.optimizer, "settings": list(self.method.settings),
                     "seed": self.seed, "budget": self.budget, "version": __version__, "threads": policy_threads()}
         if self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
-            identity["effective_settings"] = strategy_config(self.task.space, self.task.dataset,
-                                                             dict(self.method.settings), self.task.constrained).to_dict()
+            effective = strategy_config(self.task.space, self.task.dataset, dict(self.method.settings),
+                                        self.task.constrained).to_dict()
+            identity["effective_settings"] = {k: v for k, v in effective.items()
+                                              if not (k in SETTINGS_ADDED_LATER and v == _DEFAULTS[k])}
         return hashlib.sha256(dumps(identity).encode("utf-8")).hexdigest()[:8]
 
     @property

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Hashable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Hashable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -142,6 +142,20 @@ class SearchSpace(abc.ABC):
     @abc.abstractmethod
     def from_string(self, text: str) -> Architecture:
         """Inverse of :meth:`to_string`; raises ``ValueError`` with the expected format."""
+
+    #: Whether :meth:`propose` exists: the conditional sampler then resamples its weighted
+    #: proposals instead of redrawing invalid product draws (:mod:`naslib_optiproxy.conditional`).
+    has_proposal: bool = False
+
+    def propose(self, probs: Any, rng: np.random.Generator) -> Tuple[List[Architecture], np.ndarray]:
+        """Proposals for the draws conditioned on validity, one per row of ``probs``, and their log weights.
+
+        ``probs`` is a :class:`~naslib_optiproxy.conditional.SlotProbabilities` (per-row product
+        distribution ``p``). A codec whose product draws are rarely valid draws from a proposal
+        ``q`` that respects its rules and returns ``log(p(x) / q(x))`` per proposal, ``-inf`` for
+        an invalid one. Only codecs with ``has_proposal = True`` implement it.
+        """
+        raise NotImplementedError(f"{self.name} has no proposal for conditional draws (has_proposal is False)")
 
     def sample(self, rng: np.random.Generator) -> Architecture:
         """Uniformly random valid architecture (rejection over the product space)."""

@@ -22,6 +22,7 @@ from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Seque
 import numpy as np
 import torch
 
+from ..conditional import MAX_ROUNDS
 from ..config import OptiProxyConfig
 from ..constraints import Constraint, constraints_of, penalised_score, predicted_feasible
 from ..distribution import ArchitectureDistribution
@@ -80,6 +81,7 @@ class OptiProxy(Strategy):
         self._encodings: Dict[Hashable, Tuple[torch.Tensor, torch.Tensor]] = {}
         self.step_log: List[Dict[str, Any]] = []
         self._warned_invalid = False
+        self._valid_fraction = 1.0
 
     def prepare(self, objective: Any) -> None:
         """Take the preset of the objective's dataset and constraint (only when no config was given)."""
@@ -142,6 +144,7 @@ class OptiProxy(Strategy):
         self.step_log.append({"evaluations": len(self.history.trials), "fit_loss": fit_loss,
                               "fit_epochs": self.trainer.last_epochs if uses_proxy else 0,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
+                              "valid_draws": self._valid_fraction,
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
 
@@ -171,30 +174,37 @@ class OptiProxy(Strategy):
         return lambda output: penalised_score(output, limits, weight)
 
     def _candidates(self) -> List[Architecture]:
-        """Q/K draws per group (or uniform draws for the ablation), unseen and distinct by key."""
+        """Q/K draws per group conditioned on validity (or uniform draws for the ablation), unseen and distinct by key."""
         loop = self.config.loop
         if loop.sampling == "uniform":
             draws = [self.space.sample(self.rng) for _ in range(loop.num_groups * loop.candidates_per_group)]
+            self._valid_fraction = 1.0
         else:
-            draws = [a for k in range(loop.num_groups)
-                     for a in self.distribution.sample(k, loop.candidates_per_group, self.rng, loop.op_noise)]
-        valid = [arch for arch in draws if self.space.is_valid(arch)]
-        self._warn_if_few_valid(len(valid), len(draws))
+            groups = [self.distribution.sample_valid(k, loop.candidates_per_group, self.rng, loop.op_noise)
+                      for k in range(loop.num_groups)]
+            draws = [arch for group in groups for arch in group.archs]
+            self._valid_fraction = len(draws) / (loop.num_groups * loop.candidates_per_group)
+            self._warn_if_few_valid()
+        draws += self._neighbours_of_best(loop.neighbour_candidates)
         unique: Dict[Hashable, Architecture] = {}
-        for arch in valid:
+        for arch in draws:
             key = self.space.key(arch)  # once per candidate: a hash for NB101, NB301, NAS-Bench-Graph
             if not self.history.is_seen_key(key):
                 unique.setdefault(key, arch)
         return list(unique.values())
 
-    def _warn_if_few_valid(self, valid: int, drawn: int) -> None:
-        """Say once when the (alpha, beta) draws are mostly invalid cells (spaces with validity rules)."""
-        if drawn and valid < 0.05 * drawn and not self._warned_invalid:
+    def _neighbours_of_best(self, count: int) -> List[Architecture]:
+        """The valid one-edit neighbours of the ``count`` best successful trials (exploitation)."""
+        best = sorted(self._successes(), key=lambda t: -t.value)[:count]
+        return [arch for trial in best for arch in self.space.neighbours(trial.arch)]
+
+    def _warn_if_few_valid(self) -> None:
+        """Say once when the draws conditioned on validity mostly failed (:mod:`~naslib_optiproxy.conditional`)."""
+        if self._valid_fraction < 0.5 and not self._warned_invalid:
             self._warned_invalid = True
-            warnings.warn(f"{self.space.name}: only {valid} of {drawn} architectures drawn from the (alpha, beta) "
-                          f"groups are valid cells; OptiProxy keeps the valid ones and tops each batch up with "
-                          f"random valid architectures, so its search here is close to random search",
-                          RuntimeWarning, stacklevel=3)
+            warnings.warn(f"{self.space.name}: only {self._valid_fraction:.0%} of the draws from the (alpha, beta) "
+                          f"groups found a valid architecture within {MAX_ROUNDS} redraws; OptiProxy tops each batch "
+                          f"up with random valid architectures", RuntimeWarning, stacklevel=3)
 
     def _select(self, candidates: List[Architecture], constraints: Sequence[Constraint] = ()) -> List[Architecture]:
         """The B candidates with the highest predicted value (or B random ones for the ablation).
