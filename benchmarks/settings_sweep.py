@@ -35,13 +35,13 @@ BUDGETS = {"cifar10": (100, [50, 100]), "cifar100": (100, [50, 100]),
            "ImageNet16-120": (280, [50, 100, 170, 200, 280])}
 
 
-def run_one(job: Tuple[str, int, Dict[str, Any]]) -> Dict[str, Any]:
-    dataset, seed, overrides = job
+def run_one(job: Tuple[str, int, Dict[str, Any], Optional[int]]) -> Dict[str, Any]:
+    dataset, seed, overrides, budget = job
     objective = get_objective("nasbench201", dataset)
     strategy = OptiProxy(objective.space, OptiProxyConfig.preset(objective.space, dataset, False, **overrides), seed=seed)
     study = Study(strategy)
     start = time.process_time()
-    study.optimize(objective, BUDGETS[dataset][0])
+    study.optimize(objective, budget or BUDGETS[dataset][0])
     best, trajectory = float("-inf"), []
     for trial in study.trials:
         best = max(best, trial.value)
@@ -51,7 +51,8 @@ def run_one(job: Tuple[str, int, Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def summary(runs: List[Dict[str, Any]], optimum: float) -> str:
-    checkpoints = BUDGETS[runs[0]["dataset"]][1]
+    length = min(len(r["trajectory"]) for r in runs)
+    checkpoints = [n for n in BUDGETS[runs[0]["dataset"]][1] if n <= length]
     cells = []
     for n in checkpoints:
         values = [r["trajectory"][n - 1] for r in runs]
@@ -71,6 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
     parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--budget", type=int, default=None, help="evaluations per run (default: Table 1's)")
     parser.add_argument("--save", type=Path, default=None, help="write the runs here as JSON")
     args = parser.parse_args(argv)
     import yaml
@@ -83,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     unknown = [d for d in datasets if d not in BUDGETS]
     if unknown:
         parser.error(f"unknown dataset(s) {unknown}; choose from {list(BUDGETS)}")
-    jobs = [(d, s, overrides) for d in datasets for s in parse_seeds(args.seeds)]
+    jobs = [(d, s, overrides, args.budget) for d in datasets for s in parse_seeds(args.seeds)]
     with multiprocessing.Pool(args.jobs) as pool:
         runs = pool.map(run_one, jobs, chunksize=1)
     print(f"settings on top of the preset: {overrides or 'none'}")

@@ -47,8 +47,9 @@ class LoopSettings:
     (the authors' release uses 0.3 on NB201; 0 samples the optimised distribution exactly).
     ``distinct_scores``: keep one candidate per distinct predicted score (the release's ``unique``).
     ``selection``/``sampling`` ``random``/``uniform`` are the ablations of the paper's Table 5.
-    ``neighbour_candidates``: the valid one-edit neighbours of this many best evaluated
-    architectures join each step's candidate pool (the proxy selects among all); 0 is the paper.
+    ``neighbour_candidates``, ``neighbour_radius``: the valid architectures within
+    ``neighbour_radius`` edits of this many best evaluated architectures join each step's
+    candidate pool (the proxy selects among all); 0 candidates is the paper.
     """
 
     num_init: int = setting(10, "num_init", above=0, high=100_000, doc="random architectures before the first fit")
@@ -62,6 +63,7 @@ class LoopSettings:
     distinct_scores: bool = setting(True, "distinct_scores")
     neighbour_candidates: int = setting(0, "neighbour_candidates", low=0, high=1_000,
                                         doc="best evaluated architectures whose neighbours join the candidates")
+    neighbour_radius: int = setting(1, "neighbour_radius", above=0, high=3, doc="edits from each of those")
     lhs_lower: float = setting(0.9, "lhs_lower", doc="LHS initialisation of alpha: lower end")
     lhs_range: float = setting(0.1, "lhs_range", low=0)
     beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower")

@@ -128,6 +128,16 @@ def test_neighbour_candidates_join_the_pool(tiny_optiproxy_config) -> None:
     assert unseen <= {space.key(a) for a in opt.strategy._candidates()}
 
 
+def test_neighbour_radius_two_reaches_every_architecture_two_edits_away(tiny_optiproxy_config) -> None:
+    space = NasBench201()
+    opt = Study(OptiProxy(space, tiny_optiproxy_config(neighbour_candidates=1, neighbour_radius=2), seed=9))
+    _run(opt, 10)
+    best = max(opt.trials, key=lambda t: t.value).arch
+    within = opt.strategy._neighbours_of_best(1, 2)
+    edits = sorted(sum(a != b for a, b in zip(arch.ops, best.ops)) for arch in within)
+    assert edits.count(0) == 1 and edits.count(1) == 6 * 4 and edits.count(2) == 15 * 4 * 4 and len(edits) == 265
+
+
 def test_failed_evaluations_are_excluded_from_the_fit(tiny_optiproxy_config) -> None:
     opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=8))
     fitted = []
