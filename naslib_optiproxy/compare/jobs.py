@@ -34,7 +34,7 @@ from .tasks import Task
 
 #: OptiProxy settings added after the first cached suites: they enter a job's key only when they
 #: differ from their default, so the cached runs that never used them keep their keys.
-SETTINGS_ADDED_LATER = ("neighbour_candidates", "neighbour_radius")
+SETTINGS_ADDED_LATER = ("local_candidates",)
 _DEFAULTS = OptiProxyConfig().to_dict()
 
 

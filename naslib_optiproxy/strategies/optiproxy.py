@@ -174,7 +174,8 @@ class OptiProxy(Strategy):
         return lambda output: penalised_score(output, limits, weight)
 
     def _candidates(self) -> List[Architecture]:
-        """Q/K draws per group conditioned on validity (or uniform draws for the ablation), unseen and distinct by key."""
+        """Q/K draws per group conditioned on validity (or uniform draws for the ablation), plus the
+        neighbours of the ``local_candidates`` best trials; unseen and distinct by key."""
         loop = self.config.loop
         if loop.sampling == "uniform":
             draws = [self.space.sample(self.rng) for _ in range(loop.num_groups * loop.candidates_per_group)]
@@ -185,7 +186,7 @@ class OptiProxy(Strategy):
             draws = [arch for group in groups for arch in group.archs]
             self._valid_fraction = len(draws) / (loop.num_groups * loop.candidates_per_group)
             self._warn_if_few_valid()
-        draws += self._neighbours_of_best(loop.neighbour_candidates, loop.neighbour_radius)
+            draws += self._local_candidates(loop.local_candidates)
         unique: Dict[Hashable, Architecture] = {}
         for arch in draws:
             key = self.space.key(arch)  # once per candidate: a hash for NB101, NB301, NAS-Bench-Graph
@@ -193,15 +194,10 @@ class OptiProxy(Strategy):
                 unique.setdefault(key, arch)
         return list(unique.values())
 
-    def _neighbours_of_best(self, count: int, radius: int) -> List[Architecture]:
-        """The valid architectures within ``radius`` edits of the ``count`` best successful trials."""
-        found: Dict[Hashable, Architecture] = {}
-        for trial in sorted(self._successes(), key=lambda t: -t.value)[:count]:
-            frontier = [trial.arch]
-            for _ in range(radius):
-                frontier = [n for arch in frontier for n in self.space.neighbours(arch)
-                            if found.setdefault(self.space.key(n), n) is n]
-        return list(found.values())
+    def _local_candidates(self, incumbents: int) -> List[Architecture]:
+        """The valid one-edit neighbours of the ``incumbents`` best successful trials (best first)."""
+        best = sorted(self._successes(), key=lambda t: -t.value)[:incumbents]  # stable: earlier trial on ties
+        return [arch for trial in best for arch in self.space.neighbours(trial.arch)]
 
     def _warn_if_few_valid(self) -> None:
         """Say once when the draws conditioned on validity mostly failed (:mod:`~naslib_optiproxy.conditional`)."""

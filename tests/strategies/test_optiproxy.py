@@ -114,30 +114,6 @@ def test_ablations_run(tiny_optiproxy_config, overrides) -> None:
     assert [s["evaluations"] for s in opt.strategy.step_log] == [10, 15, 20]
 
 
-def test_neighbour_candidates_join_the_pool(tiny_optiproxy_config) -> None:
-    space = NasBench201()
-    plain = Study(OptiProxy(space, tiny_optiproxy_config(), seed=8))
-    _run(plain, 10)
-    best = max(plain.trials, key=lambda t: t.value).arch
-    unseen = {space.key(a) for a in space.neighbours(best)} - {space.key(t.arch) for t in plain.trials}
-    pool = {space.key(a) for a in plain.strategy._candidates()}
-    assert not unseen <= pool  # drawn from the distribution alone, the 24 neighbours are not all there
-    opt = Study(OptiProxy(space, tiny_optiproxy_config(neighbour_candidates=1), seed=8))
-    _run(opt, 10)
-    assert [t.arch for t in opt.trials] == [t.arch for t in plain.trials]
-    assert unseen <= {space.key(a) for a in opt.strategy._candidates()}
-
-
-def test_neighbour_radius_two_reaches_every_architecture_two_edits_away(tiny_optiproxy_config) -> None:
-    space = NasBench201()
-    opt = Study(OptiProxy(space, tiny_optiproxy_config(neighbour_candidates=1, neighbour_radius=2), seed=9))
-    _run(opt, 10)
-    best = max(opt.trials, key=lambda t: t.value).arch
-    within = opt.strategy._neighbours_of_best(1, 2)
-    edits = sorted(sum(a != b for a, b in zip(arch.ops, best.ops)) for arch in within)
-    assert edits.count(0) == 1 and edits.count(1) == 6 * 4 and edits.count(2) == 15 * 4 * 4 and len(edits) == 265
-
-
 def test_failed_evaluations_are_excluded_from_the_fit(tiny_optiproxy_config) -> None:
     opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=8))
     fitted = []
