@@ -62,6 +62,9 @@ def encode_graphs(translator: Translator, graphs: Sequence[Any], use_naslib: boo
 
 
 try:
+    from .compat import apply as _apply_shims
+
+    _apply_shims()  # NASLib on Python 3.11 / numpy 2, unmodified (compat.py)
     from naslib.predictors.predictor import Predictor
     from naslib.utils.encodings import EncodingType
 except ImportError as _error:  # pragma: no cover - depends on the environment
