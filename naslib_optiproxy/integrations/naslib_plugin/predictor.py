@@ -103,7 +103,7 @@ if PREDICTOR_IMPORT_ERROR is None:
         def fit(self, xtrain: Sequence[Any], ytrain: Sequence[float], train_info: Any = None, **_: Any) -> float:
             ss_type = self.ss_type or xtrain[0].get_type()
             self._setup(ss_type)
-            settings = optiproxy_settings(self.hyperparams, ss_type, self.dataset)
+            settings = optiproxy_settings({}, ss_type, self.dataset, self.hyperparams)  # OptiProxy settings
             seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
             codec = self.translator.codec
             self.regressor = GCNRegressor(settings, codec.num_nodes, codec.num_features, seed)
