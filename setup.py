@@ -26,9 +26,10 @@ setup(
     ],
     extras_require={"test": ["pytest", "onnxruntime", "matplotlib"], "plot": ["matplotlib"], "ray": ["ray[tune]"],
                     "nb301": ["onnxruntime"],
-                    # what NASLib (a git checkout installed with --no-deps: its setup.py refuses Python > 3.9)
-                    # needs to import on Python 3.11; see docs/naslib.md
-                    "naslib": ["torchvision", "fvcore", "ConfigSpace", "scikit-learn", "scikit-image",
+                    # what NASLib (a git checkout on PYTHONPATH: its setup.py refuses Python > 3.9) imports on
+                    # Python 3.11. Not torchvision: PyPI's is a CUDA build that pulls a CUDA torch; install torch and
+                    # torchvision from the PyTorch CPU index first (docs/naslib.md, the recipe)
+                    "naslib": ["fvcore", "ConfigSpace", "scikit-learn", "scikit-image", "six",
                                "pytorch-msssim", "transforms3d", "seaborn", "lightgbm", "ngboost", "xgboost",
                                "pybnn", "pyro-ppl", "grakel", "nasbench-pytorch"]},
     entry_points={"console_scripts": ["naslib-optiproxy=naslib_optiproxy.cli:main"]},

@@ -4,7 +4,10 @@ Every run is ``naslib-optiproxy naslib --config-file naslib_configs/<space>/<dat
 optimizer <name> [search.predictor_type <p>]`` (same data, same query path, lightweight mode
 unless ``--stock``), one process at a time (``nice``), with NASLib's query method timed:
 per-epoch overhead = (Trainer.search wall seconds - seconds inside ``graph.query``) / epochs.
-Results are cached as JSON under ``benchmarks/results/naslib/`` (``--force`` reruns).
+Results are cached as JSON under ``benchmarks/results/naslib/`` (``--force`` reruns); on a
+fresh clone every run is made. The optional "standalone" row reads the standalone engine's
+runs of the Table 1 suite, written by ``naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml``
+(or ``benchmarks/report.py``); without them that row is left out with a note saying so.
 
 Needs NASLib importable (see docs/naslib.md), e.g.::
 
@@ -58,10 +61,9 @@ def worker(args: argparse.Namespace) -> None:
     import torch
 
     torch.set_num_threads(1)
+    from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run  # applies compat.py first
     from naslib.defaults.trainer import Trainer
     from naslib.search_spaces import NasBench201SearchSpace
-
-    from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run
 
     timing = {"in_search": False, "query_seconds": 0.0, "queries": 0}
     query, search = NasBench201SearchSpace.query, Trainer.search
@@ -114,6 +116,15 @@ def worker(args: argparse.Namespace) -> None:
 
 
 # ------------------------------------------------------------------ driver
+def check_naslib() -> None:
+    """Exit with the install hint if NASLib cannot be imported (before any run starts)."""
+    sys.path.insert(0, str(ROOT))
+    from naslib_optiproxy.integrations.naslib_plugin.optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
+
+    if NASLIB_IMPORT_ERROR is not None:
+        raise SystemExit(f"error: {INSTALL_HINT}\n  (import failed: {NASLIB_IMPORT_ERROR})")
+
+
 def run_all(args: argparse.Namespace) -> Dict[str, List[Dict[str, Any]]]:
     results: Dict[str, List[Dict[str, Any]]] = {}
     for method in args.methods.split(","):
@@ -171,6 +182,9 @@ def table(args: argparse.Namespace, results: Dict[str, List[Dict[str, Any]]]) ->
     alone = standalone(args)
     if alone is not None:
         lines.append(f"| optiproxy standalone (naslib-optiproxy compare) | {_mean_std(alone)} | | | | | | |")
+    else:
+        lines += ["", f"(no standalone row: {STANDALONE.parent.parent.relative_to(ROOT)} has no runs for seeds "
+                      f"{args.seeds}; make them with: naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml)"]
     return "\n".join(lines)
 
 
@@ -191,6 +205,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.worker_out:
         worker(args)
         return
+    check_naslib()
     print(table(args, run_all(args)))
 
 

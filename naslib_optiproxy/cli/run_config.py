@@ -10,7 +10,7 @@ Example YAML (every key optional)::
     data_dir: data              # where NAS-Bench-201 tables live
     out_dir: runs/my-run        # default: runs/<search_space>-<dataset>-<optimizer>-<seed>
     search:                     # OptiProxy settings (OptiProxyConfig), over the tuned defaults
-      model_epochs: 300
+      model_epochs: 300         # (or under optiproxy:, as in NASLib-format configs)
     max_consecutive_failures: 10  # stop after this many failed evaluations in a row (null: never)
     constraint: {metric: edgegpu_latency, max: 2.0}  # or "edgegpu_latency<=2"; see below
     fidelity: low               # nasbench201 only: search the 12-epoch accuracy (default: full)
@@ -51,6 +51,9 @@ DEFAULT_DATASETS: Dict[str, str] = {"nasbench201": "cifar10", "nasbench_graph": 
 #: settings; tabular benchmarks need none), ``train_portion`` (train/valid split for
 #: one-shot training), ``config_type`` and ``experiment_type`` (NASLib bookkeeping).
 IGNORED_KEYS = ("evaluation", "train_portion", "config_type", "experiment_type")
+
+#: Another name of ``search:`` (OptiProxy settings), the one a NASLib-format config uses.
+SETTINGS_ALIAS = "optiproxy"
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -168,8 +171,17 @@ class RunConfig:
     # ------------------------------------------------------------ building
     @classmethod
     def from_dict(cls, values: Optional[Mapping[str, Any]] = None) -> "RunConfig":
-        """Build from a mapping with the YAML keys; unknown keys are refused with a hint."""
+        """Build from a mapping with the YAML keys; unknown keys are refused with a hint.
+
+        ``optiproxy:`` is accepted as another name of ``search:`` (the section the NASLib runner
+        reads OptiProxy's settings from), so one file serves both commands; giving both is refused.
+        """
         values = dict(values or {})
+        if SETTINGS_ALIAS in values:
+            alias = values.pop(SETTINGS_ALIAS)
+            if values.get("search"):
+                raise ValueError(f"give OptiProxy settings in one section, {SETTINGS_ALIAS}: or search:, not both")
+            values["search"] = alias
         known = [f.name for f in dataclasses.fields(cls)]
         for key in values:
             if key not in known and key not in IGNORED_KEYS:

@@ -78,6 +78,9 @@ def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> typ
     from .optimizer import INSTALL_HINT
 
     try:
+        from .compat import apply
+
+        apply()
         base = importlib.import_module(ENSEMBLE_MODULE).Ensemble
         users = {name: importlib.import_module(name) for name in ENSEMBLE_USERS}
     except (ImportError, AttributeError) as error:

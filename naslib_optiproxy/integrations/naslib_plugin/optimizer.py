@@ -8,9 +8,10 @@ scratch graph), never by building or copying a graph per candidate.
 ``train_statistics``/``test_statistics``/``get_final_architecture``/``get_checkpointables``
 behave like NASLib's discrete optimizers, so ``Trainer.search`` writes its ``errors.json``.
 
-Hyperparameters come from the config's ``search:`` section
-(:func:`~naslib_optiproxy.integrations.naslib_plugin.settings.optiproxy_settings`); the engine's seed is
-``config.search.seed`` (NASLib sets it from ``config.seed``).
+Hyperparameters: the per-space presets, overridden by the config's top-level ``optiproxy:``
+section; NASLib's ``search:`` keys keep NASLib's meaning
+(:func:`~naslib_optiproxy.integrations.naslib_plugin.settings.optiproxy_settings`); the budget is
+``search.epochs`` and the engine's seed ``config.search.seed`` (NASLib sets it from ``config.seed``).
 
 Without NASLib this module still imports; ``OptiProxyOptimizer`` then raises ``ImportError``
 with the install hint when constructed.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional
 
-from .settings import optiproxy_settings
+from .settings import SECTION, optiproxy_settings
 from .translate import Translator
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ INSTALL_HINT = ("NASLib is not importable. Install it from a git checkout "
 
 try:
     import torch
+
+    from .compat import apply as _apply_shims
+
+    _apply_shims()  # NASLib on Python 3.11 / numpy 2, unmodified (compat.py)
     from naslib.optimizers.core.metaclasses import MetaOptimizer
     from naslib.search_spaces.core.query_metrics import Metric
     from naslib.utils.encodings import EncodingType
@@ -51,8 +56,8 @@ if NASLIB_IMPORT_ERROR is None:
         """OptiProxy-NAS inside NASLib (``optimizer: optiproxy``).
 
         Args:
-            config: NASLib config (``CfgNode``) with ``dataset``, ``search_space`` and ``search``
-                (``seed``, ``epochs`` and OptiProxy's settings, see ``docs/naslib.md``).
+            config: NASLib config (``CfgNode``) with ``dataset``, ``search_space``, ``search`` (``seed``,
+                ``epochs``) and optionally ``optiproxy`` (OptiProxy's settings, see ``docs/naslib.md``).
             use_naslib_encodings: Feed the proxy NASLib's own GCN encodings where they equal the
                 codec's layout (NB201); ``False`` always uses the codec's (identical there).
         """
@@ -66,7 +71,8 @@ if NASLIB_IMPORT_ERROR is None:
             self.performance_metric = Metric.VAL_ACCURACY
             self.seed = int(getattr(config.search, "seed", getattr(config, "seed", 0)) or 0)
             self.search_space_name = getattr(config, "search_space", None)
-            self.settings = (optiproxy_settings(config.search, self.search_space_name, self.dataset)
+            self.settings = (optiproxy_settings(config.search, self.search_space_name, self.dataset,
+                                                getattr(config, SECTION, None))
                              if self.search_space_name else None)
             self.use_naslib_encodings = use_naslib_encodings
             self.history = torch.nn.ModuleList()
@@ -80,7 +86,8 @@ if NASLIB_IMPORT_ERROR is None:
             space_type = search_space.get_type()
             self.translator = Translator(space_type, self.dataset)
             if self.settings is None:
-                self.settings = optiproxy_settings(self.config.search, space_type, self.dataset)
+                self.settings = optiproxy_settings(self.config.search, space_type, self.dataset,
+                                                   getattr(self.config, SECTION, None))
             self.search_space = search_space.clone()
             self.scope = scope if scope else search_space.OPTIMIZER_SCOPE
             self.dataset_api = dataset_api

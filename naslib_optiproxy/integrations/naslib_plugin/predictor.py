@@ -62,6 +62,9 @@ def encode_graphs(translator: Translator, graphs: Sequence[Any], use_naslib: boo
 
 
 try:
+    from .compat import apply as _apply_shims
+
+    _apply_shims()  # NASLib on Python 3.11 / numpy 2, unmodified (compat.py)
     from naslib.predictors.predictor import Predictor
     from naslib.utils.encodings import EncodingType
 except ImportError as _error:  # pragma: no cover - depends on the environment
@@ -100,7 +103,7 @@ if PREDICTOR_IMPORT_ERROR is None:
         def fit(self, xtrain: Sequence[Any], ytrain: Sequence[float], train_info: Any = None, **_: Any) -> float:
             ss_type = self.ss_type or xtrain[0].get_type()
             self._setup(ss_type)
-            settings = optiproxy_settings(self.hyperparams, ss_type, self.dataset)
+            settings = optiproxy_settings({}, ss_type, self.dataset, self.hyperparams)  # OptiProxy settings
             seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
             codec = self.translator.codec
             self.regressor = GCNRegressor(settings, codec.num_nodes, codec.num_features, seed)

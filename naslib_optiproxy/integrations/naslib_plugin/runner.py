@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -41,13 +41,12 @@ from ..._text import did_you_mean
 from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
+from .settings import SECTION
 
 #: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
 NASLIB_OPTIMIZERS = {"rs": "RandomSearch", "re": "RegularizedEvolution", "ls": "LocalSearch", "bananas": "Bananas",
                      "npenas": "Npenas", "darts": "DARTSOptimizer", "drnas": "DrNASOptimizer", "gdas": "GDASOptimizer"}
 OPTIMIZER_NAMES = ("optiproxy", *NASLIB_OPTIMIZERS)
-#: NASLib ``search:`` keys that OptiProxy also uses with another meaning; filled in only for NASLib's optimizers.
-SHARED_KEYS = ("batch_size", "num_init")
 SUMMARY_FILE = "optiproxy_summary.json"
 logger = logging.getLogger(__name__)
 
@@ -91,47 +90,94 @@ def complete_config(values: Mapping[str, Any], naslib_defaults: Mapping[str, Any
         search["epochs"] = int(out.get("budget", 100))
     search.setdefault("fidelity", -1)
     for key, value in naslib_defaults.items():
-        if key not in SHARED_KEYS or optimizer != "optiproxy":
-            search.setdefault(key, value)
+        search.setdefault(key, value)
     out["search"] = search
     return out
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """NASLib's own argument parser plus ``--data-dir`` and ``--stock``."""
-    from naslib.utils import default_argument_parser
+    """The runner's flags (NASLib's ``--config-file``, ``--seed``, ``--gpu`` and trailing overrides, plus ours).
 
-    parser = default_argument_parser()
-    parser.prog = "naslib-optiproxy naslib"
-    parser.description = ("NASLib's runner with optimizer 'optiproxy' (and rs, re, ls, bananas, npenas). "
-                          "Trailing KEY VALUE pairs override the config, e.g. 'optimizer re search.epochs 50'.")
+    Built without NASLib, so ``--help`` works before NASLib is installed.
+    """
+    parser = argparse.ArgumentParser(
+        prog="naslib-optiproxy naslib",
+        description="NASLib's runner (Trainer.search, errors.json) that also knows optimizer 'optiproxy'. Trailing "
+                    "KEY VALUE pairs override the config as in NASLib, e.g. 'optimizer re search.epochs 50'; "
+                    "OptiProxy's own settings: 'optiproxy.KEY VALUE' (docs/naslib.md). Needs NASLib importable.")
+    parser.add_argument("--config-file", default=None, metavar="FILE", help="NASLib-format YAML config")
+    parser.add_argument("--seed", default=None, metavar="N",
+                        help="random seed (same as the override 'seed N'); default: the config's seed, else 0")
+    parser.add_argument("--gpu", default=None, type=int, help="GPU id (NASLib's config.gpu)")
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="folder with NAS-Bench-201 tables (light pickles, nb201_val_test.csv or NASLib's "
                              "full_training pickles); default: $NASLIB_OPTIPROXY_DATA, ./data, then NASLib's naslib/data")
     parser.add_argument("--stock", action="store_true",
                         help="NASLib's stock search spaces (a torch network per architecture; slow) instead of "
                              "the lightweight mode (instantiate_model=False)")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, metavar="KEY VALUE",
+                        help="config overrides, e.g. 'optimizer bananas search.predictor_type optiproxy_gcn'")
     return parser
 
 
-def load_config(path: str, opts: Sequence[str]) -> Any:
-    """NASLib's ``get_config_from_args`` on the completed config (written to a temporary file)."""
+def naslib_args(config_file: str, opts: Sequence[str], gpu: Optional[int] = None) -> argparse.Namespace:
+    """The namespace NASLib's ``get_config_from_args`` reads (its parser's defaults, our values)."""
+    return argparse.Namespace(config_file=config_file, opts=list(opts), eval_only=False, resume=False, model_path=None,
+                              world_size=1, rank=0, gpu=gpu, dist_url="tcp://127.0.0.1:8888", dist_backend="nccl",
+                              multiprocessing_distributed=False, datapath=None)
+
+
+def split_opts(opts: Sequence[str], seed: Optional[str] = None) -> Tuple[List[str], Dict[str, Any]]:
+    """NASLib's ``KEY VALUE`` overrides, and ours (``optiproxy.KEY VALUE``, values parsed as YAML).
+
+    ``seed`` (the ``--seed`` flag) becomes the override ``seed``.
+
+    Raises:
+        ValueError: An odd number of words, a bad seed, or two different seeds.
+    """
+    words = list(opts)
+    if len(words) % 2:
+        raise ValueError(f"overrides come in KEY VALUE pairs; {words[-1]!r} has no value "
+                         f"(e.g. 'optimizer re search.epochs 50')")
+    naslib: List[str] = []
+    ours: Dict[str, Any] = {}
+    for key, value in zip(words[::2], words[1::2]):
+        if key.startswith(SECTION + "."):
+            ours[key[len(SECTION) + 1:]] = yaml.safe_load(value)
+        else:
+            naslib += [key, value]
+    if seed is not None:
+        pairs = dict(zip(naslib[::2], naslib[1::2]))
+        if not str(seed).isdigit():
+            raise ValueError(f"--seed must be a non-negative integer, got {seed!r}")
+        if "seed" in pairs and pairs["seed"] != str(seed):
+            raise ValueError(f"two seeds given: --seed {seed} and the override 'seed {pairs['seed']}'; give one")
+        if "seed" not in pairs:
+            naslib += ["seed", str(seed)]
+    return naslib, ours
+
+
+def load_config(path: str, opts: Sequence[str], seed: Optional[str] = None, gpu: Optional[int] = None) -> Any:
+    """NASLib's ``get_config_from_args`` on the completed config (written to a temporary file).
+
+    ``optiproxy.KEY VALUE`` overrides go into the config's ``optiproxy:`` section; ``seed`` is ``--seed``.
+    """
     from naslib import utils
 
-    values = complete_config(load_yaml(path), naslib_search_defaults(), opts)
+    naslib_opts, ours = split_opts(opts, seed)
+    values = complete_config(load_yaml(path), naslib_search_defaults(), naslib_opts)
+    if ours:
+        section = values.get(SECTION) or {}
+        if not isinstance(section, Mapping):
+            raise TypeError(f"{path}: the {SECTION} section must be a mapping of OptiProxy settings, got {section!r}")
+        values[SECTION] = {**section, **ours}
     handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
     try:
         with handle:
             yaml.safe_dump(values, handle, sort_keys=False)
-        args = build_parser().parse_args(["--config-file", handle.name, *opts])
-        config = utils.get_config_from_args(args, config_type="nas")
+        config = utils.get_config_from_args(naslib_args(handle.name, naslib_opts, gpu), config_type="nas")
     finally:
         os.unlink(handle.name)
-    if config.optimizer != "optiproxy":
-        defaults = naslib_search_defaults()
-        for key in SHARED_KEYS:
-            if key not in config.search and key in defaults:
-                config.search[key] = defaults[key]
     return config
 
 
@@ -196,29 +242,40 @@ def _plain(value: Any) -> Any:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup or config error)."""
-    from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
+    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup or config error).
 
+    Errors inside NASLib's search are not config errors: they propagate with their traceback.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if NASLIB_IMPORT_ERROR is not None:
-        print(f"error: {INSTALL_HINT} ({NASLIB_IMPORT_ERROR})", file=sys.stderr)
-        return 2
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:
+    except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
         return exit_.code if isinstance(exit_.code, int) else 2
+    from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
+
+    if NASLIB_IMPORT_ERROR is not None:
+        print(f"error: {INSTALL_HINT}\n  (import failed: {NASLIB_IMPORT_ERROR})", file=sys.stderr)
+        return 2
     if args.config_file is None:
         print("error: --config-file is required (e.g. naslib_configs/nasbench201/cifar10/optiproxy.yaml)",
               file=sys.stderr)
         return 2
     try:
-        config = load_config(args.config_file, args.opts or [])
-        from naslib.utils import setup_logger
+        config = load_config(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
+        if config.optimizer == "optiproxy":  # its settings, checked before any work
+            from .settings import optiproxy_settings
 
-        setup_logger(config.save + "/log.log").setLevel(logging.INFO)
+            optiproxy_settings(config.search, config.search_space, config.dataset, config.get(SECTION))
+    except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from naslib.utils import setup_logger
+
+    setup_logger(config.save + "/log.log").setLevel(logging.INFO)
+    try:
         summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
-    except (BenchmarkDataError, ValueError, TypeError, KeyError) as error:
+    except BenchmarkDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     test = summary.get("table_test", summary.get("naslib_test"))
@@ -228,5 +285,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-__all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SHARED_KEYS", "SUMMARY_FILE", "build_parser", "complete_config",
-           "effective_optimizer", "load_config", "main", "build_naslib_optimizer", "run"]
+__all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SUMMARY_FILE", "build_parser", "complete_config",
+           "effective_optimizer", "load_config", "main", "naslib_args", "split_opts", "build_naslib_optimizer", "run"]

@@ -1,15 +1,16 @@
-"""OptiProxy's hyperparameters from a NASLib config's ``search:`` section (no NASLib needed).
+"""OptiProxy's hyperparameters for a NASLib config (no NASLib needed).
 
-A NASLib config's ``search:`` section carries NASLib's own keys (``epochs``, ``seed``,
-``checkpoint_freq``, BANANAS' ``k``, ...) next to ours. OptiProxy takes the keys that are
-:class:`~naslib_optiproxy.config.OptiProxyConfig` fields, over the measured per-space
-defaults (:meth:`~naslib_optiproxy.config.OptiProxyConfig.preset`), and ignores the
-rest, except a key that looks like a misspelt OptiProxy setting, which is refused with
-a hint. ``search.epochs`` is the evaluation budget (one epoch = one evaluated architecture).
+A NASLib config's ``search:`` section belongs to NASLib (``epochs``, ``seed``, BANANAS' ``k``,
+its data loader's ``batch_size: 256``, ...). OptiProxy reads from it only ``epochs`` (the
+evaluation budget: one epoch = one evaluated architecture) and ``seed``. OptiProxy's own
+settings come from the measured per-space presets
+(:meth:`~naslib_optiproxy.config.OptiProxyConfig.preset`), overridden only by the keys of a
+top-level ``optiproxy:`` section (:class:`~naslib_optiproxy.config.OptiProxyConfig` field
+names; on the command line ``optiproxy.KEY VALUE``).
 
-``batch_size`` is B (architectures evaluated per OptiProxy step). NASLib's own
-``discrete_config.yaml`` uses the same key for its zero-cost data loader (256): remove it
-or set it to B when you select ``optimizer: optiproxy``.
+So NASLib's ``search.batch_size`` / ``search.num_init`` never become OptiProxy's B or initial
+design. An OptiProxy-only key placed under ``search:`` (e.g. ``search.model_epochs``) is refused
+with a hint to move it under ``optiproxy:``, as is an unknown key under ``optiproxy:``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Mapping, Optional
 
+from ..._text import did_you_mean
 from ...config import KEYS, OptiProxyConfig
 from ...objectives.nasbench201 import canonical_dataset as nb201_dataset
 from ...strategies import strategy_config
@@ -34,12 +36,16 @@ NASLIB_SEARCH_KEYS = frozenset((
 ))
 
 
-def _as_dict(section: Any) -> dict:
+#: The top-level section of a NASLib config that holds OptiProxy's settings.
+SECTION = "optiproxy"
+
+
+def _as_dict(section: Any, name: str) -> dict:
     """A plain dict of a mapping or a NASLib ``CfgNode`` (``None``: empty)."""
     if section is None:
         return {}
     if not isinstance(section, Mapping):
-        raise TypeError(f"the config's search section must be a mapping, got {type(section).__name__} {section!r}")
+        raise TypeError(f"the config's {name} section must be a mapping, got {type(section).__name__} {section!r}")
     return dict(section)
 
 
@@ -55,30 +61,46 @@ def canonical_dataset(codec: str, dataset: Optional[str]) -> Optional[str]:
     return dataset
 
 
-def optiproxy_settings(search: Any, search_space: str, dataset: Optional[str] = None) -> OptiProxyConfig:
-    """The :class:`OptiProxyConfig` for a NASLib ``search:`` section on ``search_space``/``dataset``.
+def _check_search_keys(search: Mapping[str, Any]) -> None:
+    """Refuse OptiProxy settings (or near-misspellings of them) placed in NASLib's ``search:``."""
+    for key in search:
+        key = str(key)
+        if key in NASLIB_SEARCH_KEYS:
+            continue  # NASLib's, with NASLib's meaning (batch_size, num_init included)
+        ours = key if key in OPTIPROXY_KEYS else _misspelt(key)
+        if ours is not None:
+            raise ValueError(f"search.{key} looks like the OptiProxy setting {ours!r}, but a NASLib config's search: "
+                             f"section belongs to NASLib; put it under '{SECTION}:' ({SECTION}: {{{ours}: ...}}) or "
+                             f"override it with '{SECTION}.{ours} VALUE'")
+
+
+def optiproxy_settings(search: Any, search_space: str, dataset: Optional[str] = None,
+                       optiproxy: Any = None) -> OptiProxyConfig:
+    """The :class:`OptiProxyConfig` for a NASLib config on ``search_space``/``dataset``.
 
     Args:
-        search: The ``search`` mapping (dict or NASLib ``CfgNode``).
+        search: NASLib's ``search`` mapping (dict or ``CfgNode``); only ``epochs`` is read (budget check).
         search_space: NASLib's space name (``nasbench201``, ``nasbench101``, ``nasbench301``, ``nlp``).
-        dataset: NASLib's dataset name (selects the per-dataset defaults).
+        dataset: NASLib's dataset name (selects the per-dataset presets).
+        optiproxy: The config's ``optiproxy:`` section: OptiProxy settings over the presets.
 
     Raises:
-        ValueError: A misspelt OptiProxy key, a bad value, or a budget (``epochs``) below ``num_init``.
+        ValueError: An unknown key under ``optiproxy:``, an OptiProxy key under ``search:``, a bad
+            value, or a budget (``search.epochs``) below ``num_init``.
+        TypeError: A section that is not a mapping, or a value of the wrong type.
     """
-    values = _as_dict(search)
+    values = _as_dict(search, "search")
+    chosen = _as_dict(optiproxy, SECTION)
     codec = translation_for(search_space).codec
-    for key in values:
-        if key not in OPTIPROXY_KEYS and key not in NASLIB_SEARCH_KEYS:
-            close = _misspelt(str(key))
-            if close is not None:
-                raise ValueError(f"unknown OptiProxy setting search.{key} (did you mean {close!r}?); "
-                                 f"OptiProxy settings: {', '.join(sorted(OPTIPROXY_KEYS))}")
-    chosen = {k: v for k, v in values.items() if k in OPTIPROXY_KEYS}
+    _check_search_keys(values)
+    for key in chosen:
+        if key not in OPTIPROXY_KEYS:
+            raise ValueError(f"unknown OptiProxy setting {SECTION}.{key}{did_you_mean(str(key), sorted(OPTIPROXY_KEYS))}; "
+                             f"OptiProxy settings: {', '.join(sorted(OPTIPROXY_KEYS))}")
     config = strategy_config(codec, canonical_dataset(codec, dataset), chosen)
     if values.get("epochs") is not None:
         config.check_budget(int(values["epochs"]))
     return config
 
 
-__all__ = ["NASLIB_SEARCH_KEYS", "OPTIPROXY_KEYS", "canonical_dataset", "optiproxy_settings"]
+__all__ = ["NASLIB_SEARCH_KEYS", "OPTIPROXY_KEYS", "SECTION", "canonical_dataset", "optiproxy_settings"]

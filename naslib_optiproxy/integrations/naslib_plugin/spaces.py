@@ -27,6 +27,9 @@ NASLIB_SPACES = {
 @functools.lru_cache(maxsize=None)
 def light_nb201_class() -> type:
     """``LightNasBench201SearchSpace``: NASLib's NB201 space without its torch network."""
+    from .compat import apply
+
+    apply()
     from naslib.search_spaces import NasBench201SearchSpace
     from naslib.search_spaces.core.graph import Graph
 

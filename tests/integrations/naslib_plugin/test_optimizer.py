@@ -19,11 +19,11 @@ from naslib_optiproxy.spaces import NasBench201
 SEARCH = {"batch_size": 5, "model_epochs": 20, "search_epochs": 10, "gcn_hidden": 16, "linear_size": 16}
 
 
-def write_config(folder: Path, **search) -> Path:
+def write_config(folder: Path, **settings) -> Path:
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump({"search_space": "nasbench201", "dataset": "cifar10", "optimizer": "optiproxy",
                                     "seed": 3, "budget": 20, "out_dir": str(folder / "out"),
-                                    "search": {**SEARCH, **search}}))
+                                    "optiproxy": {**SEARCH, **settings}}))
     return path
 
 

@@ -6,25 +6,72 @@ from pathlib import Path
 
 import pytest
 
+from naslib_optiproxy._yaml import load_yaml
 from naslib_optiproxy.integrations.naslib_plugin import runner
 from naslib_optiproxy.integrations.naslib_plugin.optimizer import NASLIB_IMPORT_ERROR
 
-CONFIG = Path(__file__).resolve().parents[2] / "naslib_configs" / "nasbench201" / "cifar10" / "optiproxy.yaml"
+CONFIG = Path(__file__).resolve().parents[3] / "naslib_configs" / "nasbench201" / "cifar10" / "optiproxy.yaml"
 NASLIB_DEFAULTS = {"epochs": 100, "fidelity": 108, "checkpoint_freq": 1000, "k": 10, "num_init": 10,
                    "batch_size": 256, "predictor_type": "var_sparse_gp"}
 
 
-def test_complete_config_for_optiproxy_keeps_our_batch_size() -> None:
-    out = runner.complete_config({"optimizer": "optiproxy", "budget": 50, "search": {"batch_size": 5}},
+def test_complete_config_fills_naslibs_search_keys_for_optiproxy_too() -> None:
+    out = runner.complete_config({"optimizer": "optiproxy", "budget": 50, "optiproxy": {"batch_size": 5}},
                                  NASLIB_DEFAULTS)
     assert out["search"]["epochs"] == 50 and out["search"]["fidelity"] == -1
-    assert out["search"]["batch_size"] == 5 and "num_init" not in out["search"]
+    assert out["search"]["batch_size"] == 256 and out["optiproxy"] == {"batch_size": 5}
     assert out["search"]["k"] == 10 and out["evaluation"] == {} and out["out_dir"] == "run" and out["seed"] == 0
 
 
-def test_complete_config_for_naslib_optimizer_via_override() -> None:
-    out = runner.complete_config({"optimizer": "optiproxy", "search": {}}, NASLIB_DEFAULTS, ["optimizer", "re"])
-    assert out["search"]["num_init"] == 10 and out["search"]["batch_size"] == 256
+def test_naslib_config_switched_to_optiproxy_keeps_the_preset_b() -> None:
+    """NASLib's search.batch_size (256) is not OptiProxy's B: B comes from the presets or optiproxy:."""
+    from naslib_optiproxy.integrations.naslib_plugin.settings import optiproxy_settings
+    from naslib_optiproxy.presets import preset_settings
+
+    values = load_yaml(CONFIG.parent / "bananas.yaml")
+    naslib_opts, ours = runner.split_opts(["optimizer", "optiproxy"])
+    out = runner.complete_config(values, NASLIB_DEFAULTS, naslib_opts)
+    assert out["search"]["batch_size"] == 256 and not ours
+    settings = optiproxy_settings(out["search"], "nasbench201", "cifar10", out.get("optiproxy"))
+    assert settings.batch_size == preset_settings("nasbench201", "cifar10")["batch_size"] != 256
+    _, ours = runner.split_opts(["optimizer", "optiproxy", "optiproxy.batch_size", "7"])
+    assert optiproxy_settings(out["search"], "nasbench201", "cifar10", ours).batch_size == 7
+
+
+def test_split_opts_separates_ours_and_adds_the_seed_flag() -> None:
+    naslib_opts, ours = runner.split_opts(["optimizer", "re", "optiproxy.fit_lr", "0.01", "optiproxy.proxy", "gcn"],
+                                          seed="100")
+    assert naslib_opts == ["optimizer", "re", "seed", "100"] and ours == {"fit_lr": 0.01, "proxy": "gcn"}
+    assert runner.split_opts(["seed", "4"], seed="4")[0] == ["seed", "4"]
+
+
+@pytest.mark.parametrize("opts, seed, message", [
+    (["optimizer"], None, "KEY VALUE pairs; 'optimizer' has no value"),
+    ([], "abc", "--seed must be a non-negative integer, got 'abc'"),
+    (["seed", "3"], "4", "two seeds given: --seed 4 and the override 'seed 3'"),
+])
+def test_split_opts_refuses_bad_input(opts, seed, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        runner.split_opts(opts, seed)
+
+
+def test_help_works_without_naslib(monkeypatch, capsys) -> None:
+    from naslib_optiproxy.cli import main
+    from naslib_optiproxy.integrations.naslib_plugin import optimizer
+
+    monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
+    assert main(["naslib", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--seed" in out and "--config-file" in out and "optiproxy.KEY" in out
+
+
+def test_run_without_naslib_says_how_to_get_it(monkeypatch, capsys) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin import optimizer
+
+    monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
+    assert runner.main(["--config-file", str(CONFIG), "--seed", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "NASLib is not importable" in err and "git clone -b Develop" in err and "docs/naslib.md" in err
 
 
 def test_explicit_keys_win() -> None:
@@ -42,13 +89,6 @@ def test_effective_optimizer() -> None:
     assert runner.effective_optimizer({}, []) == "re"  # NASLib's discrete_config default
 
 
-def test_main_without_naslib_prints_the_install_hint(capsys) -> None:
-    if NASLIB_IMPORT_ERROR is None:
-        pytest.skip("NASLib is importable here")
-    assert runner.main(["--config-file", str(CONFIG)]) == 2
-    assert "NASLib is not importable" in capsys.readouterr().err
-
-
 def test_main_requires_a_config_file(naslib, capsys) -> None:
     assert runner.main([]) == 2
     assert "--config-file is required" in capsys.readouterr().err
@@ -62,13 +102,33 @@ def test_main_runs_a_naslib_optimizer(naslib, synthetic_nb201: Path, tmp_path: P
     assert "re on nasbench201/cifar10 seed 0" in capsys.readouterr().out
 
 
+def test_seed_flag_sets_the_seed(naslib, synthetic_nb201: Path, tmp_path: Path, capsys) -> None:
+    code = runner.main(["--config-file", str(CONFIG), "--data-dir", str(synthetic_nb201), "--seed", "100",
+                        "optimizer", "rs", "search.epochs", "12", "out_dir", str(tmp_path)])
+    assert code == 0 and "rs on nasbench201/cifar10 seed 100" in capsys.readouterr().out
+    assert (tmp_path / "nasbench201" / "cifar10" / "rs" / "100" / "errors.json").is_file()
+
+
+def test_optiproxy_from_a_naslib_config_uses_the_preset_b(naslib, tmp_path: Path) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin.optimizer import OptiProxyOptimizer
+    from naslib_optiproxy.presets import preset_settings
+
+    bananas = CONFIG.parent / "bananas.yaml"
+    config = runner.load_config(str(bananas), ["optimizer", "optiproxy", "out_dir", str(tmp_path)], seed="2")
+    assert config.search.batch_size == 256 and config.seed == 2 and config.search.seed == 2
+    assert OptiProxyOptimizer(config).settings.batch_size == preset_settings("nasbench201", "cifar10")["batch_size"]
+    config = runner.load_config(str(bananas), ["optimizer", "optiproxy", "optiproxy.batch_size", "7",
+                                               "out_dir", str(tmp_path)])
+    assert OptiProxyOptimizer(config).settings.batch_size == 7
+
+
 def test_main_reports_a_bad_override(naslib, synthetic_nb201: Path, tmp_path: Path, capsys) -> None:
     code = runner.main(["--config-file", str(CONFIG), "--data-dir", str(synthetic_nb201), "optimizer", "nope",
                         "out_dir", str(tmp_path)])
     assert code == 2 and "unknown optimizer 'nope'" in capsys.readouterr().err
 
 
-def test_cli_hands_naslib_subcommand_to_the_runner(capsys) -> None:
+def test_cli_hands_naslib_subcommand_to_the_runner(capsys) -> None:  # NASLib or not
     from naslib_optiproxy.cli import main
 
     assert main(["naslib"]) == 2
@@ -82,8 +142,6 @@ NASLIB_FORMAT = sorted(p for p in (Path(__file__).resolve().parents[3] / "naslib
 
 @pytest.mark.parametrize("path", NASLIB_FORMAT, ids=lambda p: "/".join(p.parts[-3:]))
 def test_shipped_naslib_format_configs(path: Path) -> None:
-    from naslib_optiproxy._yaml import load_yaml
-
     values = load_yaml(path)
     assert values["optimizer"] == path.stem
     completed = runner.complete_config(values, NASLIB_DEFAULTS)

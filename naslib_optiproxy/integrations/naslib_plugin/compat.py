@@ -1,0 +1,183 @@
+"""Compatibility shims that let an unmodified NASLib checkout (automl/NASLib ``Develop``) import
+and run on Python 3.11, numpy 2 and current torch. :func:`apply` installs them; the plugin calls
+it before its first NASLib import, so nothing in the NASLib checkout needs editing.
+
+Each shim names what it works around (line numbers: NASLib ``Develop`` @ 0b51bc18):
+
+* ``vertex_histogram_iterable``: ``naslib/predictors/gp/gpwl_utils/vertex_histogram.py`` line 12,
+  ``from collections import Iterable`` (the alias was removed in Python 3.10), breaks
+  ``import naslib.predictors`` and so BANANAS, NPENAS and the runner. The module's source is
+  compiled with ``collections.abc`` in that one import line (nothing else is touched).
+* ``model_stats_tensorwatch``: ``naslib/predictors/utils/pruners/measures/model_stats.py`` line 1,
+  ``import tensorwatch as tw``; tensorwatch does not install on Python 3.11 and the eager import
+  breaks ``import naslib.predictors``. Without tensorwatch that line is compiled as a lazy
+  module (imported at first use, in ``get_model_stats``, the only user) and the module's
+  annotations as strings, so only that zero-cost measure needs tensorwatch.
+* ``count_parameters_in_mb``: ``naslib/utils/__init__.py`` ``count_parameters_in_MB`` (line 416)
+  calls ``np.sum`` on a generator, which numpy 2 refuses; RE, LS, BANANAS and NPENAS call it
+  from ``get_model_size()`` in ``Trainer.__init__``. Replaced by the same sum over a list.
+* ``torchvision_nms_schema`` (only when importing torchvision fails with
+  ``operator torchvision::nms does not exist``): torchvision's ``_meta_registrations.py``
+  registers fake kernels for ``nms``/``qnms`` without checking ``extension._has_ops()``, so a
+  torchvision whose C extension did not load (PyPI's CUDA build beside a CPU torch) cannot be
+  imported at all. The two op schemas are defined (without kernels: calling them raises) and
+  torchvision is imported again. NASLib's NAS path never calls them; installing the matching
+  CPU torchvision (docs/naslib.md) avoids this shim.
+
+Every shim is skipped where it is not needed (another NASLib version, or a fixed checkout).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import types
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+#: module -> [(exact source line, replacement)]: the source rewrites of the first two shims.
+SOURCE_FIXES: Dict[str, List[Tuple[str, str]]] = {
+    "naslib.predictors.gp.gpwl_utils.vertex_histogram": [
+        ("from collections import Iterable", "from collections.abc import Iterable"),
+    ],
+    "naslib.predictors.utils.pruners.measures.model_stats": [
+        ("import tensorwatch as tw", "from __future__ import annotations; "
+                                     "from naslib_optiproxy.integrations.naslib_plugin.compat import LazyModule; "
+                                     "tw = LazyModule('tensorwatch')"),
+    ],
+}
+SHIM_NAMES = {"naslib.predictors.gp.gpwl_utils.vertex_histogram": "vertex_histogram_iterable",
+              "naslib.predictors.utils.pruners.measures.model_stats": "model_stats_tensorwatch"}
+TORCHVISION_SCHEMAS = ("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
+                       "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+
+applied: List[str] = []  # names of the shims that took effect in this process
+_torchvision_library: Optional[Any] = None  # keeps the defined schemas alive
+
+
+def rewrite_source(source: str, fixes: Sequence[Tuple[str, str]]) -> Tuple[str, int]:
+    """``source`` with each fix's line replaced (whole lines only); returns (text, lines changed)."""
+    lines, changed = source.split("\n"), 0
+    for old, new in fixes:
+        for index, line in enumerate(lines):
+            if line.rstrip() == old:
+                lines[index] = new
+                changed += 1
+    return "\n".join(lines), changed
+
+
+class _FixingLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a NASLib module from its source with :data:`SOURCE_FIXES` applied (no bytecode cache)."""
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        source = self.get_data(self.path).decode("utf-8")
+        fixed, changed = rewrite_source(source, SOURCE_FIXES[fullname])
+        if changed and SHIM_NAMES[fullname] not in applied:
+            applied.append(SHIM_NAMES[fullname])
+        return compile(fixed, self.path, "exec", dont_inherit=True)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Hands the modules of :data:`SOURCE_FIXES` to :class:`_FixingLoader`."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in SOURCE_FIXES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return spec
+        if fullname.endswith("model_stats") and _find("tensorwatch"):
+            return spec  # NASLib's own import works here
+        spec.loader = _FixingLoader(fullname, spec.origin)
+        return spec
+
+
+class LazyModule(types.ModuleType):
+    """A module imported at its first attribute access (ImportError then, not at import time)."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def count_parameters_in_MB(model: Any) -> float:  # noqa: N802 - NASLib's name
+    """Parameters (outside ``auxiliary`` heads) in millions: NASLib's function without ``np.sum(generator)``."""
+    return sum(int(v.numel()) for name, v in model.named_parameters() if "auxiliary" not in name) / 1e6
+
+
+def _patch_count_parameters() -> None:
+    utils = sys.modules.get("naslib.utils")
+    original = getattr(utils, "count_parameters_in_MB", None)
+    if utils is None or original is None or original is count_parameters_in_MB:
+        return
+    for name, module in list(sys.modules.items()):  # modules that already did `from naslib.utils import ...`
+        if (name == "naslib" or name.startswith("naslib.")) and getattr(module, "count_parameters_in_MB", None) is original:
+            module.count_parameters_in_MB = count_parameters_in_MB
+    applied.append("count_parameters_in_mb")
+
+
+def import_torchvision() -> Any:
+    """``import torchvision``, with the ``torchvision_nms_schema`` shim if its C extension did not load.
+
+    Raises:
+        ImportError: torchvision is missing or cannot be imported even with the shim (with what to install).
+    """
+    global _torchvision_library
+    try:
+        return importlib.import_module("torchvision")
+    except ImportError as error:
+        raise ImportError(f"NASLib needs torchvision ({error}); {TORCHVISION_HINT}") from error
+    except RuntimeError as error:
+        if "torchvision::nms" not in str(error):
+            raise ImportError(f"torchvision does not import beside this torch ({error}); {TORCHVISION_HINT}") from error
+    for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
+        del sys.modules[name]
+    import torch
+
+    library = torch.library.Library("torchvision", "DEF")
+    for schema in TORCHVISION_SCHEMAS:
+        library.define(schema)
+    _torchvision_library = library
+    try:
+        module = importlib.import_module("torchvision")
+    except Exception as error:  # noqa: BLE001 - reported with the fix
+        raise ImportError(f"torchvision does not import beside this torch ({error}); {TORCHVISION_HINT}") from error
+    applied.append("torchvision_nms_schema")
+    return module
+
+
+TORCHVISION_HINT = ("install the torchvision build that matches your torch, e.g. for a CPU torch: "
+                    "pip install torch==<your version> torchvision --index-url https://download.pytorch.org/whl/cpu "
+                    "(see docs/naslib.md)")
+_finder = _Finder()
+
+
+def _find(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent that is not a package (e.g. a stand-in module)
+        return False
+
+
+def apply() -> List[str]:
+    """Install the shims (idempotent); returns the names of those that took effect so far.
+
+    Where NASLib's ``naslib.utils`` is importable it is imported here (after torchvision), so
+    that ``count_parameters_in_MB`` is replaced before NASLib's optimizers import it.
+
+    Raises:
+        ImportError: NASLib is there but one of its dependencies cannot be imported (the message says which).
+    """
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+    if "naslib.utils" not in sys.modules and _find("naslib.utils"):
+        if "torchvision" not in sys.modules and _find("torchvision"):
+            import_torchvision()  # NASLib's utils import it; a missing one fails there, by name
+        importlib.import_module("naslib.utils")
+    _patch_count_parameters()
+    return list(applied)
+
+
+__all__ = ["LazyModule", "SOURCE_FIXES", "TORCHVISION_HINT", "applied", "apply", "count_parameters_in_MB", "import_torchvision",
+           "rewrite_source"]
