@@ -64,11 +64,11 @@ def test_api_equals_compare_job(api_history, compare_record) -> None:
 
 
 @pytest.mark.skipif(not naslib_available(), reason="NASLib is not installed (see docs/naslib.md)")
-def test_api_equals_naslib_runner(api_history, tmp_path: Path) -> None:
+def test_api_equals_naslib_runner(api_history, nb201_csv_dir: Path, tmp_path: Path) -> None:
     """Through NASLib's Trainer (one epoch = one evaluation) the incumbent follows the same trajectory."""
     config = load_config(str(REPO / "naslib_configs" / "nasbench201" / "cifar10" / "optiproxy.yaml"),
                          ["out_dir", str(tmp_path), "seed", "0"])
-    summary = run(config, lightweight=True, evaluate=False)
+    summary = run(config, lightweight=True, data_dir=str(nb201_csv_dir), evaluate=False)
     values = api_history[1]
     assert summary["valid_acc"] == pytest.approx([max(values[: i + 1]) for i in range(len(values))])
 

@@ -41,6 +41,7 @@ from ..._text import did_you_mean
 from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
+from .compat import apply as apply_shims
 from .settings import SECTION
 
 #: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
@@ -53,6 +54,7 @@ logger = logging.getLogger(__name__)
 
 def naslib_search_defaults() -> Dict[str, Any]:
     """The ``search:`` section of the installed NASLib's ``runners/nas/discrete_config.yaml``."""
+    apply_shims()
     from naslib.utils import get_project_root
 
     path = Path(get_project_root()) / "runners" / "nas" / "discrete_config.yaml"
@@ -162,6 +164,7 @@ def load_config(path: str, opts: Sequence[str], seed: Optional[str] = None, gpu:
 
     ``optiproxy.KEY VALUE`` overrides go into the config's ``optiproxy:`` section; ``seed`` is ``--seed``.
     """
+    apply_shims()
     from naslib import utils
 
     naslib_opts, ours = split_opts(opts, seed)
@@ -187,6 +190,7 @@ def build_naslib_optimizer(name: str, config: Any) -> Any:
         from .optimizer import OptiProxyOptimizer
 
         return OptiProxyOptimizer(config)
+    apply_shims()
     import naslib.optimizers as naslib_optimizers
 
     return getattr(naslib_optimizers, NASLIB_OPTIMIZERS[name])(config)
@@ -270,6 +274,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    apply_shims()
     from naslib.utils import setup_logger
 
     setup_logger(config.save + "/log.log").setLevel(logging.INFO)
