@@ -47,6 +47,10 @@ class LoopSettings:
     (the authors' release uses 0.3 on NB201; 0 samples the optimised distribution exactly).
     ``distinct_scores``: keep one candidate per distinct predicted score (the release's ``unique``).
     ``selection``/``sampling`` ``random``/``uniform`` are the ablations of the paper's Table 5.
+    ``local_candidates``: the one-edit neighbours (:meth:`SearchSpace.neighbours`) of this many best
+    evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
+    0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
+    them as local search does (``docs/nasbench_graph_study.md``).
     """
 
     num_init: int = setting(10, "num_init", above=0, high=100_000, doc="random architectures before the first fit")
@@ -58,6 +62,8 @@ class LoopSettings:
     sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"))
     op_noise: float = setting(0.3, "op_noise", low=0)
     distinct_scores: bool = setting(True, "distinct_scores")
+    local_candidates: int = setting(0, "local_candidates", low=0, high=1_000,
+                                    doc="best evaluated architectures whose one-edit neighbours join the pool")
     lhs_lower: float = setting(0.9, "lhs_lower", doc="LHS initialisation of alpha: lower end")
     lhs_range: float = setting(0.1, "lhs_range", low=0)
     beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower")

@@ -171,7 +171,8 @@ class OptiProxy(Strategy):
         return lambda output: penalised_score(output, limits, weight)
 
     def _candidates(self) -> List[Architecture]:
-        """Q/K draws per group (or uniform draws for the ablation), unseen and distinct by key."""
+        """Q/K draws per group (or uniform draws for the ablation), plus the neighbours of the
+        ``local_candidates`` best trials; unseen and distinct by key."""
         loop = self.config.loop
         if loop.sampling == "uniform":
             draws = [self.space.sample(self.rng) for _ in range(loop.num_groups * loop.candidates_per_group)]
@@ -180,12 +181,19 @@ class OptiProxy(Strategy):
                      for a in self.distribution.sample(k, loop.candidates_per_group, self.rng, loop.op_noise)]
         valid = [arch for arch in draws if self.space.is_valid(arch)]
         self._warn_if_few_valid(len(valid), len(draws))
+        if loop.local_candidates and loop.sampling != "uniform":
+            valid += self._local_candidates(loop.local_candidates)
         unique: Dict[Hashable, Architecture] = {}
         for arch in valid:
             key = self.space.key(arch)  # once per candidate: a hash for NB101, NB301, NAS-Bench-Graph
             if not self.history.is_seen_key(key):
                 unique.setdefault(key, arch)
         return list(unique.values())
+
+    def _local_candidates(self, incumbents: int) -> List[Architecture]:
+        """The valid one-edit neighbours of the ``incumbents`` best successful trials (best first)."""
+        best = sorted(self._successes(), key=lambda t: -t.value)[:incumbents]  # stable: earlier trial on ties
+        return [arch for trial in best for arch in self.space.neighbours(trial.arch)]
 
     def _warn_if_few_valid(self, valid: int, drawn: int) -> None:
         """Say once when the (alpha, beta) draws are mostly invalid cells (spaces with validity rules)."""
