@@ -1,8 +1,9 @@
 """Per-step diagnostics of OptiProxy on NAS-Bench-Graph (docs/nasbench_graph_study.md).
 
 For each step: the candidates drawn (Q), how many distinct cells they are, how many are already
-evaluated, the number left after de-duplication, and the proxy's Spearman rank correlation with the
-benchmark on 2,000 cells it was not fitted on (and on the top 5% of the table). Prints means per run
+evaluated, the pool left after de-duplication, the fraction of the chosen batch that are one-edit
+neighbours of the 3 best trials, the mean largest op probability of the (alpha, beta) groups, and the
+proxy's Spearman rank correlation with the benchmark on 2,000 random cells (and on their top 5%). Prints means per run
 and the best-so-far at 50 and 100 evaluations.
 
 Example::
@@ -59,7 +60,10 @@ class Probe(OptiProxy):
         return out
 
     def step(self):  # type: ignore[override]
+        best = sorted((t for t in self.history.trials if not t.failed), key=lambda t: -t.value)[:3]
+        local = {self.space.key(a) for t in best for a in self.space.neighbours(t.arch)}
         chosen = super().step()
+        self._probe["local"] = sum(self.space.key(a) in local for a in chosen) / len(chosen)
         self.step_log[-1].update(self._probe)
         return chosen
 
@@ -78,7 +82,7 @@ def run(dataset: str, seed: int, overrides: Dict[str, Any], budget: int) -> Dict
     best = np.maximum.accumulate([t.value for t in study.trials])
     log = strategy.step_log
     return {"best50": best[49], "best100": best[budget - 1],
-            **{k: statistics.mean(s[k] for s in log) for k in ("draws", "distinct", "seen", "pool", "op_max", "rho", "rho_top")},
+            **{k: statistics.mean(s[k] for s in log) for k in ("draws", "distinct", "seen", "pool", "local", "op_max", "rho", "rho_top")},
             "rho_last": log[-1]["rho"], "distinct_last": log[-1]["distinct"]}
 
 
