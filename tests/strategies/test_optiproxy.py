@@ -169,6 +169,20 @@ def test_runs_on_nasbench_graph_without_duplicate_cells(tiny_optiproxy_config) -
     assert opt.strategy.distribution.beta is not None and opt.strategy.gradient_search.beta_optimizer is not None
 
 
+@pytest.mark.parametrize("incumbents", [0, 1, 2])
+def test_local_candidates_add_the_neighbours_of_the_best_trials(tiny_optiproxy_config, incumbents) -> None:
+    space = NasBench201()
+    config = tiny_optiproxy_config(num_groups=1, candidates_per_group=1, local_candidates=incumbents)
+    opt = Study(OptiProxy(space, config, seed=11))
+    _run(opt, 15)
+    pool = {space.key(a) for a in opt.strategy._candidates()}
+    best = sorted(opt.trials, key=lambda t: -t.value)
+    for rank, trial in enumerate(best[:3]):
+        unseen = {space.key(a) for a in space.neighbours(trial.arch) if not opt.is_seen(a)}
+        assert unseen and (unseen <= pool) == (rank < incumbents)
+    assert len(pool) <= 1 + incumbents * len(space.neighbours(best[0].arch))
+
+
 def test_default_settings_beat_random_search_on_real_nasbench201(tmp_path, monkeypatch) -> None:
     # About 7 s for OptiProxy on 2 CPU cores (one torch thread); random search is instant.
     from naslib_optiproxy.objectives import NasBench201Objective
