@@ -10,7 +10,8 @@ output is what gets evaluated:
 * **Rejection** (every codec): each invalid draw is redrawn from its own distribution, at
   most ``max_rounds`` times. Exact: an accepted draw follows ``p(x | valid)``. A draw
   still invalid after ``max_rounds`` redraws is dropped (the strategy tops its batch up
-  with random valid architectures and logs the valid fraction).
+  with random valid architectures and logs the valid fraction). Redraws use a side stream
+  (:func:`side_stream`), so the other draws are those of plain product sampling.
 * **Importance resampling** (codecs with :meth:`~naslib_optiproxy.spaces.SearchSpace.propose`,
   i.e. NAS-Bench-NLP, whose product draws are valid about 0.04% of the time): ``oversample``
   proposals per requested draw from the codec's ancestral proposal ``q`` (the local rules as
@@ -25,6 +26,7 @@ random streams are what they were before conditioning existed.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
@@ -91,12 +93,24 @@ def architectures(ops: np.ndarray, topology: np.ndarray) -> List[Architecture]:
     return [Architecture(tuple(map(int, o)), tuple(map(int, t))) for o, t in zip(ops, topology)]
 
 
+def side_stream(rng: np.random.Generator) -> np.random.Generator:
+    """A generator seeded from ``rng``'s current state, which it leaves untouched.
+
+    Redraws come from it, so the main stream (every later draw, group and step) is the same
+    as if the invalid draws had been dropped; deterministic, and restored with ``rng``'s state.
+    """
+    digest = hashlib.sha256(repr(rng.bit_generator.state).encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
 def rejection(space: SearchSpace, probs: SlotProbabilities, first: List[Architecture], rng: np.random.Generator,
               max_rounds: int = MAX_ROUNDS) -> ValidDraws:
     """Redraw each invalid member of ``first`` (one draw per row of ``probs``) until valid, in order."""
     draws: List[Optional[Architecture]] = list(first)
     invalid = [i for i, arch in enumerate(draws) if not space.is_valid(arch)]
     proposals = len(draws)
+    if invalid:
+        rng = side_stream(rng)
     for _ in range(max_rounds):
         if not invalid:
             break

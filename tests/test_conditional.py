@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_optiproxy.conditional import SlotProbabilities, importance_resampling, rejection
+from naslib_optiproxy.conditional import SlotProbabilities, architectures, importance_resampling, rejection
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.relaxations import sample_categorical
-from naslib_optiproxy.spaces import Architecture, NasBench101, NasBench201, NasBenchNLP
+from naslib_optiproxy.spaces import Architecture, NasBench101, NasBench201, NasBenchGraph, NasBenchNLP
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS
 
 
@@ -72,6 +72,23 @@ def test_rejection_drops_draws_that_stay_invalid():
     first = [Architecture((0,) * 5, (0,) * 21)] * 6
     draws = rejection(space, probs, first, np.random.default_rng(0), max_rounds=3)
     assert draws.archs == [] and draws.valid_fraction == 0.0 and draws.proposals == 6 * 4
+
+
+def test_redraws_leave_the_main_random_stream_alone():
+    space = NasBenchGraph()
+    dist = ArchitectureDistribution(space, 1, np.random.default_rng(5))
+    with torch.no_grad():
+        dist.alpha[..., space.op_names.index("skip")] = 4.0  # all-skip (invalid) cells are frequent
+    conditioned, plain = np.random.default_rng(6), np.random.default_rng(6)
+    draws = dist.sample_valid(0, 300, conditioned)
+    probs = SlotProbabilities(dist._noisy(dist.op_probabilities()[0], 300, 0.0, plain), None)
+    ops = sample_categorical(probs.ops, plain)
+    topo = sample_categorical(dist._topology_rows(0, 300, 0.0, plain), plain)
+    product = architectures(ops, topo)
+    valid = [space.is_valid(a) for a in product]
+    assert sum(valid) < 270 and len(draws.archs) == 300 and all(space.is_valid(a) for a in draws.archs)
+    assert all(d == p for d, p, ok in zip(draws.archs, product, valid) if ok)  # redrawn only where invalid
+    assert conditioned.random() == plain.random()
 
 
 def test_spaces_without_rules_keep_the_plain_product_draws():
