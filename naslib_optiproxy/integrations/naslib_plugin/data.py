@@ -47,6 +47,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 NUM_EPOCHS = 200  # NAS-Bench-201's training length; the light tables hold the final epoch only
 TABLE_KEY = "optiproxy_table"
 SOURCE_KEY = "optiproxy_source"
+BUNDLED_SOURCE = "bundled nb201.npz (naslib_optiproxy/data/)"
 
 
 class FinalValueCurve(Sequence):
@@ -99,15 +100,23 @@ def nb201_dataset_api(dataset: str, data_dir: Optional[PathLike] = None) -> Dict
     """
     dataset = canonical_dataset(dataset)
     path = find_table_file(dataset, data_dir)
-    table = load_nb201_table(dataset, data_dir)
-    if path.name == FULL_FILES[dataset]:
-        data = safe_load(path)  # NASLib's own format, with full learning curves
-    else:
-        codec, key = NasBench201(), DS_KEYS[dataset]
-        from ...spaces import Architecture
+    if path.name == FULL_FILES[dataset]:  # NASLib's own format, with full learning curves
+        return {"nb201_data": safe_load(path), TABLE_KEY: load_nb201_table(dataset, data_dir), SOURCE_KEY: str(path)}
+    return _light_api(dataset, load_nb201_table(dataset, data_dir), str(path))
 
-        data = {codec.to_string(Architecture(ops)): {key: _record(val)} for ops, (val, _test) in table.items()}
-    return {"nb201_data": data, TABLE_KEY: table, SOURCE_KEY: str(path)}
+
+def bundled_nb201_dataset_api(dataset: str) -> Dict[str, Any]:
+    """The :func:`nb201_dataset_api` of the NB201 table bundled with the package (no file needed)."""
+    dataset = canonical_dataset(dataset)
+    return _light_api(dataset, load_nb201_table(dataset, None), BUNDLED_SOURCE)
+
+
+def _light_api(dataset: str, table: Dict[Tuple[int, ...], Tuple[float, float]], source: str) -> Dict[str, Any]:
+    from ...spaces import Architecture
+
+    codec, key = NasBench201(), DS_KEYS[dataset]
+    data = {codec.to_string(Architecture(ops)): {key: _record(val)} for ops, (val, _test) in table.items()}
+    return {"nb201_data": data, TABLE_KEY: table, SOURCE_KEY: source}
 
 
 def table_accuracies(dataset_api: Dict[str, Any], ops: Iterable[int]) -> Optional[Tuple[float, float]]:
@@ -120,8 +129,9 @@ def get_dataset_api(search_space: str, dataset: str, data_dir: Optional[PathLike
     """The ``dataset_api`` for a NASLib run.
 
     NAS-Bench-201: :func:`nb201_dataset_api` when a table is found in ``data_dir`` (or
-    ``$NASLIB_OPTIPROXY_DATA``, ``./data``), else NASLib's own ``get_dataset_api`` (its
-    ``naslib/data`` folder). Every other space: NASLib's ``get_dataset_api``.
+    ``$NASLIB_OPTIPROXY_DATA``, ``./data``), else NASLib's own ``get_dataset_api`` when its
+    ``naslib/data`` folder holds the dataset's full_training pickle, else the table bundled with
+    the package (:func:`bundled_nb201_dataset_api`). Every other space: NASLib's ``get_dataset_api``.
     """
     from ...objectives import BenchmarkDataError
 
@@ -131,9 +141,19 @@ def get_dataset_api(search_space: str, dataset: str, data_dir: Optional[PathLike
         except BenchmarkDataError:
             if data_dir is not None:
                 raise
+        if naslib_nb201_file(dataset) is None:
+            return bundled_nb201_dataset_api(dataset)
     from naslib.utils import get_dataset_api as naslib_dataset_api
 
     return naslib_dataset_api(search_space, dataset)
+
+
+def naslib_nb201_file(dataset: str) -> Optional[Path]:
+    """NASLib's own ``naslib/data/nb201_*_full_training.pickle`` for ``dataset``, if that file exists."""
+    from naslib.utils import get_project_root
+
+    path = Path(get_project_root()) / "data" / FULL_FILES[canonical_dataset(dataset)]
+    return path if path.is_file() else None
 
 
 def export_naslib_nb201(dest_dir: PathLike, data_dir: Optional[PathLike] = None,

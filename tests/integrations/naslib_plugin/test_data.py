@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from naslib_optiproxy.objectives import BenchmarkDataError
+from naslib_optiproxy.data.bundled import nb201_table
+from naslib_optiproxy.integrations.naslib_plugin import data
 from naslib_optiproxy.integrations.naslib_plugin.data import (
-    FinalValueCurve, export_naslib_nb201, nb201_dataset_api, table_accuracies)
+    BUNDLED_SOURCE, FinalValueCurve, export_naslib_nb201, get_dataset_api, nb201_dataset_api, table_accuracies)
 from naslib_optiproxy.spaces import Architecture, NasBench201
 
 from .conftest import synthetic_val
@@ -38,6 +40,18 @@ def test_dataset_api_from_csv(synthetic_nb201: Path) -> None:
 def test_missing_data_says_where_to_get_it(tmp_path: Path) -> None:
     with pytest.raises(BenchmarkDataError, match="--data-dir"):
         nb201_dataset_api("cifar10", tmp_path)
+
+
+def test_without_any_file_the_bundled_table_serves_naslib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./data, no $NASLIB_OPTIPROXY_DATA (conftest), and no NASLib file:
+    monkeypatch.setattr(data, "naslib_nb201_file", lambda dataset: None)
+    api = get_dataset_api("nasbench201", "cifar100")
+    assert api["optiproxy_source"] == BUNDLED_SOURCE
+    assert table_accuracies(api, OPS) == pytest.approx(nb201_table("cifar100")[OPS])
+    entry = api["nb201_data"][NasBench201().to_string(Architecture(OPS))]["cifar100"]
+    assert entry["eval_acc1es"][-1] == pytest.approx(nb201_table("cifar100")[OPS][0])
+    with pytest.raises(BenchmarkDataError):  # a named folder without a table is still an error
+        get_dataset_api("nasbench201", "cifar100", tmp_path)
 
 
 def test_export_writes_naslib_format(synthetic_nb201: Path, tmp_path: Path) -> None:
