@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from naslib_optiproxy import OptiProxy, Study  # noqa: E402
 from naslib_optiproxy.compare.suite import parse_seeds  # noqa: E402
-from naslib_optiproxy.conditional import SlotProbabilities, architectures  # noqa: E402
 from naslib_optiproxy.data import suite_zero_file  # noqa: E402
 from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset  # noqa: E402
 from naslib_optiproxy.spaces import Architecture, NasBench101, NasBenchNLP, SearchSpace  # noqa: E402
@@ -53,16 +52,10 @@ def synthetic_objective(space: SearchSpace, seed: int) -> Callable[[Architecture
 
 def product_validity(strategy: OptiProxy, rng: np.random.Generator) -> float:
     """Fraction of plain product draws of the current groups (no conditioning) that are valid."""
-    dist, loop = strategy.distribution, strategy.config.loop
-    valid = drawn = 0
-    for group in range(loop.num_groups):
-        op_probs = dist._noisy(dist.op_probabilities()[group], loop.candidates_per_group, loop.op_noise, rng)
-        probs = SlotProbabilities(op_probs, dist._topology_rows(group, loop.candidates_per_group, loop.op_noise, rng),
-                                  dist._bernoulli)
-        archs = architectures(*probs.draw(rng))
-        valid += sum(strategy.space.is_valid(a) for a in archs)
-        drawn += len(archs)
-    return valid / drawn
+    loop = strategy.config.loop
+    draws = [arch for group in range(loop.num_groups)
+             for arch in strategy.distribution.product_sample(group, loop.candidates_per_group, rng, loop.op_noise)]
+    return sum(strategy.space.is_valid(a) for a in draws) / len(draws)
 
 
 def summarise(steps: List[Dict[str, Any]]) -> Dict[str, float]:

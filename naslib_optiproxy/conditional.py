@@ -90,6 +90,7 @@ class ValidDraws:
 
 
 def architectures(ops: np.ndarray, topology: np.ndarray) -> List[Architecture]:
+    """One :class:`Architecture` per row of op indices ``[n, S]`` and topology ``[n, T]``."""
     return [Architecture(tuple(map(int, o)), tuple(map(int, t))) for o, t in zip(ops, topology)]
 
 
@@ -106,7 +107,7 @@ def side_stream(rng: np.random.Generator) -> np.random.Generator:
 def rejection(space: SearchSpace, probs: SlotProbabilities, first: List[Architecture], rng: np.random.Generator,
               max_rounds: int = MAX_ROUNDS) -> ValidDraws:
     """Redraw each invalid member of ``first`` (one draw per row of ``probs``) until valid, in order."""
-    draws: List[Optional[Architecture]] = list(first)
+    draws = list(first)
     invalid = [i for i, arch in enumerate(draws) if not space.is_valid(arch)]
     proposals = len(draws)
     if invalid:
@@ -124,7 +125,7 @@ def rejection(space: SearchSpace, probs: SlotProbabilities, first: List[Architec
         invalid = still
     dropped = set(invalid)
     kept = [arch for i, arch in enumerate(draws) if i not in dropped]
-    return ValidDraws(kept, len(draws), proposals)  # type: ignore[arg-type]
+    return ValidDraws(kept, len(draws), proposals)
 
 
 def importance_resampling(space: SearchSpace, probs: SlotProbabilities, rng: np.random.Generator,
@@ -148,16 +149,5 @@ def importance_resampling(space: SearchSpace, probs: SlotProbabilities, rng: np.
     return ValidDraws([archs[i] for i in picks], n, len(archs))
 
 
-def sample_valid(space: SearchSpace, probs: SlotProbabilities, rng: np.random.Generator,
-                 first: Optional[List[Architecture]] = None) -> ValidDraws:
-    """One draw per row of ``probs`` from ``p(x | valid)``: importance resampling where the codec
-    offers a proposal, else rejection starting from ``first`` (a product draw per row)."""
-    if space.has_proposal:
-        return importance_resampling(space, probs, rng)
-    if first is None:
-        first = architectures(*probs.draw(rng))
-    return rejection(space, probs, first, rng)
-
-
-__all__ = ["MAX_ROUNDS", "OVERSAMPLE", "SlotProbabilities", "ValidDraws", "importance_resampling", "rejection",
-           "sample_valid"]
+__all__ = ["MAX_ROUNDS", "OVERSAMPLE", "SlotProbabilities", "ValidDraws", "architectures", "importance_resampling",
+           "rejection", "side_stream"]

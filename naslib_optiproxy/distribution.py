@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .conditional import SlotProbabilities, ValidDraws, architectures, sample_valid
+from .conditional import SlotProbabilities, ValidDraws, architectures, importance_resampling, rejection
 from .relaxations import binary_concrete, gumbel_softmax, latin_hypercube, sample_categorical
 from .spaces import Architecture, BernoulliTopology, ChoiceTopology, SearchSpace
 
@@ -109,14 +109,34 @@ class ArchitectureDistribution(nn.Module):
         return self.sample_valid(group, n, rng, op_noise).archs
 
     def sample_valid(self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0) -> ValidDraws:
-        """:meth:`sample` with the draw statistics (requested, proposals, valid fraction)."""
-        op_probs = self._noisy(self.op_probabilities()[group], n, op_noise, rng)
+        """:meth:`sample` with the draw statistics (requested, proposals, valid fraction).
+
+        Importance resampling where the codec offers a proposal, else rejection starting from
+        :meth:`product_sample`'s draws (:mod:`~naslib_optiproxy.conditional`).
+        """
         if self.space.has_proposal:
-            return sample_valid(self.space, SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng),
-                                                              self._bernoulli), rng)
-        ops = sample_categorical(op_probs, rng)  # ops before the topology's noise: the historical random stream
+            return importance_resampling(self.space, self.slot_probabilities(group, n, rng, op_noise), rng)
+        probs, first = self._product(group, n, rng, op_noise)
+        return rejection(self.space, probs, first, rng)
+
+    def product_sample(self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0) -> List[Architecture]:
+        """``n`` plain draws of Eq. 5 and 6 from group ``group``, not conditioned (invalid ones included)."""
+        return self._product(group, n, rng, op_noise)[1]
+
+    def slot_probabilities(self, group: int, n: int, rng: np.random.Generator,
+                           op_noise: float = 0.0) -> SlotProbabilities:
+        """Per-draw probabilities of group ``group``'s product distribution, each with its own noise."""
+        op_probs = self._noisy(self.op_probabilities()[group], n, op_noise, rng)
+        return SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng), self._bernoulli)
+
+    def _product(self, group: int, n: int, rng: np.random.Generator,
+                 op_noise: float) -> Tuple[SlotProbabilities, List[Architecture]]:
+        """The per-draw probabilities and one product draw per row, in the historical random stream
+        (ops drawn before the topology's noise)."""
+        op_probs = self._noisy(self.op_probabilities()[group], n, op_noise, rng)
+        ops = sample_categorical(op_probs, rng)
         probs = SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng), self._bernoulli)
-        return sample_valid(self.space, probs, rng, architectures(ops, probs.draw_topology(rng)))
+        return probs, architectures(ops, probs.draw_topology(rng))
 
     @property
     def _bernoulli(self) -> bool:

@@ -81,10 +81,7 @@ def test_redraws_leave_the_main_random_stream_alone():
         dist.alpha[..., space.op_names.index("skip")] = 4.0  # all-skip (invalid) cells are frequent
     conditioned, plain = np.random.default_rng(6), np.random.default_rng(6)
     draws = dist.sample_valid(0, 300, conditioned)
-    probs = SlotProbabilities(dist._noisy(dist.op_probabilities()[0], 300, 0.0, plain), None)
-    ops = sample_categorical(probs.ops, plain)
-    topo = sample_categorical(dist._topology_rows(0, 300, 0.0, plain), plain)
-    product = architectures(ops, topo)
+    product = dist.product_sample(0, 300, plain)
     valid = [space.is_valid(a) for a in product]
     assert sum(valid) < 270 and len(draws.archs) == 300 and all(space.is_valid(a) for a in draws.archs)
     assert all(d == p for d, p, ok in zip(draws.archs, product, valid) if ok)  # redrawn only where invalid
@@ -140,13 +137,12 @@ def _batch_z_scores(batches: List[List[Architecture]], exact: Dict[Architecture,
 def test_nasbench_nlp_proposals_obey_the_local_rules():
     space = NasBenchNLP()
     dist = ArchitectureDistribution(space, 1, np.random.default_rng(5))
-    probs = SlotProbabilities(dist._noisy(dist.op_probabilities()[0], 2000, 0.3, np.random.default_rng(6)),
-                              dist._topology_rows(0, 2000, 0.3, np.random.default_rng(7)))
+    probs = dist.slot_probabilities(0, 2000, np.random.default_rng(6), op_noise=0.3)
     archs, log_w = space.propose(probs, np.random.default_rng(8))
     valid = np.array([space.is_valid(a) for a in archs])
     assert np.array_equal(np.isfinite(log_w), valid) and np.all(log_w <= 1e-9)
     assert valid.mean() > 0.2  # product draws: about 0.04%
-    products = [Architecture(tuple(map(int, o)), tuple(map(int, t))) for o, t in zip(*probs.draw(np.random.default_rng(9)))]
+    products = architectures(*probs.draw(np.random.default_rng(9)))
     assert sum(space.is_valid(a) for a in products) < 10
 
 
