@@ -203,8 +203,9 @@ class OptiProxy(Strategy):
         """Say once when the draws conditioned on validity mostly failed (:mod:`~naslib_optiproxy.conditional`)."""
         if self._valid_fraction < 0.5 and not self._warned_invalid:
             self._warned_invalid = True
+            how = "among the codec's weighted proposals" if self.space.has_proposal else f"within {MAX_ROUNDS} redraws"
             warnings.warn(f"{self.space.name}: only {self._valid_fraction:.0%} of the draws from the (alpha, beta) "
-                          f"groups found a valid architecture within {MAX_ROUNDS} redraws; OptiProxy tops each batch "
+                          f"groups found a valid architecture {how}; OptiProxy tops each batch "
                           f"up with random valid architectures", RuntimeWarning, stacklevel=3)
 
     def _select(self, candidates: List[Architecture], constraints: Sequence[Constraint] = ()) -> List[Architecture]:
