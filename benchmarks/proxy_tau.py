@@ -1,13 +1,18 @@
-"""Kendall tau of the GCN, MLP and GAT proxies on real NAS-Bench-Suite-Zero subsets.
+"""Kendall tau of the proxy families on real benchmark data.
 
-For each space (500 NB101 and, when its codec is registered, 500 NB301 architectures with
-real validation accuracy) and each seed: shuffle, fit every proxy on ``--train`` archs with
+For each space (500 NB101 and 500 NB301 architectures of NAS-Bench-Suite-Zero with real
+validation accuracy; ``nasbench201``: ``--train`` + ``--test`` architectures drawn from the whole
+bundled NB201 table of ``--dataset``) and each seed: shuffle, fit every proxy on ``--train`` archs with
 the package's :class:`~naslib_optiproxy.proxies.ProxyTrainer` and the default
 :class:`~naslib_optiproxy.config.OptiProxyConfig` settings, and report Kendall's tau-b
 between predictions and true accuracy on the remaining archs (mean +- std over seeds).
 
     pip install scipy   # for kendalltau (tau-b, tie-aware); not a package dependency
     nice -n 5 python benchmarks/proxy_tau.py --seeds 0 1 2 3 4 --out benchmarks/results/proxy_tau.json
+    python benchmarks/proxy_tau.py --spaces nasbench201 --dataset cifar100 --train 50 --proxies gcn gcn_sym
+
+``gcn_sym`` is the GCN proxy with PyG's own normalisation ``D^-1/2 (A + I) D^-1/2`` in place of
+the row-normalised ``A + I`` (the choice in ``proxies/graph.py``, measured in ``docs/proxies.md``).
 
 ``--distinct`` keeps one architecture per canonical key (the NB101 subset holds 500 specs but only
 292 distinct cells, 55 of them the empty input -> output cell). ``--layout raw`` (NB101 only)
@@ -34,18 +39,45 @@ sys.path.insert(0, str(ROOT))
 from naslib_optiproxy.objectives.nasbench101 import load_zero_cost_json, nb101_zero_cost_subset  # noqa: E402
 from naslib_optiproxy.config import OptiProxyConfig  # noqa: E402
 from naslib_optiproxy.data import suite_zero_file  # noqa: E402
-from naslib_optiproxy.proxies import ProxyTrainer, build_proxy  # noqa: E402
+from naslib_optiproxy.data import nb201_table  # noqa: E402
+from naslib_optiproxy.proxies import GraphProxy, ProxyTrainer, build_proxy  # noqa: E402
 from naslib_optiproxy.spaces import SEARCH_SPACES, Architecture, SearchSpace, get_search_space  # noqa: E402
 from naslib_optiproxy.spaces.nasbench101 import cell_matrix  # noqa: E402
 
 ZC_DIR = suite_zero_file("nasbench101").parent  # NAS-Bench-Suite-Zero subsets bundled with the package
-PROXY_KINDS = ("gcn", "mlp", "gat")
+PROXY_KINDS = ("gcn", "gat", "gin", "sage", "mlp")
 
 
-def load_space_data(name: str) -> Tuple[SearchSpace, List[Architecture], np.ndarray]:
-    """Codec, decoded architectures and val accuracies of ``zc_<name>.json``."""
-    path = ZC_DIR / f"zc_{name}.json"
+class SymmetricGCNProxy(GraphProxy):
+    """``gcn`` with PyG's normalisation ``D^-1/2 (A + I) D^-1/2`` (degrees from the rows) on the raw adjacency."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for conv in self.convs:
+            conv.call_kwargs = {"add_loop": True}
+
+    def adjacencies(self, adj: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        return adj.transpose(1, 2), adj
+
+
+def make_proxy(kind: str, space: SearchSpace, config: OptiProxyConfig) -> torch.nn.Module:
+    if kind == "gcn_sym":
+        return SymmetricGCNProxy(space.num_features, "gcn", config.gcn_hidden, config.gcn_layers,
+                                 config.linear_size, config.dropout)
+    return build_proxy(kind, space.num_nodes, space.num_features, config.gcn_hidden, config.gcn_layers,
+                       config.linear_size, config.dropout)
+
+
+def load_space_data(name: str, dataset: str = "cifar10", size: int = 0) -> Tuple[SearchSpace, List[Architecture], np.ndarray]:
+    """Codec, decoded architectures and val accuracies of ``zc_<name>.json`` (NB201: ``size`` random
+    architectures of the bundled table, drawn with seed 0)."""
     space = get_search_space(name)
+    if name == "nasbench201":
+        table = nb201_table(dataset)
+        keys = sorted(table)
+        pick = np.random.default_rng(0).choice(len(keys), size=size, replace=False)
+        return space, [Architecture(keys[i]) for i in pick], np.array([table[keys[i]][0] for i in pick])
+    path = ZC_DIR / f"zc_{name}.json"
     if name == "nasbench101":
         pairs = nb101_zero_cost_subset(path)
     else:
@@ -81,8 +113,7 @@ def fit_and_rank(space: SearchSpace, encoded: Tuple[torch.Tensor, torch.Tensor],
     x, adj = encoded
     target = torch.as_tensor(y, dtype=torch.float32)
     torch.manual_seed(seed)
-    proxy = build_proxy(kind, space.num_nodes, space.num_features, config.gcn_hidden, config.gcn_layers,
-                        config.linear_size, config.dropout)
+    proxy = make_proxy(kind, space, config)
     trainer = ProxyTrainer(proxy, config.fit, torch.Generator().manual_seed(seed))
     trainer.fit(x[fit_idx], adj[fit_idx], target[fit_idx])
     pred = trainer.predict(x[test_idx], adj[test_idx]).numpy()
@@ -95,6 +126,8 @@ def main(argv: Sequence[str] = ()) -> Dict[str, Dict[str, List[float]]]:
     parser.add_argument("--proxies", nargs="+", default=list(PROXY_KINDS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--train", type=int, default=100)
+    parser.add_argument("--test", type=int, default=1000, help="nasbench201: held-out architectures")
+    parser.add_argument("--dataset", default="cifar10", help="nasbench201: cifar10, cifar100 or ImageNet16-120")
     parser.add_argument("--distinct", action="store_true", help="one architecture per canonical key")
     parser.add_argument("--layout", choices=("pruned", "raw"), default="pruned", help="NB101 proxy input layout")
     parser.add_argument("--out", type=Path, default=None, help="write the per-seed taus as JSON")
@@ -107,10 +140,10 @@ def main(argv: Sequence[str] = ()) -> Dict[str, Dict[str, List[float]]]:
           f"distinct={args.distinct}, NB101 layout={args.layout}")
     print("| space | proxy | n | Kendall tau (mean +- std) | seeds | s/fit |\n|---|---|---|---|---|---|")
     for name in args.spaces:
-        if name not in SEARCH_SPACES or not (ZC_DIR / f"zc_{name}.json").is_file():
+        if name != "nasbench201" and (name not in SEARCH_SPACES or not (ZC_DIR / f"zc_{name}.json").is_file()):
             print(f"| {name} | skipped: codec not registered or {ZC_DIR}/zc_{name}.json absent | | | | |")
             continue
-        space, archs, y = load_space_data(name)
+        space, archs, y = load_space_data(name, args.dataset, args.train + args.test)
         if args.distinct:
             archs, y = distinct(space, archs, y)
         encoded = encode(space, archs, args.layout if name == "nasbench101" else "pruned")
@@ -123,7 +156,7 @@ def main(argv: Sequence[str] = ()) -> Dict[str, Dict[str, List[float]]]:
                   f"{','.join(map(str, args.seeds))} | {seconds:.1f} |", flush=True)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"train": args.train, "seeds": args.seeds, "distinct": args.distinct, "layout": args.layout}
+        meta = {"train": args.train, "test": args.test, "dataset": args.dataset, "seeds": args.seeds, "distinct": args.distinct, "layout": args.layout}
         args.out.write_text(json.dumps({**meta, "taus": results}, indent=1))
     return results
 

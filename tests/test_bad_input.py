@@ -230,8 +230,8 @@ API_CASES: Dict[str, Tuple[Callable[[], Any], Type[Exception], Sequence[str]]] =
         lambda: OptiProxyConfig.from_dict({"selection": "best"}), ValueError,
         ["search.selection must be one of proxy, random, got 'best'"]),
     "unknown-proxy": (
-        lambda: OptiProxyConfig.from_dict({"proxy": "gnc"}), ValueError,
-        ["search.proxy must be one of gcn, mlp, gat, got 'gnc'", "did you mean 'gcn'"]),
+        lambda: OptiProxyConfig.from_dict({"proxy": "gcnn"}), ValueError,
+        ["search.proxy must be one of gcn, gat, gin, sage, mlp, got 'gcnn'", "did you mean 'gcn'"]),
     "constructor-wrong-type": (
         lambda: OptiProxyConfig(num_init="10"), TypeError,
         ["search.num_init must be int, got str '10'"]),

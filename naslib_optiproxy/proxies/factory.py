@@ -8,25 +8,24 @@ from torch import nn
 
 from .._settings import setting, validate
 from .._text import did_you_mean
-from .gat import GATProxy
-from .gcn import GCNProxy
+from .graph import GraphProxy
 from .mlp import MLPProxy
 
-PROXIES = ("gcn", "mlp", "gat")
+PROXIES = ("gcn", "gat", "gin", "sage", "mlp")
 
 
 def build_proxy(kind: str, num_nodes: int, num_features: int, hidden: int = 144, layers: int = 2,
                 head_hidden: int = 144, dropout: float = 0.0, num_outputs: int = 1) -> nn.Module:
-    """Build the proxy called ``kind`` (``gcn``, ``mlp`` or ``gat``) for a codec's graph layout.
+    """Build the proxy called ``kind`` (one of :data:`PROXIES`) for a codec's graph layout.
 
-    ``num_outputs > 1`` predicts several metrics (``[B, num_outputs]``), e.g. accuracy and latency.
+    The graph families are :class:`~naslib_optiproxy.proxies.graph.GraphProxy` with that PyG layer
+    (``torch_geometric`` is imported when one is built, not before). ``num_outputs > 1`` predicts several metrics
+    (``[B, num_outputs]``), e.g. accuracy and latency.
     """
-    if kind == "gcn":
-        return GCNProxy(num_features, hidden, layers, head_hidden, dropout, num_outputs)
-    if kind == "gat":
-        return GATProxy(num_features, hidden, layers, head_hidden, dropout, num_outputs)
     if kind == "mlp":
         return MLPProxy(num_nodes, num_features, hidden, layers, dropout, num_outputs)
+    if kind in PROXIES:
+        return GraphProxy(num_features, kind, hidden, layers, head_hidden, dropout, num_outputs)
     raise ValueError(f"unknown proxy {kind!r}{did_you_mean(kind, PROXIES)}; available: {', '.join(PROXIES)}")
 
 
@@ -34,7 +33,7 @@ def build_proxy(kind: str, num_nodes: int, num_features: int, hidden: int = 144,
 class ProxySettings:
     """The proxy model (paper appendix A.4, Table 5), with its config keys."""
 
-    kind: str = setting("gcn", "proxy", choices=PROXIES, doc="proxy family")
+    kind: str = setting("gcn", "proxy", choices=PROXIES, doc="proxy family: a PyG graph layer, or mlp")
     hidden: int = setting(144, "gcn_hidden", above=0, high=4096, doc="width of the graph layers")
     layers: int = setting(2, "gcn_layers", above=0, high=32)
     head_hidden: int = setting(144, "linear_size", above=0, high=4096, doc="width of the readout MLP")

@@ -113,11 +113,12 @@ class ProxyTrainer:
         self.fits = 0  # fits run so far: later ones start from fitted weights (warm start)
         self.last_epochs = 0  # epochs the last fit ran
 
-    def fit(self, x: torch.Tensor, adj: torch.Tensor, y: torch.Tensor) -> float:
+    def fit(self, x: torch.Tensor, adj: torch.Tensor, y: torch.Tensor, mask: Optional[torch.Tensor] = None) -> float:
         """Fit on ``x [n, N, F]``, ``adj [n, N, N]``, raw targets ``y [n]``; returns the last loss.
 
         Several heads: ``y [n, M]``, each column standardised on its own observed values
-        and fitted with its own MSE + ranking loss (summed).
+        and fitted with its own MSE + ranking loss (summed). ``mask [n, N]`` marks the real nodes
+        of padded graphs of different sizes (graph proxies only; see :func:`naslib_optiproxy.pyg.to_dense`).
         """
         s = self.settings
         self.standardizer = ColumnStandardizer.fit(y) if y.dim() == 2 else Standardizer.fit(y)
@@ -136,7 +137,8 @@ class ProxyTrainer:
             for start in range(0, n, batch):
                 idx = order[start : start + batch] if order is not None else slice(None)
                 self.optimizer.zero_grad()
-                loss = proxy_loss(self.model(x[idx], adj[idx]), target[idx], s.rank_weight, s.rank_margin, s.rank_reduction)
+                output = self.model(x[idx], adj[idx]) if mask is None else self.model(x[idx], adj[idx], mask[idx])
+                loss = proxy_loss(output, target[idx], s.rank_weight, s.rank_margin, s.rank_reduction)
                 loss.backward()
                 self.optimizer.step()
                 epoch_loss += float(loss.detach())
@@ -150,8 +152,9 @@ class ProxyTrainer:
         return float(loss.detach())
 
     @torch.no_grad()
-    def predict(self, x: torch.Tensor, adj: torch.Tensor, standardised: bool = False) -> torch.Tensor:
+    def predict(self, x: torch.Tensor, adj: torch.Tensor, standardised: bool = False,
+                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Predictions in the targets' original units, or the model's standardised ones (``eval()`` mode)."""
         self.model.eval()
-        output = self.model(x, adj)
+        output = self.model(x, adj) if mask is None else self.model(x, adj, mask)
         return output if standardised else self.standardizer.inverse(output)

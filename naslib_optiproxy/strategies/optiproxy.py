@@ -28,7 +28,7 @@ from ..constraints import Constraint, constraints_of, penalised_score, predicted
 from ..distribution import ArchitectureDistribution
 from ..proxies import ProxyTrainer
 from ..search import GradientSearch
-from ..spaces import SearchSpace
+from ..spaces import FixedTopology, SearchSpace
 from ..threads import torch_threads
 from ..types import Architecture, Trial
 from .base import Strategy, sample_unseen
@@ -70,6 +70,11 @@ class OptiProxy(Strategy):
         self.config = config
         self.rng = np.random.default_rng(self.seed)
         self.generator = torch.Generator().manual_seed(self.seed)
+        if config.model.kind == "gat" and not isinstance(self.space.topology, FixedTopology):
+            warnings.warn(f"proxy 'gat' uses the adjacency as a mask (PyG's DenseGATConv), so the gradient "
+                          f"search cannot move {self.space.name}'s edge parameters (beta): only the operations "
+                          f"are optimised. Use proxy 'gcn' (default), 'gin' or 'sage' to search the topology too.",
+                          UserWarning, stacklevel=3)
         self._build_proxy(num_outputs=1)
         self.penalty = config.constraint.penalty()
         self._penalty_seen = 0  # trials already fed to the penalty weight

@@ -15,7 +15,7 @@ from naslib_optiproxy.data import suite_zero_file
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.study import Study
-from naslib_optiproxy.proxies import GATProxy, GCNProxy
+from naslib_optiproxy.proxies import GCNProxy, GraphProxy
 from naslib_optiproxy.spaces import Architecture, NasBench101, get_search_space
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS, NASLIB_OP_CODES, cell_matrix, liveness
 from naslib_optiproxy.spaces.nb101_hash import live_vertices, module_hash, prune
@@ -201,7 +201,7 @@ def test_isomorphic_cells_look_the_same_to_graph_proxies(space) -> None:
     c = cell([(0, 2), (0, 3), (2, 4), (3, 4), (4, 6), (0, 6), (1, 5)], (C1, C3, C1, MP, C1))
     assert space.key(a) == space.key(c)
     x, adj = space.encode_batch([a, c])
-    for proxy in (GCNProxy(space.num_features, 16, 2, 16), GATProxy(space.num_features, 16, 2, 16)):
+    for proxy in (GraphProxy(space.num_features, layer, 16, 2, 16) for layer in ("gcn", "gat", "gin", "sage")):
         out = proxy.eval()(x, adj)
         torch.testing.assert_close(out[0], out[1])
 

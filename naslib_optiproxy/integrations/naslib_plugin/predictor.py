@@ -9,6 +9,10 @@ codec (read through the graph's hash). Sizes and fit settings are the per-space 
 defaults (:mod:`naslib_optiproxy.defaults`); ``set_hyperparams`` overrides them by
 :class:`~naslib_optiproxy.config.OptiProxyConfig` names.
 
+PyG users pass ``torch_geometric`` ``Data`` objects (a list) or a ``Batch`` to ``fit`` / ``query``
+instead of NASLib graphs: they are converted with :func:`naslib_optiproxy.pyg.to_dense` and the
+proxy is sized to them (default settings, ``set_hyperparams`` on top).
+
 Ensemble members differ by seed: each fit draws its seed from ``np.random`` (seeded by
 NASLib's runner), so an ensemble has a spread for BANANAS' acquisition functions and runs
 are reproducible.
@@ -23,6 +27,7 @@ import torch
 
 from ...config import OptiProxyConfig
 from ...proxies import ProxyTrainer, build_proxy
+from ...pyg import is_graphs, to_dense
 from .settings import optiproxy_settings
 from .translate import Translator, layout_from_naslib_gcn, stack_layouts
 
@@ -44,14 +49,17 @@ class GCNRegressor:
             self.model = settings.model.build(num_nodes, num_features)
         self.trainer = ProxyTrainer(self.model, settings.fit, generator)
 
-    def fit(self, x: torch.Tensor, adj: torch.Tensor, y: Sequence[float]) -> float:
-        """Fit on raw targets; returns the training mean absolute error (as NASLib's predictors do)."""
-        target = torch.as_tensor(np.asarray(y, dtype=np.float32))
-        self.trainer.fit(x, adj, target)
-        return float(np.mean(np.abs(self.predict(x, adj) - target.numpy())))
+    def fit(self, x: torch.Tensor, adj: torch.Tensor, y: Sequence[float], mask: Optional[torch.Tensor] = None) -> float:
+        """Fit on raw targets; returns the training mean absolute error (as NASLib's predictors do).
 
-    def predict(self, x: torch.Tensor, adj: torch.Tensor) -> np.ndarray:
-        return self.trainer.predict(x, adj).numpy().reshape(-1)
+        ``mask [n, N]``: real nodes of padded graphs (:func:`naslib_optiproxy.pyg.to_dense`).
+        """
+        target = torch.as_tensor(np.asarray(y, dtype=np.float32))
+        self.trainer.fit(x, adj, target, mask=mask)
+        return float(np.mean(np.abs(self.predict(x, adj, mask) - target.numpy())))
+
+    def predict(self, x: torch.Tensor, adj: torch.Tensor, mask: Optional[torch.Tensor] = None) -> np.ndarray:
+        return self.trainer.predict(x, adj, mask=mask).numpy().reshape(-1)
 
 
 def encode_graphs(translator: Translator, graphs: Sequence[Any], use_naslib: bool, encoding_type: Any = None):
@@ -101,23 +109,28 @@ if PREDICTOR_IMPORT_ERROR is None:
                 self.translator = Translator(ss_type, self.dataset)
 
         def fit(self, xtrain: Sequence[Any], ytrain: Sequence[float], train_info: Any = None, **_: Any) -> float:
-            ss_type = self.ss_type or xtrain[0].get_type()
-            self._setup(ss_type)
-            settings = optiproxy_settings({}, ss_type, self.dataset, self.hyperparams)  # OptiProxy settings
             seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
-            codec = self.translator.codec
-            self.regressor = GCNRegressor(settings, codec.num_nodes, codec.num_features, seed)
-            x, adj = self._encode(xtrain)
-            return self.regressor.fit(x, adj, ytrain)
+            if is_graphs(xtrain):
+                settings = OptiProxyConfig.from_dict(self.hyperparams)
+            else:
+                ss_type = self.ss_type or xtrain[0].get_type()
+                self._setup(ss_type)
+                settings = optiproxy_settings({}, ss_type, self.dataset, self.hyperparams)  # OptiProxy settings
+            x, adj, mask = self._encode(xtrain)
+            self.regressor = GCNRegressor(settings, x.shape[1], x.shape[2], seed)
+            return self.regressor.fit(x, adj, ytrain, mask)
 
         def query(self, xtest: Sequence[Any], info: Any = None, **_: Any) -> np.ndarray:
             if self.regressor is None:
                 raise RuntimeError("optiproxy_gcn: call fit() before query()")
-            x, adj = self._encode(xtest)
-            return self.regressor.predict(x, adj)
+            return self.regressor.predict(*self._encode(xtest))
 
         def _encode(self, graphs: Sequence[Any]):
-            return encode_graphs(self.translator, graphs, self.translator.gcn_layout_equal, EncodingType.GCN)
+            """``(x, adj, mask)`` of NASLib graphs (our codec's layout) or of PyG graphs."""
+            if is_graphs(graphs):
+                return to_dense(graphs)
+            x, adj = encode_graphs(self.translator, graphs, self.translator.gcn_layout_equal, EncodingType.GCN)
+            return x, adj, None
 
         def set_hyperparams(self, params: Optional[Dict[str, Any]]) -> None:
             self.hyperparams = dict(params or {})

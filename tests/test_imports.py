@@ -1,0 +1,60 @@
+"""Import cost stays off the fast paths: ``torch_geometric`` (about 3 s here, as it imports
+``torch._dynamo``) is imported by the graph proxies and ``naslib_optiproxy.pyg`` only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+CHECK = "import sys; print('torch_geometric' in sys.modules, 'torch._dynamo' in sys.modules)"
+
+
+def _loaded_after(code: str) -> str:
+    script = textwrap.dedent(code) + "\n" + CHECK
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_import_does_not_load_pyg() -> None:
+    assert _loaded_after("import naslib_optiproxy") == "False False"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["search", "--help"], ["compare", "--help"], ["naslib", "--help"]])
+def test_help_does_not_load_pyg(argv) -> None:
+    code = f"""
+    import contextlib, io
+    from naslib_optiproxy.cli import main
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main({argv!r})
+        except SystemExit:
+            pass
+    """
+    assert _loaded_after(code) == "False False"
+
+
+@pytest.mark.parametrize("method", ["rs", "re", "ls"])
+def test_baseline_cli_runs_do_not_load_pyg(method: str, tmp_path) -> None:
+    out = tmp_path / method
+    code = f"""
+    import contextlib, io
+    from naslib_optiproxy.cli import main
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["search", "--search-space", "nasbench201", "--optimizer", {method!r}, "--budget", "30",
+              "--no-progress", "--out", {str(out)!r}])
+    """
+    assert _loaded_after(code) == "False False"
+    assert (out / "result.json").is_file()
+
+
+def test_an_optiproxy_run_loads_pyg() -> None:
+    # The check above can fail: building the proxy does import PyG.
+    code = """
+    from naslib_optiproxy import OptiProxy, get_objective
+    OptiProxy(get_objective("nasbench201", "cifar10").space, seed=0)
+    """
+    assert _loaded_after(code).startswith("True")
