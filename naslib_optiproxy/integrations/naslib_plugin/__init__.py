@@ -3,7 +3,8 @@
 * :class:`~naslib_optiproxy.integrations.naslib_plugin.optimizer.OptiProxyOptimizer`: a NASLib ``MetaOptimizer``.
 * :class:`~naslib_optiproxy.integrations.naslib_plugin.predictor.OptiProxyGCNPredictor`: a NASLib ``Predictor``.
 * :func:`register` / :func:`unregister`: put ``optiproxy_gcn`` into the predictor registry that
-  BANANAS and NPENAS use, and take it out again.
+  BANANAS and NPENAS use, give both ``acq_fn_optimization: relaxed``
+  (:mod:`~naslib_optiproxy.integrations.naslib_plugin.acquisition`), and take both out again.
 * ``naslib-optiproxy naslib --config-file CONFIG.yaml``: NASLib's runner, knowing ``optiproxy``
   (:mod:`naslib_optiproxy.integrations.naslib_plugin.runner`).
 
@@ -69,7 +70,8 @@ def default_predictors() -> Dict[str, PredictorFactory]:
 
 
 def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> type:
-    """Make BANANAS / NPENAS accept our predictor types (``optiproxy_gcn``); returns the Ensemble class.
+    """Make BANANAS / NPENAS accept our predictor types (``optiproxy_gcn``) and
+    ``acq_fn_optimization: relaxed``; returns the Ensemble class.
 
     Calling it again replaces the registered types (the originals stay saved). Raises
     ``ImportError`` with the install hint without NASLib, and ``RuntimeError`` if NASLib's
@@ -91,6 +93,9 @@ def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> typ
             raise RuntimeError(f"{name}.Ensemble is {current!r}, not NASLib's Ensemble; "
                                "another plugin rebound it, so optiproxy_gcn was not registered")
     cls = make_ensemble_class(base, predictors if predictors is not None else default_predictors())
+    from .acquisition import patch
+
+    patch()
     for name, module in users.items():
         _originals.setdefault(name, base)
         module.Ensemble = cls
@@ -99,7 +104,11 @@ def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> typ
 
 
 def unregister() -> None:
-    """Put NASLib's own ``Ensemble`` back where :func:`register` replaced it (no-op otherwise)."""
+    """Put NASLib's own ``Ensemble`` and candidate generators back where :func:`register` replaced them."""
+    if _registered:
+        from .acquisition import unpatch
+
+        unpatch()
     for name, original in list(_originals.items()):
         module = importlib.import_module(name)
         if getattr(module, "Ensemble", None) is _registered.get(name):

@@ -20,15 +20,55 @@ class FakeEnsemble:
         return [f"naslib-{self.predictor_type}"] * self.num_ensemble
 
 
+def fake_optimizer_class(name: str) -> type:
+    """BANANAS / NPENAS as recorded: ``_get_ensemble()`` and ``_get_new_candidates(ytrain)`` methods."""
+
+    def _get_ensemble(self):
+        return FakeEnsemble("bananas")
+
+    def _get_new_candidates(self, ytrain):
+        return ["mutated"]
+
+    return type(name, (), {"_get_ensemble": _get_ensemble, "_get_new_candidates": _get_new_candidates,
+                           "acq_fn_optimization": "mutation"})
+
+
 @pytest.fixture
 def fake_naslib(monkeypatch):
     """Fake naslib.predictors.ensemble and the BANANAS / NPENAS optimizer modules."""
+    plugin.unregister()  # a real registration left by an earlier test must not leak into the fakes
     modules = {name: types.ModuleType(name) for name in (plugin.ENSEMBLE_MODULE, *plugin.ENSEMBLE_USERS)}
     for module in modules.values():
         module.Ensemble = FakeEnsemble
         monkeypatch.setitem(sys.modules, module.__name__, module)
+    modules[plugin.ENSEMBLE_USERS[0]].Bananas = fake_optimizer_class("Bananas")
+    modules[plugin.ENSEMBLE_USERS[1]].Npenas = fake_optimizer_class("Npenas")
     yield modules
     plugin.unregister()
+
+
+def test_register_wraps_the_candidate_generators_and_unregister_restores(fake_naslib) -> None:
+    bananas = fake_naslib[plugin.ENSEMBLE_USERS[0]].Bananas
+    originals = dict(vars(bananas))
+    plugin.register({"a": lambda e, m: "a"})
+    assert vars(bananas)["_get_new_candidates"] is not originals["_get_new_candidates"]
+    optimizer = bananas()
+    assert optimizer._get_new_candidates([1.0]) == ["mutated"]  # not relaxed: NASLib's own generator
+    ensemble = optimizer._get_ensemble()
+    assert optimizer._optiproxy_ensemble is ensemble  # kept for the relaxed objective
+    plugin.unregister()
+    assert vars(bananas)["_get_new_candidates"] is originals["_get_new_candidates"]
+    assert vars(bananas)["_get_ensemble"] is originals["_get_ensemble"]
+
+
+def test_an_unexpected_naslib_is_refused_untouched(fake_naslib) -> None:
+    del fake_naslib[plugin.ENSEMBLE_USERS[1]].Npenas
+    bananas = fake_naslib[plugin.ENSEMBLE_USERS[0]].Bananas
+    before = dict(vars(bananas))
+    with pytest.raises(RuntimeError, match="Npenas has no _get_ensemble, _get_new_candidates"):
+        plugin.register({"a": lambda e, m: "a"})
+    assert dict(vars(bananas)) == before and not plugin.is_registered()
+    assert fake_naslib[plugin.ENSEMBLE_USERS[0]].Ensemble is FakeEnsemble
 
 
 def test_register_rebinds_both_optimizers_and_unregister_restores(fake_naslib) -> None:
