@@ -1,7 +1,7 @@
 """OptiProxy vs NASLib's optimizers through NASLib's own Trainer, on one config.
 
 Every run is ``naslib-optiproxy naslib --config-file naslib_configs/<space>/<dataset>/optiproxy.yaml
-optimizer <name> [search.predictor_type <p>]`` (same data, same query path, lightweight mode
+optimizer <name> [search.predictor_type <p>] [search.acq_fn_optimization <a>]`` (same data, same query path, lightweight mode
 unless ``--stock``), one process at a time (``nice``), with NASLib's query method timed:
 per-epoch overhead = (Trainer.search wall seconds - seconds inside ``graph.query``) / epochs.
 Results are cached as JSON under ``benchmarks/results/naslib/`` (``--force`` reruns); on a
@@ -14,6 +14,9 @@ Needs NASLib importable (see docs/naslib.md), e.g.::
     PYTHONPATH=/path/to/NASLib python benchmarks/naslib_head_to_head.py --seeds 0-4 \\
         --methods optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp \\
         --data-dir /path/to/nb201   # NB201 files for NASLib's query path (default: NASLib's own naslib/data)
+
+Candidate generators of BANANAS / NPENAS: a third field, e.g. ``bananas:var_sparse_gp:relaxed`` or
+``npenas:optiproxy_gcn:mutation`` (``search.acq_fn_optimization``; ``relaxed`` is the plugin's).
 """
 
 from __future__ import annotations
@@ -45,9 +48,11 @@ def parse_seeds(text: str) -> List[int]:
 
 
 def method_opts(method: str) -> List[str]:
-    """NASLib overrides for ``optimizer[:predictor_type]``."""
-    optimizer, _, predictor = method.partition(":")
-    return ["optimizer", optimizer] + (["search.predictor_type", predictor] if predictor else [])
+    """NASLib overrides for ``optimizer[:predictor_type[:acq_fn_optimization]]`` (e.g. ``bananas:optiproxy_gcn:relaxed``)."""
+    optimizer, _, rest = method.partition(":")
+    predictor, _, acquisition = rest.partition(":")
+    return (["optimizer", optimizer] + (["search.predictor_type", predictor] if predictor else [])
+            + (["search.acq_fn_optimization", acquisition] if acquisition else []))
 
 
 def result_path(args: argparse.Namespace, method: str, seed: int) -> Path:
@@ -61,7 +66,10 @@ def worker(args: argparse.Namespace) -> None:
     import torch
 
     torch.set_num_threads(1)
-    from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run  # applies compat.py first
+    from naslib_optiproxy.integrations.naslib_plugin.compat import apply
+    from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run
+
+    apply()  # the compatibility shims, before NASLib's first import
     from naslib.defaults.trainer import Trainer
     from naslib.search_spaces import NasBench201SearchSpace
 
@@ -86,17 +94,17 @@ def worker(args: argparse.Namespace) -> None:
             timing["in_search"] = False
 
     NasBench201SearchSpace.query, Trainer.search = timed_query, timed_search
-    from naslib_optiproxy.strategies import OptiProxy
+    from naslib_optiproxy.study import Study
 
     timing["engine_seconds"] = 0.0
-    for name in ("ask", "tell"):  # the engine's own work, to separate it from the adapter's
-        def timed(self, *a, _method=getattr(OptiProxy, name), **k):
+    for name in ("ask", "tell"):  # the engine's own work (its Study), to separate it from the adapter's
+        def timed(self, *a, _method=getattr(Study, name), **k):
             start = time.perf_counter()
             try:
                 return _method(self, *a, **k)
             finally:
                 timing["engine_seconds"] += time.perf_counter() - start
-        setattr(OptiProxy, name, timed)
+        setattr(Study, name, timed)
     out = Path(args.worker_out)
     with tempfile.TemporaryDirectory() as naslib_out:  # NASLib's errors.json, checkpoints, log
         opts = method_opts(args.method) + ["seed", str(args.seed), "search.epochs", str(args.epochs),
@@ -192,7 +200,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--space", default="nasbench201")
     parser.add_argument("--dataset", default="cifar10")
-    parser.add_argument("--methods", default=DEFAULT_METHODS, help="optimizer[:predictor_type], comma-separated")
+    parser.add_argument("--methods", default=DEFAULT_METHODS,
+                        help="optimizer[:predictor_type[:acq_fn_optimization]], comma-separated")
     parser.add_argument("--seeds", default="0-4")
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--data-dir", default=os.environ.get("NASLIB_OPTIPROXY_DATA"))
