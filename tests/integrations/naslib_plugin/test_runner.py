@@ -137,7 +137,8 @@ def test_cli_hands_naslib_subcommand_to_the_runner(capsys) -> None:  # NASLib or
 
 
 NASLIB_FORMAT = sorted(p for p in (Path(__file__).resolve().parents[3] / "naslib_configs").rglob("*.yaml")
-                       if p.name != "optiproxy.yaml")  # optiproxy.yaml: our run format (tests/test_naslib_configs.py)
+                       if p.name != "optiproxy.yaml"  # our run format (tests/test_naslib_configs.py)
+                       and "predictors" not in p.parts)  # predictor evaluation (test_predictor_runner.py)
 
 
 @pytest.mark.parametrize("path", NASLIB_FORMAT, ids=lambda p: "/".join(p.parts[-3:]))
