@@ -25,18 +25,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import logging
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ..._text import did_you_mean
 from ..._yaml import load_yaml
-from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
 from .compat import apply as apply_shims
 from .predictors import LOAD_LABELED_SPACES, OPTIPROXY_PREDICTORS, build_predictor, check_predictor
-from .runner import add_naslib_flags, effective_value, naslib_config, naslib_default_config, split_opts, \
+from .runner import add_naslib_flags, effective_value, entry_point, naslib_config, naslib_default_config, split_opts, \
     with_optiproxy_section
 from .settings import SECTION
 from .spaces import NASLIB_SPACES
@@ -142,38 +140,16 @@ def _short(value: Any) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``naslib-optiproxy naslib-predictors``; returns the exit code (2: setup or config error)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
-        return exit_.code if isinstance(exit_.code, int) else 2
-    from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
+    """Entry point of ``naslib-optiproxy naslib-predictors``; returns the exit code (2: setup, config or data error)."""
+    return entry_point(sys.argv[1:] if argv is None else argv, build_parser(), load_config, check_optiproxy_settings,
+                       evaluate_and_report, "naslib_configs/predictors/nasbench201/cifar10.yaml")
 
-    if NASLIB_IMPORT_ERROR is not None:
-        print(f"error: {INSTALL_HINT}\n  (import failed: {NASLIB_IMPORT_ERROR})", file=sys.stderr)
-        return 2
-    if args.config_file is None:
-        print("error: --config-file is required (e.g. naslib_configs/predictors/nasbench201/cifar10.yaml)",
-              file=sys.stderr)
-        return 2
-    try:
-        config = load_config(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
-        check_optiproxy_settings(config)
-    except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    from naslib.utils import setup_logger
 
-    setup_logger(config.save + "/log.log").setLevel(logging.INFO)
-    try:
-        results = run(config, lightweight=not args.stock, data_dir=args.data_dir)
-    except BenchmarkDataError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print("\n".join(summary_lines(config, results)))
-    return 0
+def evaluate_and_report(args: argparse.Namespace, config: Any) -> str:
+    """:func:`run` on the loaded config; its :func:`summary_lines`."""
+    return "\n".join(summary_lines(config, run(config, lightweight=not args.stock, data_dir=args.data_dir)))
 
 
 __all__ = ["ERRORS_FILE", "EXPERIMENT_TYPES", "build_parser", "check_optiproxy_settings", "complete_config",
+           "evaluate_and_report",
            "load_config", "main", "naslib_predictor_defaults", "run", "summary_lines"]

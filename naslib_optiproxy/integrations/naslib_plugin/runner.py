@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -272,15 +272,17 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup or config error).
+def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
+                check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str) -> int:
+    """What both NASLib entry points do: parse ``argv``, check that NASLib imports, load the config with
+    ``load(path, opts, seed=, gpu=)``, ``check`` it, open NASLib's log file, then print ``work(args, config)``.
 
-    Errors inside NASLib's search are not config errors: they propagate with their traceback.
+    Returns the exit code: 0 (also after ``--help``), 2 on a setup, config or data error (printed;
+    ``example``: the config to try when ``--config-file`` is missing). Errors inside NASLib's own
+    work are not config errors: they propagate with their traceback.
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(list(argv))
     except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
         return exit_.code if isinstance(exit_.code, int) else 2
     from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
@@ -289,15 +291,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {INSTALL_HINT}\n  (import failed: {NASLIB_IMPORT_ERROR})", file=sys.stderr)
         return 2
     if args.config_file is None:
-        print("error: --config-file is required (e.g. naslib_configs/nasbench201/cifar10/optiproxy.yaml)",
-              file=sys.stderr)
+        print(f"error: --config-file is required (e.g. {example})", file=sys.stderr)
         return 2
     try:
-        config = load_config(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
-        if config.optimizer == "optiproxy":  # its settings, checked before any work
-            from .settings import optiproxy_settings
-
-            optiproxy_settings(config.search, config.search_space, config.dataset, config.get(SECTION))
+        config = load(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
+        check(config)
     except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -306,17 +304,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     setup_logger(config.save + "/log.log").setLevel(logging.INFO)
     try:
-        summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
+        print(work(args, config))
     except BenchmarkDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    test = summary.get("table_test", summary.get("naslib_test"))
-    print(f"{summary['optimizer']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
-          f"best val {summary['best_val']:.3f}, test {test:.3f}, {summary['epochs']} epochs in "
-          f"{summary['search_seconds']:.1f} s; {Path(config.save) / 'errors.json'}")
     return 0
+
+
+def check_optiproxy_settings(config: Any) -> None:
+    """Build optimizer ``optiproxy``'s settings now, so a bad one fails before any work."""
+    if config.optimizer == "optiproxy":
+        from .settings import optiproxy_settings
+
+        optiproxy_settings(config.search, config.search_space, config.dataset, config.get(SECTION))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup, config or data error)."""
+    return entry_point(sys.argv[1:] if argv is None else argv, build_parser(), load_config, check_optiproxy_settings,
+                       search_and_report, "naslib_configs/nasbench201/cifar10/optiproxy.yaml")
+
+
+def search_and_report(args: argparse.Namespace, config: Any) -> str:
+    """:func:`run` on the loaded config; its one-line summary."""
+    summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
+    test = summary.get("table_test", summary.get("naslib_test"))
+    return (f"{summary['optimizer']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
+            f"best val {summary['best_val']:.3f}, test {test:.3f}, {summary['epochs']} epochs in "
+            f"{summary['search_seconds']:.1f} s; {Path(config.save) / 'errors.json'}")
 
 
 __all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SUMMARY_FILE", "add_naslib_flags", "build_parser", "complete_config",
            "effective_optimizer", "effective_value", "load_config", "naslib_default_config", "main", "naslib_args", "naslib_config", "split_opts",
-           "build_naslib_optimizer", "run", "with_optiproxy_section"]
+           "build_naslib_optimizer", "check_optiproxy_settings", "entry_point", "run", "search_and_report", "with_optiproxy_section"]

@@ -11,7 +11,6 @@ import pytest
 
 from naslib_optiproxy._yaml import load_yaml
 from naslib_optiproxy.integrations.naslib_plugin import predictor_runner as runner
-from naslib_optiproxy.integrations.naslib_plugin.optimizer import NASLIB_IMPORT_ERROR
 from naslib_optiproxy.integrations.naslib_plugin.predictors import (NASLIB_PREDICTORS, OPTIPROXY_PREDICTORS,
                                                                       PREDICTOR_NAMES, check_predictor)
 
@@ -91,30 +90,7 @@ def test_summary_lines() -> None:
                      "run/cifar10/predictors/xgb/1/errors.json"]
 
 
-def test_help_works_without_naslib(monkeypatch, capsys) -> None:
-    from naslib_optiproxy.cli import main
-    from naslib_optiproxy.integrations.naslib_plugin import optimizer
-
-    monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
-    assert main(["naslib-predictors", "--help"]) == 0
-    out = capsys.readouterr().out
-    assert "--config-file" in out and "optiproxy_gat" in out and "optiproxy.KEY VALUE" in out
-
-
-def test_run_without_naslib_says_how_to_get_it(monkeypatch, capsys) -> None:
-    from naslib_optiproxy.integrations.naslib_plugin import optimizer
-
-    monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
-    assert runner.main(["--config-file", str(CONFIG)]) == 2
-    assert "NASLib is not importable" in capsys.readouterr().err
-
-
-def test_cli_hands_the_subcommand_to_the_runner(capsys) -> None:  # NASLib or not
-    from naslib_optiproxy.cli import main
-
-    assert main(["naslib-predictors"]) == 2
-    err = capsys.readouterr().err
-    assert ("--config-file is required" if NASLIB_IMPORT_ERROR is None else "NASLib is not importable") in err
+# --help, a missing NASLib and the CLI hand-over: test_runner.py (both entry points)
 
 
 # --- with NASLib ---------------------------------------------------------------------------------------------
