@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import statistics
 import sys
 import time
@@ -83,8 +84,11 @@ def evaluate(dataset: str, predictor: str, seed: int, args: argparse.Namespace) 
 
 
 def _mean_std(values: Sequence[float]) -> Dict[str, float]:
-    return {"mean": statistics.mean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-            "n": len(values)}
+    """Mean and std of the finite values; ``undefined``: how many were NaN (e.g. tau of a constant prediction)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return {"mean": statistics.mean(finite) if finite else math.nan,
+            "std": statistics.stdev(finite) if len(finite) > 1 else 0.0, "n": len(finite),
+            "undefined": len(values) - len(finite)}
 
 
 def summarise(runs: Dict[str, Dict[str, Dict[int, List[Dict[str, Any]]]]]) -> Dict[str, Any]:
@@ -104,21 +108,31 @@ def summarise(runs: Dict[str, Dict[str, Dict[int, List[Dict[str, Any]]]]]) -> Di
 
 
 def markdown(summary: Dict[str, Any], sizes: Sequence[int]) -> str:
-    """One table per dataset and metric: predictors x train sizes, mean +- std (n seeds)."""
+    """One table per dataset and metric: predictors x train sizes, mean +- std over seeds.
+
+    A cell whose mean leaves out seeds with an undefined value (NaN: the predictor gave every test
+    cell the same value, so there is no ranking) says how many: ``(k undefined)``.
+    """
     lines: List[str] = []
     for dataset, predictors in summary.items():
         for key, title in METRICS:
             digits = 1 if key == "fit_time" else 3
-            lines += [f"**{dataset}: {title}** (mean ± std over seeds; n = seeds)", "",
-                      "| predictor | " + " | ".join(f"train {s}" for s in sizes) + " | n |",
-                      "|---|" + "---:|" * len(sizes) + "---:|"]
+            seeds = max(rows[s][key]["n"] + rows[s][key]["undefined"] for rows in predictors.values() for s in rows)
+            lines += [f"**{dataset}: {title}** (mean ± std over {seeds} seeds)", "",
+                      "| predictor | " + " | ".join(f"train {s}" for s in sizes) + " |",
+                      "|---|" + "---:|" * len(sizes)]
             for predictor, rows in predictors.items():
-                cells = [f"{rows[s][key]['mean']:.{digits}f} ± {rows[s][key]['std']:.{digits}f}" if s in rows else "-"
-                         for s in sizes]
-                n = min(rows[s][key]["n"] for s in sizes if s in rows)
-                lines.append(f"| {predictor} | " + " | ".join(cells) + f" | {n} |")
+                lines.append(f"| {predictor} | " + " | ".join(_cell(rows.get(s, {}).get(key), digits) for s in sizes)
+                             + " |")
             lines.append("")
     return "\n".join(lines)
+
+
+def _cell(stats: Optional[Dict[str, float]], digits: int) -> str:
+    if not stats:
+        return "-"
+    text = f"{stats['mean']:.{digits}f} ± {stats['std']:.{digits}f}"
+    return text + (f" ({stats['undefined']} undefined)" if stats["undefined"] else "")
 
 
 def data_source(dataset: str, data_dir: Optional[str]) -> str:
