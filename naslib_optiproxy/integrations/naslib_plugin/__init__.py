@@ -60,7 +60,8 @@ def make_ensemble_class(base: type, predictors: Mapping[str, PredictorFactory]) 
 
 def default_predictors() -> Dict[str, PredictorFactory]:
     """``{"optiproxy_gcn": factory, "optiproxy_gat": ..., "optiproxy_gin": ..., "optiproxy_sage": ...}`` (imports NASLib)."""
-    from .predictor import PREDICTOR_TYPES, OptiProxyGCNPredictor
+    from .predictor import OptiProxyGCNPredictor
+    from .predictors import OPTIPROXY_PREDICTORS
 
     def factory(proxy: str) -> PredictorFactory:
         def build(ensemble: Any, member: int) -> Any:
@@ -70,7 +71,7 @@ def default_predictors() -> Dict[str, PredictorFactory]:
 
         return build
 
-    return {name: factory(proxy) for name, proxy in PREDICTOR_TYPES.items()}
+    return {name: factory(proxy) for name, proxy in OPTIPROXY_PREDICTORS.items()}
 
 
 def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> type:

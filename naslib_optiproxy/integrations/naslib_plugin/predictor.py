@@ -33,7 +33,6 @@ import torch
 from ...config import OptiProxyConfig
 from ...proxies import ProxyTrainer, build_proxy
 from ...pyg import is_graphs, to_dense
-from .predictors import OPTIPROXY_PREDICTORS
 from .settings import optiproxy_settings
 from .translate import Translator, layout_from_naslib_gcn, stack_layouts
 
@@ -86,8 +85,7 @@ except ImportError as _error:  # pragma: no cover - depends on the environment
 else:
     PREDICTOR_IMPORT_ERROR = None
 
-PREDICTOR_TYPE = "optiproxy_gcn"
-PREDICTOR_TYPES = OPTIPROXY_PREDICTORS  # NASLib predictor type -> proxy family (OptiProxyConfig key ``proxy``)
+PREDICTOR_TYPE = "optiproxy_gcn"  # the GAT, GIN, GraphSAGE types: predictors.OPTIPROXY_PREDICTORS
 
 if PREDICTOR_IMPORT_ERROR is None:
 
@@ -167,4 +165,4 @@ else:  # pragma: no cover - exercised only without NASLib
             raise ImportError(f"{INSTALL_HINT} ({PREDICTOR_IMPORT_ERROR})")
 
 
-__all__ = ["GCNRegressor", "OptiProxyGCNPredictor", "PREDICTOR_TYPE", "PREDICTOR_TYPES", "encode_graphs"]
+__all__ = ["GCNRegressor", "OptiProxyGCNPredictor", "PREDICTOR_TYPE", "encode_graphs"]

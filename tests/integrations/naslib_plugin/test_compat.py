@@ -141,6 +141,7 @@ def _importable(name: str) -> bool:
 
 
 def test_sklearn_metrics_takes_squared_again() -> None:
+    pytest.importorskip("sklearn", reason="scikit-learn comes with NASLib's dependencies")
     from sklearn.metrics import mean_squared_error
 
     from naslib_optiproxy.integrations.naslib_plugin.compat import sklearn_metrics

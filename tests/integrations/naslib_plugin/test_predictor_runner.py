@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from naslib_optiproxy._yaml import load_yaml
+from naslib_optiproxy.integrations.naslib_plugin import optimizer  # noqa: F401 - NASLib's import now, at collection:
+# imported later, after test_init.py's stand-in NASLib modules, it could find a stand-in and report NASLib missing
 from naslib_optiproxy.integrations.naslib_plugin import predictor_runner as runner
 from naslib_optiproxy.integrations.naslib_plugin.predictors import (NASLIB_PREDICTORS, OPTIPROXY_PREDICTORS,
                                                                       PREDICTOR_NAMES, check_predictor)
