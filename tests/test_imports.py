@@ -23,7 +23,8 @@ def test_import_does_not_load_pyg() -> None:
     assert _loaded_after("import naslib_optiproxy") == "False False"
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["search", "--help"], ["compare", "--help"], ["naslib", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["search", "--help"], ["compare", "--help"], ["naslib", "--help"],
+                                  ["naslib-predictors", "--help"]])
 def test_help_does_not_load_pyg(argv) -> None:
     code = f"""
     import contextlib, io

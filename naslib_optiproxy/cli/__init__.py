@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from .._version import __version__
 from ..compare.command import add_compare_parser, run_compare
+from ..integrations.naslib_plugin.predictor_runner import main as naslib_predictors_main
 from ..integrations.naslib_plugin.runner import main as naslib_main
 from ..objectives import BenchmarkDataError, get_objective
 from ..run import RESULT_FILE, run_search
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("naslib", add_help=False,
                         help="NASLib's runner (Trainer, errors.json) with optimizer optiproxy; "
                              "'naslib-optiproxy naslib --help' for its flags")
+    commands.add_parser("naslib-predictors", add_help=False,
+                        help="NASLib's predictor evaluation (PredictorEvaluator, errors.json) with the predictors "
+                             "optiproxy_gcn/gat/gin/sage; 'naslib-optiproxy naslib-predictors --help' for its flags")
     return parser
 
 
@@ -101,8 +105,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "search")
-    if args_list[0] == "naslib":  # NASLib's own argument format: handed over untouched
-        return naslib_command(args_list[1:])
+    if args_list[0] in NASLIB_COMMANDS:  # NASLib's own argument format: handed over untouched
+        return NASLIB_COMMANDS[args_list[0]](args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -186,8 +190,15 @@ def naslib_command(argv: Sequence[str]) -> int:
     return naslib_main(list(argv))
 
 
+def naslib_predictors_command(argv: Sequence[str]) -> int:
+    """``naslib-optiproxy naslib-predictors --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's predictor evaluation."""
+    return naslib_predictors_main(list(argv))
+
+
 # subcommand -> handler (each returns the exit code)
 COMMANDS = {"search": search_command, "compare": compare_command}
+# subcommands in NASLib's argument format (argv after the name) -> handler
+NASLIB_COMMANDS = {"naslib": naslib_command, "naslib-predictors": naslib_predictors_command}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,12 +1,15 @@
-"""NASLib plugin: ``optimizer: optiproxy`` and ``predictor_type: optiproxy_gcn`` inside NASLib.
+"""NASLib plugin: ``optimizer: optiproxy`` and ``predictor_type: optiproxy_gcn`` (``_gat``, ``_gin``, ``_sage``) inside NASLib.
 
 * :class:`~naslib_optiproxy.integrations.naslib_plugin.optimizer.OptiProxyOptimizer`: a NASLib ``MetaOptimizer``.
 * :class:`~naslib_optiproxy.integrations.naslib_plugin.predictor.OptiProxyGCNPredictor`: a NASLib ``Predictor``.
-* :func:`register` / :func:`unregister`: put ``optiproxy_gcn`` into the predictor registry that
-  BANANAS and NPENAS use, give both ``acq_fn_optimization: relaxed``
-  (:mod:`~naslib_optiproxy.integrations.naslib_plugin.acquisition`), and take both out again.
+* :func:`register` / :func:`unregister`: put ``optiproxy_gcn`` (and the GAT, GIN, GraphSAGE
+  proxies) into the predictor registry that BANANAS and NPENAS use, give both
+  ``acq_fn_optimization: relaxed`` (:mod:`~naslib_optiproxy.integrations.naslib_plugin.acquisition`),
+  and take both out again.
 * ``naslib-optiproxy naslib --config-file CONFIG.yaml``: NASLib's runner, knowing ``optiproxy``
   (:mod:`naslib_optiproxy.integrations.naslib_plugin.runner`).
+* ``naslib-optiproxy naslib-predictors --config-file CONFIG.yaml``: NASLib's predictor evaluation,
+  knowing our predictor types (:mod:`naslib_optiproxy.integrations.naslib_plugin.predictor_runner`).
 
 NASLib has no registration hook: ``Ensemble.get_ensemble()`` builds a fixed dict of predictor
 types, and ``naslib.optimizers.discrete.{bananas,npenas}.optimizer`` look the name ``Ensemble``
@@ -58,15 +61,19 @@ def make_ensemble_class(base: type, predictors: Mapping[str, PredictorFactory]) 
 
 
 def default_predictors() -> Dict[str, PredictorFactory]:
-    """``{"optiproxy_gcn": factory}`` (imports NASLib)."""
-    from .predictor import PREDICTOR_TYPE, OptiProxyGCNPredictor
+    """``{"optiproxy_gcn": factory, "optiproxy_gat": ..., "optiproxy_gin": ..., "optiproxy_sage": ...}`` (imports NASLib)."""
+    from .predictor import OptiProxyGCNPredictor
+    from .predictors import OPTIPROXY_PREDICTORS
 
-    def gcn(ensemble: Any, member: int) -> Any:
-        config = getattr(ensemble, "config", None)
-        return OptiProxyGCNPredictor(ss_type=getattr(ensemble, "ss_type", None),
-                                     dataset=getattr(config, "dataset", None))
+    def factory(proxy: str) -> PredictorFactory:
+        def build(ensemble: Any, member: int) -> Any:
+            config = getattr(ensemble, "config", None)
+            return OptiProxyGCNPredictor(ss_type=getattr(ensemble, "ss_type", None),
+                                         dataset=getattr(config, "dataset", None), proxy=proxy)
 
-    return {PREDICTOR_TYPE: gcn}
+        return build
+
+    return {name: factory(proxy) for name, proxy in OPTIPROXY_PREDICTORS.items()}
 
 
 def register(predictors: Optional[Mapping[str, PredictorFactory]] = None) -> type:

@@ -16,6 +16,18 @@ Each shim names what it works around (line numbers: NASLib ``Develop`` @ 0b51bc1
 * ``count_parameters_in_mb``: ``naslib/utils/__init__.py`` ``count_parameters_in_MB`` (line 416)
   calls ``np.sum`` on a generator, which numpy 2 refuses; RE, LS, BANANAS and NPENAS call it
   from ``get_model_size()`` in ``Trainer.__init__``. Replaced by the same sum over a list.
+* ``sklearn_rmse``: ``naslib/defaults/predictor_evaluator.py`` line 437 and
+  ``naslib/utils/zerocost.py`` line 90 call ``metrics.mean_squared_error(..., squared=False)``;
+  scikit-learn 1.6 removed ``squared``, and ``PredictorEvaluator.compare`` catches the
+  ``TypeError`` with a bare ``except`` and reports *every* metric (Kendall tau, Spearman, ...) as
+  NaN. Their ``from sklearn import metrics`` line is compiled as an import of
+  :data:`sklearn_metrics`: scikit-learn's ``metrics`` whose ``mean_squared_error`` accepts
+  ``squared`` again (``squared=False``: the root). Skipped where scikit-learn still takes ``squared``.
+* ``errors_json_float32``: ``PredictorEvaluator._log_to_json`` (``predictor_evaluator.py`` line
+  540) converts numpy scalars at the top of each result but not inside ``full_testpred``, so a
+  predictor that returns float32 (NASLib's own ``mlp``) crashes ``json.dump`` after its whole
+  evaluation, without ``errors.json``. The ``json.dump`` line gets a ``default=`` that writes
+  numpy values as Python numbers.
 * ``torchvision_nms_schema`` (only when importing torchvision fails with
   ``operator torchvision::nms does not exist``): torchvision's ``_meta_registrations.py``
   registers fake kernels for ``nms``/``qnms`` without checking ``extension._has_ops()``, so a
@@ -37,19 +49,29 @@ import sys
 import types
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-#: module -> [(exact source line, replacement)]: the source rewrites of the first two shims.
+_PLUGIN = "naslib_optiproxy.integrations.naslib_plugin.compat"
+_SKLEARN_FIX = ("from sklearn import metrics", f"from {_PLUGIN} import sklearn_metrics as metrics")
+_ERRORS_JSON_LINE = '            json.dump(self.results, file, separators=(",", ":"))'
+#: module -> [(exact source line, replacement)]: the source rewrites of the shims.
 SOURCE_FIXES: Dict[str, List[Tuple[str, str]]] = {
     "naslib.predictors.gp.gpwl_utils.vertex_histogram": [
         ("from collections import Iterable", "from collections.abc import Iterable"),
     ],
     "naslib.predictors.utils.pruners.measures.model_stats": [
         ("import tensorwatch as tw", "from __future__ import annotations; "
-                                     "from naslib_optiproxy.integrations.naslib_plugin.compat import LazyModule; "
-                                     "tw = LazyModule('tensorwatch')"),
+                                     f"from {_PLUGIN} import LazyModule; tw = LazyModule('tensorwatch')"),
     ],
+    "naslib.defaults.predictor_evaluator": [
+        _SKLEARN_FIX,
+        (_ERRORS_JSON_LINE, f"            from {_PLUGIN} import json_default; "
+                            f"{_ERRORS_JSON_LINE.strip()[:-1]}, default=json_default)"),
+    ],
+    "naslib.utils.zerocost": [_SKLEARN_FIX],
 }
-SHIM_NAMES = {"naslib.predictors.gp.gpwl_utils.vertex_histogram": "vertex_histogram_iterable",
-              "naslib.predictors.utils.pruners.measures.model_stats": "model_stats_tensorwatch"}
+#: exact source line -> the name of its shim (recorded in :data:`applied`).
+SHIM_NAMES = {"from collections import Iterable": "vertex_histogram_iterable",
+              "import tensorwatch as tw": "model_stats_tensorwatch", _SKLEARN_FIX[0]: "sklearn_rmse",
+              _ERRORS_JSON_LINE: "errors_json_float32"}
 TORCHVISION_SCHEMAS = ("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
                        "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
 
@@ -69,18 +91,19 @@ def rewrite_source(source: str, fixes: Sequence[Tuple[str, str]]) -> Tuple[str, 
 
 
 class _FixingLoader(importlib.machinery.SourceFileLoader):
-    """Compiles a NASLib module from its source with :data:`SOURCE_FIXES` applied (no bytecode cache)."""
+    """Compiles a NASLib module from its source with its needed :data:`SOURCE_FIXES` applied (no bytecode cache)."""
 
     def get_code(self, fullname: str) -> types.CodeType:
         source = self.get_data(self.path).decode("utf-8")
-        fixed, changed = rewrite_source(source, SOURCE_FIXES[fullname])
-        if changed and SHIM_NAMES[fullname] not in applied:
-            applied.append(SHIM_NAMES[fullname])
-        return compile(fixed, self.path, "exec", dont_inherit=True)
+        for fix in needed_fixes(fullname):
+            source, changed = rewrite_source(source, [fix])
+            if changed and SHIM_NAMES[fix[0]] not in applied:
+                applied.append(SHIM_NAMES[fix[0]])
+        return compile(source, self.path, "exec", dont_inherit=True)
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    """Hands the modules of :data:`SOURCE_FIXES` to :class:`_FixingLoader`."""
+    """Hands the modules of :data:`SOURCE_FIXES` that need a fix here to :class:`_FixingLoader`."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
         if fullname not in SOURCE_FIXES:
@@ -88,10 +111,23 @@ class _Finder(importlib.abc.MetaPathFinder):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
             return spec
-        if fullname.endswith("model_stats") and _find("tensorwatch"):
-            return spec  # NASLib's own import works here
-        spec.loader = _FixingLoader(fullname, spec.origin)
+        if needed_fixes(fullname):
+            spec.loader = _FixingLoader(fullname, spec.origin)
         return spec
+
+
+def needed_fixes(module: str) -> List[Tuple[str, str]]:
+    """The fixes of :data:`SOURCE_FIXES` for ``module`` that this environment needs."""
+    skip = {"model_stats_tensorwatch": lambda: _find("tensorwatch"),  # NASLib's own import works here
+            "sklearn_rmse": _takes_squared}  # an older scikit-learn: NASLib's call works
+    return [fix for fix in SOURCE_FIXES.get(module, []) if not skip.get(SHIM_NAMES[fix[0]], bool)()]
+
+
+def json_default(value: Any) -> Any:
+    """``json.dump``'s fallback for numpy scalars and arrays (the ``errors_json_float32`` shim)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class LazyModule(types.ModuleType):
@@ -99,6 +135,33 @@ class LazyModule(types.ModuleType):
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def _takes_squared() -> bool:
+    """Whether scikit-learn's ``mean_squared_error`` still has the ``squared`` argument (before 1.6)."""
+    import inspect
+
+    from sklearn.metrics import mean_squared_error
+
+    return "squared" in inspect.signature(mean_squared_error).parameters
+
+
+class _SklearnMetrics(types.ModuleType):
+    """``sklearn.metrics`` with a ``mean_squared_error`` that takes ``squared`` (the ``sklearn_rmse`` shim)."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module("sklearn.metrics"), attribute)
+
+    @staticmethod
+    def mean_squared_error(y_true: Any, y_pred: Any, *args: Any, squared: bool = True, **kwargs: Any) -> Any:
+        import numpy as np
+        from sklearn.metrics import mean_squared_error
+
+        error = mean_squared_error(y_true, y_pred, *args, **kwargs)
+        return error if squared else np.sqrt(error)
+
+
+sklearn_metrics = _SklearnMetrics("sklearn.metrics")
 
 
 def count_parameters_in_MB(model: Any) -> float:  # noqa: N802 - NASLib's name
@@ -179,5 +242,5 @@ def apply() -> List[str]:
     return list(applied)
 
 
-__all__ = ["LazyModule", "SOURCE_FIXES", "TORCHVISION_HINT", "applied", "apply", "count_parameters_in_MB", "import_torchvision",
+__all__ = ["LazyModule", "SOURCE_FIXES", "json_default", "needed_fixes", "sklearn_metrics", "TORCHVISION_HINT", "applied", "apply", "count_parameters_in_MB", "import_torchvision",
            "rewrite_source"]

@@ -150,6 +150,9 @@ def get_dataset_api(search_space: str, dataset: str, data_dir: Optional[PathLike
 
 def naslib_nb201_file(dataset: str) -> Optional[Path]:
     """NASLib's own ``naslib/data/nb201_*_full_training.pickle`` for ``dataset``, if that file exists."""
+    from .compat import apply
+
+    apply()  # NASLib's utils import torchvision, which may need its shim
     from naslib.utils import get_project_root
 
     path = Path(get_project_root()) / "data" / FULL_FILES[canonical_dataset(dataset)]

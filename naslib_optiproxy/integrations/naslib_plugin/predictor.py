@@ -1,4 +1,6 @@
-"""``optiproxy_gcn``: our GCN proxy as a NASLib ``Predictor`` (BANANAS, NPENAS, or standalone).
+"""``optiproxy_gcn`` (``_gat``, ``_gin``, ``_sage``): our graph proxy as a NASLib ``Predictor``.
+
+Usable inside BANANAS / NPENAS, in NASLib's ``PredictorEvaluator``, or standalone.
 
 :class:`GCNRegressor` (no NASLib needed) fits the proxy of :mod:`naslib_optiproxy.proxies`
 (bidirectional GCN, MSE + pairwise ranking loss, targets standardised on the training data)
@@ -6,8 +8,11 @@ on graph encodings. :class:`OptiProxyGCNPredictor` is the NASLib ``Predictor``: 
 ytrain)`` / ``query(xtest)`` on NASLib graphs, encoded with NASLib's own
 ``encode(EncodingType.GCN)`` where that equals our codec's layout (NB201), else with our
 codec (read through the graph's hash). Sizes and fit settings are the per-space OptiProxy
-defaults (:mod:`naslib_optiproxy.defaults`); ``set_hyperparams`` overrides them by
-:class:`~naslib_optiproxy.config.OptiProxyConfig` names.
+defaults (:mod:`naslib_optiproxy.presets`), then the constructor's ``settings`` and ``proxy`` (the
+layer family: gcn, gat, gin, sage, mlp), then ``set_hyperparams`` (all by
+:class:`~naslib_optiproxy.config.OptiProxyConfig` names). NASLib's ``PredictorEvaluator`` calls
+``reset_hyperparams()`` before every fit; ``proxy`` and ``settings`` survive it, so
+``optiproxy_gat`` stays a GAT there.
 
 PyG users pass ``torch_geometric`` ``Data`` objects (a list) or a ``Batch`` to ``fit`` / ``query``
 instead of NASLib graphs: they are converted with :func:`naslib_optiproxy.pyg.to_dense` and the
@@ -20,7 +25,7 @@ are reproducible.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import numpy as np
 import torch
@@ -80,7 +85,7 @@ except ImportError as _error:  # pragma: no cover - depends on the environment
 else:
     PREDICTOR_IMPORT_ERROR = None
 
-PREDICTOR_TYPE = "optiproxy_gcn"
+PREDICTOR_TYPE = "optiproxy_gcn"  # the GAT, GIN, GraphSAGE types: predictors.OPTIPROXY_PREDICTORS
 
 if PREDICTOR_IMPORT_ERROR is None:
 
@@ -92,14 +97,19 @@ if PREDICTOR_IMPORT_ERROR is None:
             dataset: Selects the per-dataset defaults (e.g. NB201 cifar10's narrower GCN).
             encoding_type: Ignored (the layout is fixed by the space); accepted for NASLib's Ensemble.
             seed: Fixed seed; ``None`` draws one from ``np.random`` at every fit.
+            proxy: The proxy's layer family (``gcn``, ``gat``, ``gin``, ``sage``, ``mlp``); ``None``: the preset's.
+            settings: OptiProxy settings over the preset (flat keys); kept through ``reset_hyperparams()``.
         """
 
         def __init__(self, ss_type: Optional[str] = None, dataset: Optional[str] = None, encoding_type: Any = None,
-                     seed: Optional[int] = None, hpo_wrapper: bool = False) -> None:
+                     seed: Optional[int] = None, hpo_wrapper: bool = False, proxy: Optional[str] = None,
+                     settings: Optional[Mapping[str, Any]] = None) -> None:
             super().__init__(ss_type=ss_type, encoding_type=EncodingType.GCN)
             self.dataset = dataset
             self.seed = seed
-            self.hyperparams: Dict[str, Any] = {}
+            self.base_settings: Dict[str, Any] = {**dict(settings or {}), **({"proxy": proxy} if proxy else {})}
+            OptiProxyConfig.from_dict(self.base_settings)  # a bad name or value fails here, not at the first fit
+            self.hyperparams: Optional[Dict[str, Any]] = {}
             self.default_hyperparams: Dict[str, Any] = {}
             self.regressor: Optional[GCNRegressor] = None
             self.translator: Optional[Translator] = None
@@ -110,12 +120,13 @@ if PREDICTOR_IMPORT_ERROR is None:
 
         def fit(self, xtrain: Sequence[Any], ytrain: Sequence[float], train_info: Any = None, **_: Any) -> float:
             seed = self.seed if self.seed is not None else int(np.random.randint(2**31 - 1))
+            chosen = {**self.base_settings, **(self.hyperparams or {})}
             if is_graphs(xtrain):
-                settings = OptiProxyConfig.from_dict(self.hyperparams)
+                settings = OptiProxyConfig.from_dict(chosen)
             else:
                 ss_type = self.ss_type or xtrain[0].get_type()
                 self._setup(ss_type)
-                settings = optiproxy_settings({}, ss_type, self.dataset, self.hyperparams)  # OptiProxy settings
+                settings = optiproxy_settings({}, ss_type, self.dataset, chosen)  # OptiProxy settings
             x, adj, mask = self._encode(xtrain)
             self.regressor = GCNRegressor(settings, x.shape[1], x.shape[2], seed)
             return self.regressor.fit(x, adj, ytrain, mask)
@@ -123,7 +134,7 @@ if PREDICTOR_IMPORT_ERROR is None:
         def query(self, xtest: Sequence[Any], info: Any = None, **_: Any) -> np.ndarray:
             if self.regressor is None:
                 raise RuntimeError("optiproxy_gcn: call fit() before query()")
-            return self.regressor.predict(*self._encode(xtest))
+            return self.regressor.predict(*self._encode(xtest)).astype(np.float64)  # JSON-ready (errors.json)
 
         def _encode(self, graphs: Sequence[Any]):
             """``(x, adj, mask)`` of NASLib graphs (our codec's layout) or of PyG graphs."""
@@ -136,7 +147,8 @@ if PREDICTOR_IMPORT_ERROR is None:
             self.hyperparams = dict(params or {})
 
         def get_hyperparams(self) -> Dict[str, Any]:
-            return dict(self.hyperparams)
+            """The settings chosen over the preset (constructor's, then ``set_hyperparams``')."""
+            return {**self.base_settings, **(self.hyperparams or {})}
 
         def get_data_reqs(self) -> Dict[str, Any]:
             return {"requires_partial_lc": False, "metric": None, "requires_hyperparameters": False,

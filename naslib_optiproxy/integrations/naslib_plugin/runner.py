@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -52,24 +52,33 @@ SUMMARY_FILE = "optiproxy_summary.json"
 logger = logging.getLogger(__name__)
 
 
-def naslib_search_defaults() -> Dict[str, Any]:
-    """The ``search:`` section of the installed NASLib's ``runners/nas/discrete_config.yaml``."""
+def naslib_default_config(relative: str) -> Dict[str, Any]:
+    """A default config shipped with the installed NASLib (``relative`` to its ``naslib/`` folder)."""
     apply_shims()
     from naslib.utils import get_project_root
 
-    path = Path(get_project_root()) / "runners" / "nas" / "discrete_config.yaml"
-    with open(path, encoding="utf-8") as handle:
-        return dict((yaml.safe_load(handle) or {}).get("search") or {})
+    with open(Path(get_project_root()) / relative, encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle) or {})
+
+
+def naslib_search_defaults() -> Dict[str, Any]:
+    """The ``search:`` section of the installed NASLib's ``runners/nas/discrete_config.yaml``."""
+    return dict(naslib_default_config("runners/nas/discrete_config.yaml").get("search") or {})
+
+
+def effective_value(values: Mapping[str, Any], opts: Sequence[str], key: str, default: Any = None) -> Any:
+    """``values[key]`` after NASLib-style ``KEY VALUE`` overrides (the last one wins; a string then)."""
+    value = values.get(key, default)
+    pairs = list(opts or [])
+    for name, given in zip(pairs[::2], pairs[1::2]):
+        if name == key:
+            value = given
+    return value
 
 
 def effective_optimizer(values: Mapping[str, Any], opts: Sequence[str]) -> str:
     """The optimizer after NASLib-style ``KEY VALUE`` overrides."""
-    name = values.get("optimizer", "re")
-    pairs = list(opts or [])
-    for key, value in zip(pairs[::2], pairs[1::2]):
-        if key == "optimizer":
-            name = value
-    return str(name)
+    return str(effective_value(values, opts, "optimizer", "re"))
 
 
 def complete_config(values: Mapping[str, Any], naslib_defaults: Mapping[str, Any], opts: Sequence[str] = ()) -> Dict[str, Any]:
@@ -107,19 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="NASLib's runner (Trainer.search, errors.json) that also knows optimizer 'optiproxy'. Trailing "
                     "KEY VALUE pairs override the config as in NASLib, e.g. 'optimizer re search.epochs 50'; "
                     "OptiProxy's own settings: 'optiproxy.KEY VALUE' (docs/naslib.md). Needs NASLib importable.")
+    add_naslib_flags(parser, "'optimizer bananas search.predictor_type optiproxy_gcn'")
+    return parser
+
+
+def add_naslib_flags(parser: argparse.ArgumentParser, example: str) -> None:
+    """The flags both NASLib runners take: ``--config-file``, ``--seed``, ``--gpu``, ``--data-dir``, ``--stock``
+    and the trailing ``KEY VALUE`` overrides (``example``: a sample for their help)."""
     parser.add_argument("--config-file", default=None, metavar="FILE", help="NASLib-format YAML config")
     parser.add_argument("--seed", default=None, metavar="N",
                         help="random seed (same as the override 'seed N'); default: the config's seed, else 0")
     parser.add_argument("--gpu", default=None, type=int, help="GPU id (NASLib's config.gpu)")
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="folder with NAS-Bench-201 tables (light pickles, nb201_val_test.csv or NASLib's "
-                             "full_training pickles); default: $NASLIB_OPTIPROXY_DATA, ./data, then NASLib's naslib/data")
+                             "full_training pickles); default: $NASLIB_OPTIPROXY_DATA, ./data, NASLib's naslib/data, "
+                             "then the table bundled with this package")
     parser.add_argument("--stock", action="store_true",
                         help="NASLib's stock search spaces (a torch network per architecture; slow) instead of "
                              "the lightweight mode (instantiate_model=False)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, metavar="KEY VALUE",
-                        help="config overrides, e.g. 'optimizer bananas search.predictor_type optiproxy_gcn'")
-    return parser
+                        help=f"config overrides, e.g. {example}")
 
 
 def naslib_args(config_file: str, opts: Sequence[str], gpu: Optional[int] = None) -> argparse.Namespace:
@@ -164,21 +180,32 @@ def load_config(path: str, opts: Sequence[str], seed: Optional[str] = None, gpu:
 
     ``optiproxy.KEY VALUE`` overrides go into the config's ``optiproxy:`` section; ``seed`` is ``--seed``.
     """
-    apply_shims()
-    from naslib import utils
-
     naslib_opts, ours = split_opts(opts, seed)
     values = complete_config(load_yaml(path), naslib_search_defaults(), naslib_opts)
+    return naslib_config(with_optiproxy_section(values, ours, path), naslib_opts, gpu, "nas")
+
+
+def with_optiproxy_section(values: Dict[str, Any], ours: Mapping[str, Any], path: str) -> Dict[str, Any]:
+    """``values`` with the ``optiproxy.KEY VALUE`` overrides merged into its ``optiproxy:`` section."""
     if ours:
         section = values.get(SECTION) or {}
         if not isinstance(section, Mapping):
             raise TypeError(f"{path}: the {SECTION} section must be a mapping of OptiProxy settings, got {section!r}")
         values[SECTION] = {**section, **ours}
+    return values
+
+
+def naslib_config(values: Mapping[str, Any], naslib_opts: Sequence[str], gpu: Optional[int], config_type: str) -> Any:
+    """NASLib's ``get_config_from_args(config_type=...)`` on ``values`` (via a temporary YAML file): the
+    ``KEY VALUE`` overrides applied, ``config.save`` set and its folders made, as NASLib's runners do."""
+    apply_shims()
+    from naslib import utils
+
     handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
     try:
         with handle:
-            yaml.safe_dump(values, handle, sort_keys=False)
-        config = utils.get_config_from_args(naslib_args(handle.name, naslib_opts, gpu), config_type="nas")
+            yaml.safe_dump(dict(values), handle, sort_keys=False)
+        config = utils.get_config_from_args(naslib_args(handle.name, naslib_opts, gpu), config_type=config_type)
     finally:
         os.unlink(handle.name)
     return config
@@ -245,15 +272,17 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup or config error).
+def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
+                check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str) -> int:
+    """What both NASLib entry points do: parse ``argv``, check that NASLib imports, load the config with
+    ``load(path, opts, seed=, gpu=)``, ``check`` it, open NASLib's log file, then print ``work(args, config)``.
 
-    Errors inside NASLib's search are not config errors: they propagate with their traceback.
+    Returns the exit code: 0 (also after ``--help``), 2 on a setup, config or data error (printed;
+    ``example``: the config to try when ``--config-file`` is missing). Errors inside NASLib's own
+    work are not config errors: they propagate with their traceback.
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(list(argv))
     except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
         return exit_.code if isinstance(exit_.code, int) else 2
     from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
@@ -262,15 +291,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {INSTALL_HINT}\n  (import failed: {NASLIB_IMPORT_ERROR})", file=sys.stderr)
         return 2
     if args.config_file is None:
-        print("error: --config-file is required (e.g. naslib_configs/nasbench201/cifar10/optiproxy.yaml)",
-              file=sys.stderr)
+        print(f"error: --config-file is required (e.g. {example})", file=sys.stderr)
         return 2
     try:
-        config = load_config(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
-        if config.optimizer == "optiproxy":  # its settings, checked before any work
-            from .settings import optiproxy_settings
-
-            optiproxy_settings(config.search, config.search_space, config.dataset, config.get(SECTION))
+        config = load(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
+        check(config)
     except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -279,16 +304,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     setup_logger(config.save + "/log.log").setLevel(logging.INFO)
     try:
-        summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
+        print(work(args, config))
     except BenchmarkDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    test = summary.get("table_test", summary.get("naslib_test"))
-    print(f"{summary['optimizer']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
-          f"best val {summary['best_val']:.3f}, test {test:.3f}, {summary['epochs']} epochs in "
-          f"{summary['search_seconds']:.1f} s; {Path(config.save) / 'errors.json'}")
     return 0
 
 
-__all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SUMMARY_FILE", "build_parser", "complete_config",
-           "effective_optimizer", "load_config", "main", "naslib_args", "split_opts", "build_naslib_optimizer", "run"]
+def check_optiproxy_settings(config: Any) -> None:
+    """Build optimizer ``optiproxy``'s settings now, so a bad one fails before any work."""
+    if config.optimizer == "optiproxy":
+        from .settings import optiproxy_settings
+
+        optiproxy_settings(config.search, config.search_space, config.dataset, config.get(SECTION))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``naslib-optiproxy naslib``; returns the exit code (2: setup, config or data error)."""
+    return entry_point(sys.argv[1:] if argv is None else argv, build_parser(), load_config, check_optiproxy_settings,
+                       search_and_report, "naslib_configs/nasbench201/cifar10/optiproxy.yaml")
+
+
+def search_and_report(args: argparse.Namespace, config: Any) -> str:
+    """:func:`run` on the loaded config; its one-line summary."""
+    summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
+    test = summary.get("table_test", summary.get("naslib_test"))
+    return (f"{summary['optimizer']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
+            f"best val {summary['best_val']:.3f}, test {test:.3f}, {summary['epochs']} epochs in "
+            f"{summary['search_seconds']:.1f} s; {Path(config.save) / 'errors.json'}")
+
+
+__all__ = ["NASLIB_OPTIMIZERS", "OPTIMIZER_NAMES", "SUMMARY_FILE", "add_naslib_flags", "build_parser", "complete_config",
+           "effective_optimizer", "effective_value", "load_config", "naslib_default_config", "main", "naslib_args", "naslib_config", "split_opts",
+           "build_naslib_optimizer", "check_optiproxy_settings", "entry_point", "run", "search_and_report", "with_optiproxy_section"]

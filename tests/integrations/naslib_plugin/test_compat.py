@@ -138,3 +138,58 @@ def _importable(name: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(name) is not None
+
+
+def test_sklearn_metrics_takes_squared_again() -> None:
+    pytest.importorskip("sklearn", reason="scikit-learn comes with NASLib's dependencies")
+    from sklearn.metrics import mean_squared_error
+
+    from naslib_optiproxy.integrations.naslib_plugin.compat import sklearn_metrics
+
+    assert sklearn_metrics.mean_squared_error([0.0, 0.0], [3.0, 4.0]) == mean_squared_error([0.0, 0.0], [3.0, 4.0])
+    assert sklearn_metrics.mean_squared_error([0.0, 0.0], [3.0, 4.0], squared=False) == pytest.approx(12.5 ** 0.5)
+    assert sklearn_metrics.r2_score is not None  # everything else is scikit-learn's
+
+
+def test_json_default_writes_numpy_values() -> None:
+    import json
+
+    import numpy as np
+
+    from naslib_optiproxy.integrations.naslib_plugin.compat import json_default
+
+    assert json.loads(json.dumps([np.float32(0.5), np.arange(2)], default=json_default)) == [0.5, [0, 1]]
+    with pytest.raises(TypeError, match="object is not JSON serializable"):
+        json.dumps(object(), default=json_default)
+
+
+def test_sklearn_fix_only_where_needed(monkeypatch) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin import compat
+
+    module = "naslib.defaults.predictor_evaluator"
+    monkeypatch.setattr(compat, "_takes_squared", lambda: True)
+    assert [compat.SHIM_NAMES[old] for old, _ in compat.needed_fixes(module)] == ["errors_json_float32"]
+    monkeypatch.setattr(compat, "_takes_squared", lambda: False)
+    assert [compat.SHIM_NAMES[old] for old, _ in compat.needed_fixes(module)] == ["sklearn_rmse", "errors_json_float32"]
+    assert compat.needed_fixes("naslib.search_spaces") == []
+
+
+def test_predictor_evaluator_shims_on_the_real_naslib(tmp_path: Path) -> None:
+    """NASLib's compare() gives finite metrics and _log_to_json writes float32 predictions."""
+    if not _importable("naslib"):
+        pytest.skip("NASLib is not importable (see docs/naslib.md)")
+    code = f"""
+import json, math, types
+import numpy as np
+from naslib_optiproxy.integrations.naslib_plugin import compat
+compat.apply()
+from naslib.defaults.predictor_evaluator import PredictorEvaluator
+metrics = PredictorEvaluator.compare(None, [1.0, 2.0, 3.0, 4.0], np.array([1.5, 2.0, 3.5, 3.9], dtype=np.float32))
+assert math.isfinite(metrics["rmse"]) and metrics["kendalltau"] == 1.0, metrics
+PredictorEvaluator._log_to_json(types.SimpleNamespace(config=types.SimpleNamespace(save={str(tmp_path)!r}),
+                                                      results=[metrics]))
+print(json.load(open({str(tmp_path / "errors.json")!r}))[0]["full_testpred"])
+"""
+    done = _run(code, os.environ.get("PYTHONPATH", "") + os.pathsep + str(REPO))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "[1.5, 2.0, 3.5, 3.9000000953674316]"

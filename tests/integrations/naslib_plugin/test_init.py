@@ -123,6 +123,10 @@ def test_real_naslib_bananas_builds_our_predictor(naslib) -> None:
         plugin.register()
         members = bananas.Ensemble(num_ensemble=2, ss_type="nasbench201", predictor_type="optiproxy_gcn").get_ensemble()
         assert [type(m) for m in members] == [OptiProxyGCNPredictor] * 2
+        for family in ("gcn", "gat", "gin", "sage"):
+            member, = bananas.Ensemble(num_ensemble=1, predictor_type=f"optiproxy_{family}").get_ensemble()
+            assert member.get_hyperparams() == {"proxy": family}
+        assert bananas.Ensemble(num_ensemble=1, predictor_type="gp").get_ensemble()[0].__class__.__name__ == "GPPredictor"
     finally:
         plugin.unregister()
     assert bananas.Ensemble is original

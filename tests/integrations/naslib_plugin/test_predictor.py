@@ -80,22 +80,50 @@ def test_naslib_predictor_takes_pyg_graphs(naslib) -> None:
 
 def test_naslib_predictor_fit_query(naslib) -> None:
     from naslib_optiproxy.integrations.naslib_plugin.predictor import OptiProxyGCNPredictor
-    from naslib_optiproxy.integrations.naslib_plugin.spaces import light_nb201_class
-
-    def graph(arch):
-        g = light_nb201_class()()
-        g.set_spec(list(arch.ops))
-        return g
 
     train, test = _archs(40, 2), _archs(40, 3)
     predictor = OptiProxyGCNPredictor(ss_type="nasbench201", dataset="cifar10", seed=0)
     predictor.set_hyperparams({"model_epochs": 150, "fit_lr": 0.005})
     with pytest.raises(RuntimeError, match="fit"):
-        predictor.query([graph(test[0])])
-    predictor.fit([graph(a) for a in train], [synthetic_val(a.ops) for a in train])
-    predictions = predictor.query([graph(a) for a in test])
+        predictor.query(_graphs(test[:1]))
+    predictor.fit(_graphs(train), [synthetic_val(a.ops) for a in train])
+    predictions = predictor.query(_graphs(test))
     assert kendall_tau(predictions, [synthetic_val(a.ops) for a in test]) > 0.5
     assert predictor.get_hyperparams()["model_epochs"] == 150
+
+
+def test_family_and_settings_survive_naslibs_reset(naslib) -> None:
+    """NASLib's PredictorEvaluator calls reset_hyperparams() before each fit: optiproxy_gat must stay a GAT."""
+    from naslib_optiproxy.integrations.naslib_plugin.predictor import OptiProxyGCNPredictor
+
+    predictor = OptiProxyGCNPredictor(ss_type="nasbench201", dataset="cifar10", seed=0, proxy="gat",
+                                      settings={"model_epochs": 5})
+    predictor.set_hyperparams({"fit_lr": 0.01})
+    assert predictor.get_hyperparams() == {"proxy": "gat", "model_epochs": 5, "fit_lr": 0.01}
+    predictor.reset_hyperparams()
+    assert predictor.get_hyperparams() == {"proxy": "gat", "model_epochs": 5}
+    train = _archs(12, 0)
+    predictor.fit(_graphs(train), [synthetic_val(a.ops) for a in train])
+    assert type(predictor.regressor.model).__name__ == "GraphProxy" and predictor.regressor.settings.model.kind == "gat"
+    assert predictor.query(_graphs(train[:3])).dtype == np.float64  # json-ready in NASLib's errors.json
+
+
+def test_bad_family_is_refused_at_construction(naslib) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin.predictor import OptiProxyGCNPredictor
+
+    with pytest.raises(ValueError, match="gat"):
+        OptiProxyGCNPredictor(proxy="gta")
+
+
+def _graphs(archs):
+    from naslib_optiproxy.integrations.naslib_plugin.spaces import light_nb201_class
+
+    graphs = []
+    for arch in archs:
+        graph = light_nb201_class()()
+        graph.set_spec(list(arch.ops))
+        graphs.append(graph)
+    return graphs
 
 
 def test_bananas_runs_with_optiproxy_gcn(naslib, synthetic_nb201: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from naslib_optiproxy._yaml import load_yaml
-from naslib_optiproxy.integrations.naslib_plugin import runner
+from naslib_optiproxy.integrations.naslib_plugin import predictor_runner, runner
 from naslib_optiproxy.integrations.naslib_plugin.optimizer import NASLIB_IMPORT_ERROR
 
 CONFIG = Path(__file__).resolve().parents[3] / "naslib_configs" / "nasbench201" / "cifar10" / "optiproxy.yaml"
@@ -55,21 +55,28 @@ def test_split_opts_refuses_bad_input(opts, seed, message) -> None:
         runner.split_opts(opts, seed)
 
 
-def test_help_works_without_naslib(monkeypatch, capsys) -> None:
-    from naslib_optiproxy.cli import main
+# both NASLib entry points: subcommand, main, a config of theirs
+ENTRY_POINTS = [("naslib", runner.main, CONFIG),
+                ("naslib-predictors", predictor_runner.main, CONFIG.parents[2] / "predictors" / "nasbench201" / "cifar10.yaml")]
+
+
+@pytest.mark.parametrize("command, main, config", ENTRY_POINTS, ids=lambda v: v if isinstance(v, str) else "")
+def test_help_works_without_naslib(monkeypatch, capsys, command, main, config) -> None:
+    from naslib_optiproxy.cli import main as cli
     from naslib_optiproxy.integrations.naslib_plugin import optimizer
 
     monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
-    assert main(["naslib", "--help"]) == 0
+    assert cli([command, "--help"]) == 0
     out = capsys.readouterr().out
-    assert "--seed" in out and "--config-file" in out and "optiproxy.KEY" in out
+    assert "--seed" in out and "--config-file" in out and "optiproxy.KEY" in out and command in out
 
 
-def test_run_without_naslib_says_how_to_get_it(monkeypatch, capsys) -> None:
+@pytest.mark.parametrize("command, main, config", ENTRY_POINTS, ids=lambda v: v if isinstance(v, str) else "")
+def test_run_without_naslib_says_how_to_get_it(monkeypatch, capsys, command, main, config) -> None:
     from naslib_optiproxy.integrations.naslib_plugin import optimizer
 
     monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
-    assert runner.main(["--config-file", str(CONFIG), "--seed", "3"]) == 2
+    assert main(["--config-file", str(config), "--seed", "3"]) == 2
     err = capsys.readouterr().err
     assert "NASLib is not importable" in err and "git clone -b Develop" in err and "docs/naslib.md" in err
 
@@ -128,16 +135,19 @@ def test_main_reports_a_bad_override(naslib, synthetic_nb201: Path, tmp_path: Pa
     assert code == 2 and "unknown optimizer 'nope'" in capsys.readouterr().err
 
 
-def test_cli_hands_naslib_subcommand_to_the_runner(capsys) -> None:  # NASLib or not
-    from naslib_optiproxy.cli import main
+@pytest.mark.parametrize("command, main, config", ENTRY_POINTS, ids=lambda v: v if isinstance(v, str) else "")
+def test_cli_hands_naslib_subcommands_to_their_runner(capsys, command, main, config) -> None:  # NASLib or not
+    from naslib_optiproxy.cli import main as cli
 
-    assert main(["naslib"]) == 2
+    assert cli([command]) == 2
     err = capsys.readouterr().err
-    assert ("--config-file is required" if NASLIB_IMPORT_ERROR is None else "NASLib is not importable") in err
+    expected = f"--config-file is required (e.g. {config.relative_to(CONFIG.parents[3])})"
+    assert (expected if NASLIB_IMPORT_ERROR is None else "NASLib is not importable") in err
 
 
 NASLIB_FORMAT = sorted(p for p in (Path(__file__).resolve().parents[3] / "naslib_configs").rglob("*.yaml")
-                       if p.name != "optiproxy.yaml")  # optiproxy.yaml: our run format (tests/test_naslib_configs.py)
+                       if p.name != "optiproxy.yaml"  # our run format (tests/test_naslib_configs.py)
+                       and "predictors" not in p.parts)  # predictor evaluation (test_predictor_runner.py)
 
 
 @pytest.mark.parametrize("path", NASLIB_FORMAT, ids=lambda p: "/".join(p.parts[-3:]))
