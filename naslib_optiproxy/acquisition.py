@@ -15,7 +15,7 @@ proxy, or :class:`EnsembleMean` of several (NASLib adapter:
 
 from __future__ import annotations
 
-from typing import Container, Dict, Hashable, List, Sequence, Tuple
+from typing import Container, Hashable, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -78,13 +78,10 @@ class RelaxedCandidates:
         per_group = max(1, -(-num_candidates // groups))
         with torch_threads():
             self.last_trace = self.search.run(objective)
-        unique: Dict[Hashable, Architecture] = {}
-        for group in range(groups):
-            for arch in self.distribution.sample_valid(group, per_group, self.rng, self.config.loop.op_noise).archs:
-                key = self.space.key(arch)
-                if key not in exclude:
-                    unique.setdefault(key, arch)
-        return list(unique.values())[:num_candidates]
+        op_noise = self.config.loop.op_noise
+        draws = [arch for group in range(groups)
+                 for arch in self.distribution.sample_valid(group, per_group, self.rng, op_noise).archs]
+        return self.space.distinct_unseen(draws, exclude.__contains__)[:num_candidates]
 
 
 __all__ = ["EnsembleMean", "RelaxedCandidates"]

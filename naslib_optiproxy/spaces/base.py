@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Hashable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -134,6 +134,15 @@ class SearchSpace(abc.ABC):
     def key(self, arch: Architecture) -> Hashable:
         """Canonical hashable key: isomorphic architectures share it (de-duplication)."""
         return arch
+
+    def distinct_unseen(self, archs: Iterable[Architecture], seen: Callable[[Hashable], bool]) -> List[Architecture]:
+        """The first of ``archs`` for each canonical key that ``seen`` rejects, in order (one :meth:`key` per arch)."""
+        unique: Dict[Hashable, Architecture] = {}
+        for arch in archs:
+            key = self.key(arch)  # a hash for NB101, NB301, NAS-Bench-Graph: once per candidate
+            if not seen(key):
+                unique.setdefault(key, arch)
+        return list(unique.values())
 
     @abc.abstractmethod
     def to_string(self, arch: Architecture) -> str:

@@ -192,12 +192,7 @@ class OptiProxy(Strategy):
             self._valid_fraction = len(draws) / (loop.num_groups * loop.candidates_per_group)
             self._warn_if_few_valid()
             draws += self._local_candidates(loop.local_candidates)
-        unique: Dict[Hashable, Architecture] = {}
-        for arch in draws:
-            key = self.space.key(arch)  # once per candidate: a hash for NB101, NB301, NAS-Bench-Graph
-            if not self.history.is_seen_key(key):
-                unique.setdefault(key, arch)
-        return list(unique.values())
+        return self.space.distinct_unseen(draws, self.history.is_seen_key)
 
     def _local_candidates(self, incumbents: int) -> List[Architecture]:
         """The valid one-edit neighbours of the ``incumbents`` best successful trials (best first)."""
