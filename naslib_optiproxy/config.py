@@ -51,6 +51,9 @@ class LoopSettings:
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
     them as local search does (``docs/nasbench_graph_study.md``).
+    ``restart_stale``: redraw a group (alpha, beta afresh in the LHS ranges, AdamW moments zeroed)
+    once its most likely architecture was already evaluated at this many consecutive steps (not in
+    the paper; 0 never restarts).
     """
 
     num_init: int = setting(10, "num_init", above=0, high=100_000, doc="random architectures before the first fit")
@@ -64,6 +67,9 @@ class LoopSettings:
     distinct_scores: bool = setting(True, "distinct_scores")
     local_candidates: int = setting(0, "local_candidates", low=0, high=1_000,
                                     doc="best evaluated architectures whose one-edit neighbours join the pool")
+    restart_stale: int = setting(0, "restart_stale", low=0, high=1_000,
+                                 doc="redraw a group whose most likely architecture was already evaluated at this "
+                                     "many consecutive steps (0: never)")
     lhs_lower: float = setting(0.9, "lhs_lower", doc="LHS initialisation of alpha: lower end")
     lhs_range: float = setting(0.1, "lhs_range", low=0)
     beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower")

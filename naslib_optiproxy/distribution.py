@@ -48,6 +48,7 @@ class ArchitectureDistribution(nn.Module):
         super().__init__()
         self.space = space
         self.num_groups = num_groups
+        self.init_ranges = ((lhs_lower, lhs_width), (beta_lhs_lower, beta_lhs_width))
         shape = (num_groups, space.num_op_slots, space.num_ops)
         alpha = latin_hypercube(num_groups, int(np.prod(shape[1:])), rng, lhs_lower, lhs_width)
         self.alpha = nn.Parameter(torch.as_tensor(alpha, dtype=torch.float32).reshape(shape))
@@ -76,6 +77,27 @@ class ArchitectureDistribution(nn.Module):
         if self.choice_mask is not None:
             return ops, gumbel_softmax(self.beta, tau, generator, straight_through, self.choice_mask)
         return ops, binary_concrete(self.beta, tau, generator, straight_through)
+
+    @torch.no_grad()
+    def redraw(self, group: int, rng: np.random.Generator) -> None:
+        """Draw group ``group``'s alpha (and beta) afresh, uniformly in the initialisation ranges."""
+        (low, width), (beta_low, beta_width) = self.init_ranges
+        self.alpha[group] = torch.as_tensor(low + width * rng.random(self.alpha.shape[1:]), dtype=self.alpha.dtype)
+        if self.beta is not None:
+            self.beta[group] = torch.as_tensor(beta_low + beta_width * rng.random(self.beta.shape[1:]),
+                                               dtype=self.beta.dtype)
+
+    @torch.no_grad()
+    def modes(self) -> List[Architecture]:
+        """Each group's most likely architecture (argmax of every op and topology choice; not checked for validity)."""
+        ops = self.alpha.argmax(-1).numpy()
+        if self.beta is None:
+            topology = np.zeros((self.num_groups, 0), dtype=np.int64)
+        elif self.choice_mask is not None:
+            topology = self.beta.masked_fill(~self.choice_mask, float("-inf")).argmax(-1).numpy()
+        else:
+            topology = (self.beta > 0).long().numpy()
+        return architectures(ops, topology)
 
     # ------------------------------------------------------------- discrete
     @torch.no_grad()

@@ -68,6 +68,16 @@ class GradientSearch:
         if distribution.beta is not None:
             self.beta_optimizer = FlatAdamW([distribution.beta], lr=settings.lr_beta, weight_decay=settings.weight_decay)
 
+    def reset_group(self, group: int) -> None:
+        """Forget group ``group``'s AdamW moments (after :meth:`ArchitectureDistribution.redraw`)."""
+        for optimizer, param in ((self.alpha_optimizer, self.distribution.alpha),
+                                 (self.beta_optimizer, self.distribution.beta)):
+            if optimizer is None:
+                continue
+            size = param[0].numel()
+            for moment in (optimizer.exp_avg, optimizer.exp_avg_sq):
+                moment[group * size:(group + 1) * size] = 0
+
     def _optimizer_at(self, iteration: int) -> FlatAdamW:
         """alpha for ``o_epochs`` iterations, then beta for ``t_epochs``, repeating."""
         if self.beta_optimizer is None:

@@ -168,3 +168,28 @@ def test_op_noise_flattens_the_distribution() -> None:
     entropy = lambda p: float(-(p[p > 0] * np.log(p[p > 0])).sum())  # noqa: E731
     assert entropy(freq(noisy)) > entropy(freq(exact)) + 0.5
     assert freq(noisy).min() > 0.1 > 0.02 > freq(exact).min()
+
+
+def test_modes_and_redraw_of_one_group() -> None:
+    space = NasBenchGraph()
+    dist = ArchitectureDistribution(space, K, np.random.default_rng(0), lhs_lower=0.9, lhs_width=0.1,
+                                    beta_lhs_lower=-0.5, beta_lhs_width=1.0)
+    modes = dist.modes()
+    probs, topo = dist.op_probabilities(), dist.topology_probabilities()
+    for k, mode in enumerate(modes):
+        assert mode.ops == tuple(int(i) for i in probs[k].argmax(-1))
+        assert mode.topology == tuple(int(i) for i in topo[k].argmax(-1))
+    before = (dist.alpha.detach().clone(), dist.beta.detach().clone())
+    dist.redraw(2, np.random.default_rng(1))
+    changed = [not torch.equal(dist.alpha[k], before[0][k]) for k in range(K)]
+    assert changed == [False, False, True, False]
+    assert not torch.equal(dist.beta[2], before[1][2]) and torch.equal(dist.beta[:2], before[1][:2])
+    assert torch.all((dist.alpha[2] >= 0.9) & (dist.alpha[2] <= 1.0))
+    assert torch.all((dist.beta[2] >= -0.5) & (dist.beta[2] <= 0.5))
+
+
+def test_modes_of_bernoulli_edges_are_the_likely_edges() -> None:
+    dist = ArchitectureDistribution(EdgeSpace(), K, np.random.default_rng(0))
+    with torch.no_grad():
+        dist.beta[0] = torch.tensor([2.0, -2.0, 0.5, -0.5, 3.0])
+    assert dist.modes()[0].topology == (1, 0, 1, 0, 1)

@@ -6,6 +6,11 @@ every group, drop already-evaluated (or pending) ones by canonical key, select t
 best by the proxy (line 8); the study evaluates them (line 9) and tells the results
 (line 10). The first ``num_init`` architectures are uniformly random (line 4).
 
+``restart_stale`` (not in the paper; our option, measured in ``docs/results.md``): a group whose
+most likely architecture has already been evaluated at that many consecutive steps has collapsed
+onto a known point; its (alpha, beta) are drawn afresh from the initialisation ranges and its
+AdamW moments forgotten before the gradient search, so it explores again.
+
 Under constraints ``metric <= max`` (reported by the objective, see
 :mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets one more head per
 metric, fitted jointly; the gradient search and the selection both maximise
@@ -84,6 +89,7 @@ class OptiProxy(Strategy):
                                                      loop.lhs_range, loop.beta_lhs_lower, loop.beta_lhs_range)
         self.gradient_search = GradientSearch(self.distribution, self.space, config.search, self.generator)
         self._encodings: Dict[Hashable, Tuple[torch.Tensor, torch.Tensor]] = {}
+        self._stale_steps = [0] * loop.num_groups
         self.step_log: List[Dict[str, Any]] = []
         self._warned_invalid = False
         self._valid_fraction = 1.0
@@ -141,6 +147,7 @@ class OptiProxy(Strategy):
         if constraints:
             self._update_penalty()
             score = self._relaxed_score(constraints)
+        restarted = self._restart_stale_groups()
         trace = self.gradient_search.run(self.proxy, score) if c.search.epochs and uses_proxy else []
         candidates = self._candidates()
         chosen = self._select(candidates, constraints)
@@ -149,9 +156,26 @@ class OptiProxy(Strategy):
         self.step_log.append({"evaluations": len(self.history.trials), "fit_loss": fit_loss,
                               "fit_epochs": self.trainer.last_epochs if uses_proxy else 0,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
-                              "valid_draws": self._valid_fraction,
+                              "valid_draws": self._valid_fraction, "restarted_groups": restarted,
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
+
+    def _restart_stale_groups(self) -> List[int]:
+        """Redraw every group whose most likely architecture was already evaluated at ``restart_stale``
+        consecutive steps (a group collapsed onto a known point); returns the groups redrawn."""
+        patience = self.config.loop.restart_stale
+        if not patience:
+            return []
+        restarted = []
+        for k, mode in enumerate(self.distribution.modes()):
+            stale = self.space.is_valid(mode) and self.history.is_seen_key(self.space.key(mode))
+            self._stale_steps[k] = self._stale_steps[k] + 1 if stale else 0
+            if self._stale_steps[k] >= patience:
+                self.distribution.redraw(k, self.rng)
+                self.gradient_search.reset_group(k)
+                self._stale_steps[k] = 0
+                restarted.append(k)
+        return restarted
 
     # ------------------------------------------------------------ constraint
     def _metric_transform(self, values: torch.Tensor) -> torch.Tensor:
@@ -281,6 +305,7 @@ class OptiProxy(Strategy):
             initial_proxy=self._initial_proxy_state,
             proxy_optimizer=self.trainer.optimizer.state_dict(),
             proxy_fits=self.trainer.fits,
+            stale_steps=list(self._stale_steps),
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
             beta_optimizer=(self.gradient_search.beta_optimizer.state_dict()
@@ -300,6 +325,7 @@ class OptiProxy(Strategy):
         self._initial_proxy_state = {k: v.clone() for k, v in state["initial_proxy"].items()}
         self.trainer.optimizer.load_state_dict(state["proxy_optimizer"])
         self.trainer.fits = int(state.get("proxy_fits", 0))
+        self._stale_steps = [int(n) for n in state.get("stale_steps", [0] * self.config.loop.num_groups)]
         self.distribution.load_state_dict(state["distribution"])
         self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
         if state["beta_optimizer"] is not None:

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.strategies import OptiProxy, RandomSearch
@@ -197,3 +198,56 @@ def test_default_settings_beat_random_search_on_real_nasbench201(tmp_path, monke
     random_ten_seeds = [Study(RandomSearch(NasBench201(), seed=s)).optimize(objective, budget).value for s in range(10)]
     assert np.mean(optiproxy) > np.mean(random_same_seeds)
     assert np.mean(optiproxy) > np.mean(random_ten_seeds)  # about 90.8 for random search at 40 evaluations
+
+
+def _point_group_at(strategy: OptiProxy, group: int, arch: Architecture) -> None:
+    """Make ``arch`` the most likely architecture of ``group`` (alpha peaked on its ops)."""
+    alpha = strategy.distribution.alpha
+    with torch.no_grad():
+        alpha[group] = 0.0
+        for slot, op in enumerate(arch.ops):
+            alpha[group, slot, op] = 5.0
+
+
+@pytest.mark.parametrize("patience", [1, 2])
+def test_restart_stale_redraws_a_group_collapsed_on_an_evaluated_architecture(tiny_optiproxy_config, patience) -> None:
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(restart_stale=patience), seed=12))
+    _run(opt, 10)
+    strategy = opt.strategy
+    search = strategy.gradient_search
+    search.alpha_optimizer.exp_avg.fill_(1.0)
+    _point_group_at(strategy, 0, opt.trials[0].arch)  # evaluated: stale
+    unseen = next(a for a in (NasBench201().sample(np.random.default_rng(s)) for s in range(100)) if not opt.is_seen(a))
+    _point_group_at(strategy, 1, unseen)  # not evaluated yet: kept
+    kept = strategy.distribution.alpha[1:].clone()
+    for step in range(1, patience + 1):
+        restarted = strategy._restart_stale_groups()
+        assert restarted == ([0] if step == patience else [])
+    alpha = strategy.distribution.alpha
+    low, width = strategy.config.loop.lhs_lower, strategy.config.loop.lhs_range
+    assert torch.all((alpha[0] >= low) & (alpha[0] <= low + width))  # drawn afresh in the LHS range
+    torch.testing.assert_close(alpha[1:], kept)
+    size = alpha[0].numel()
+    assert torch.all(search.alpha_optimizer.exp_avg[:size] == 0) and torch.all(search.alpha_optimizer.exp_avg[size:] == 1)
+    assert strategy._stale_steps == [0, 0, 0]
+
+
+def test_restart_stale_off_by_default_and_logged(tiny_optiproxy_config) -> None:
+    assert OptiProxyConfig().loop.restart_stale == 0
+    off = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=13))
+    _run(off, 25)
+    assert all(s["restarted_groups"] == [] for s in off.strategy.step_log)
+    # patience 1 on the match objective: groups converge onto evaluated cells and are redrawn
+    on = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(restart_stale=1, search_epochs=60), seed=13))
+    _run(on, 40)
+    assert any(s["restarted_groups"] for s in on.strategy.step_log)
+
+
+def test_restored_study_continues_identically_with_restarts(tiny_optiproxy_config) -> None:
+    # patience 2, stopped between the first stale step (30) and the restart (35): the count must carry over
+    config = tiny_optiproxy_config(restart_stale=2, search_epochs=60)
+    reference = Study(OptiProxy(NasBench201(), config, seed=14))
+    _run(reference, 32)
+    restored = Study(OptiProxy(NasBench201(), config, seed=99))
+    restored.load_state_dict(copy.deepcopy(reference.state_dict()))
+    assert _run(restored, 40) == _run(reference, 40)
