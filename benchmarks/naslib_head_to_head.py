@@ -22,6 +22,7 @@ Candidate generators of BANANAS / NPENAS: a third field, e.g. ``bananas:var_spar
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -35,7 +36,7 @@ from typing import Any, Dict, List, Optional
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "naslib"
 # the standalone engine's runs of the Table 1 suite (benchmarks/suites/nb201.yaml, run by benchmarks/report.py)
-STANDALONE = ROOT / "benchmarks" / "results" / "suites" / "nb201" / "{space}-{dataset}" / "optiproxy" / "seed-{seed}.json"
+STANDALONE = ROOT / "benchmarks" / "results" / "suites" / "nb201"
 DEFAULT_METHODS = "optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp"
 
 
@@ -162,10 +163,15 @@ def _adapter(runs: List[Dict[str, Any]]) -> str:
 
 
 def standalone(args: argparse.Namespace) -> Optional[List[float]]:
-    """Best val of our standalone engine (the Table 1 suite's cached runs) on the same seeds, if cached."""
+    """Best val of our standalone engine (the Table 1 suite's cached runs, same key) on the same seeds, if cached."""
+    from naslib_optiproxy.compare.jobs import Job
+    from naslib_optiproxy.compare.methods import Method
+    from naslib_optiproxy.compare.tasks import Task
+
     values = []
     for seed in parse_seeds(args.seeds):
-        path = Path(str(STANDALONE).format(space=args.space, dataset=args.dataset, seed=seed))
+        job = Job(Task.parse(f"{args.space}/{args.dataset}"), Method.parse("optiproxy"), seed, args.epochs)
+        path = STANDALONE / job.relative_path
         if not path.exists():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -173,26 +179,48 @@ def standalone(args: argparse.Namespace) -> Optional[List[float]]:
     return values
 
 
+def table_optimum(args: argparse.Namespace) -> Optional[float]:
+    """The space's global optimum val on ``args.dataset`` from our bundled table (``None`` if unknown)."""
+    from naslib_optiproxy.objectives import get_objective
+    from naslib_optiproxy.result import known_optimum
+
+    try:
+        return known_optimum(get_objective(args.space, args.dataset))
+    except (ValueError, OSError):
+        return None
+
+
 def table(args: argparse.Namespace, results: Dict[str, List[Dict[str, Any]]]) -> str:
+    from naslib_optiproxy.compare.summary import queries_to
+
     mode = "stock" if args.stock else "lightweight"
     lines = [f"NASLib Trainer, {args.space}/{args.dataset}, {args.epochs} epochs, seeds {args.seeds}, {mode} mode",
-             "", "| method | best val (mean ± std) | @50 | test of final arch | search s/run | query s/run | "
-                 "overhead ms/epoch | of which adapter ms/epoch |", "|---|---|---|---|---|---|---|---|"]
+             "", "| method | seeds | best val (mean ± std) | @50 | optimum hits | median queries to optimum | "
+                 "test of final arch | search s/run | query s/run | overhead ms/epoch | of which adapter ms/epoch |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    optimum = table_optimum(args)
     for method, runs in results.items():
         best = [r["best_val"] for r in runs]
-        at50 = [r["trajectory"][min(49, len(r["trajectory"]) - 1)] for r in runs]
+        at50 = [max(r["trajectory"][:50]) for r in runs]
         tests = [r.get("table_test", r.get("naslib_test", float("nan"))) for r in runs]
-        lines.append(f"| {method} | {_mean_std(best)} | {statistics.mean(at50):.3f} | {statistics.mean(tests):.3f} | "
+        reached = [q for q in (queries_to(list(itertools.accumulate(r["trajectory"], max)), optimum)
+                               for r in runs) if q is not None] if optimum is not None else []
+        hits = f"{len(reached)}/{len(runs)}" if optimum is not None else ""
+        median = f"{statistics.median(reached):g}" if reached else "-"
+        lines.append(f"| {method} | {len(runs)} | {_mean_std(best)} | {statistics.mean(at50):.3f} | {hits} | {median} | "
+                     f"{statistics.mean(tests):.3f} | "
                      f"{statistics.mean(r['search_seconds'] for r in runs):.2f} | "
                      f"{statistics.mean(r['query_seconds'] for r in runs):.2f} | "
                      f"{1000 * statistics.mean(r['overhead_per_epoch'] for r in runs):.1f} | "
                      f"{_adapter(runs)} |")
     alone = standalone(args)
     if alone is not None:
-        lines.append(f"| optiproxy standalone (naslib-optiproxy compare) | {_mean_std(alone)} | | | | | | |")
+        lines.append(f"| optiproxy standalone (naslib-optiproxy compare) | {len(alone)} | {_mean_std(alone)} "
+                     f"| | | | | | | | |")
     else:
-        lines += ["", f"(no standalone row: {STANDALONE.parent.parent.relative_to(ROOT)} has no runs for seeds "
-                      f"{args.seeds}; make them with: naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml)"]
+        lines += ["", f"(no standalone row: {STANDALONE.relative_to(ROOT)} has no runs of this code for seeds "
+                      f"{args.seeds}; make them with: naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml "
+                      f"--out {STANDALONE.relative_to(ROOT)})"]
     return "\n".join(lines)
 
 

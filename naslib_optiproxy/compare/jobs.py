@@ -34,7 +34,7 @@ from .tasks import Task
 
 #: OptiProxy settings added after the first cached suites: they enter a job's key only when they
 #: differ from their default, so the cached runs that never used them keep their keys.
-SETTINGS_ADDED_LATER = ("local_candidates",)
+SETTINGS_ADDED_LATER = ("local_candidates", "restart_stale")
 _DEFAULTS = OptiProxyConfig().to_dict()
 
 
