@@ -6,7 +6,7 @@ every group, drop already-evaluated (or pending) ones by canonical key, select t
 best by the proxy (line 8); the study evaluates them (line 9) and tells the results
 (line 10). The first ``num_init`` architectures are uniformly random (line 4).
 
-``restart_stale`` (not in the paper; our option, measured in ``docs/results.md``): a group whose
+``restart_stale`` (not in the paper; our option, measured in ``docs/imagenet16_study.md``): a group whose
 most likely architecture has already been evaluated at that many consecutive steps has collapsed
 onto a known point; its (alpha, beta) are drawn afresh from the initialisation ranges and its
 AdamW moments forgotten before the gradient search, so it explores again.
