@@ -85,6 +85,12 @@ class FlatAdamW:
         denom = self.exp_avg_sq.sqrt().div_((1 - beta2 ** step) ** 0.5).add_(self.eps)
         self.flat.addcdiv_(self.exp_avg, denom, value=step_size)
 
+    @torch.no_grad()
+    def forget(self, start: int, stop: int) -> None:
+        """Zero the moments of flat entries ``[start, stop)`` (those parameters restart their averages)."""
+        self.exp_avg[start:stop] = 0
+        self.exp_avg_sq[start:stop] = 0
+
     def state_dict(self) -> Dict[str, Any]:
         """Step count, moments and hyperparameters (clones)."""
         return {"steps": self.steps, "exp_avg": self.exp_avg.clone(), "exp_avg_sq": self.exp_avg_sq.clone(),

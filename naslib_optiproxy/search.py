@@ -75,8 +75,7 @@ class GradientSearch:
             if optimizer is None:
                 continue
             size = param[0].numel()
-            for moment in (optimizer.exp_avg, optimizer.exp_avg_sq):
-                moment[group * size:(group + 1) * size] = 0
+            optimizer.forget(group * size, (group + 1) * size)
 
     def _optimizer_at(self, iteration: int) -> FlatAdamW:
         """alpha for ``o_epochs`` iterations, then beta for ``t_epochs``, repeating."""
