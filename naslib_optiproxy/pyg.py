@@ -13,12 +13,16 @@ a proxy on their own graphs::
     trainer.fit(x, adj, y, mask=mask)
     scores = trainer.predict(x, adj, mask=mask)
 
-``torch_geometric`` is imported by these functions when first called, so ``import
-naslib_optiproxy`` (which imports this module) never pays for it.
+``torch_geometric`` is imported by these functions when first called (through :func:`import_pyg`),
+so ``import naslib_optiproxy`` (which imports this module) never pays for it.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
+import sys
+import types
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Tuple, Union
 
 import torch
@@ -31,10 +35,45 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Graphs = Union["Data", "Batch", Sequence["Data"]]
 
+_DYNAMO = "torch._dynamo"
+
+
+class _ImportedOnFirstUse(types.ModuleType):
+    """Stands in ``sys.modules`` for a module: reading any attribute it lacks imports the real one."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.__spec__ = importlib.machinery.ModuleSpec(name, None)  # what ``import name`` looks at
+
+    def __getattr__(self, attribute: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attribute)
+
+
+def import_pyg() -> types.ModuleType:
+    """``torch_geometric``, imported without importing ``torch._dynamo`` along with it.
+
+    PyG's ``__init__`` runs ``import torch._dynamo`` (2.4 s on our machine, more than ``import
+    torch``) only so that ``is_torch_instance`` can unwrap ``torch.compile``d modules. While PyG is
+    imported, a stand-in takes the module's place; the first use of ``torch._dynamo`` after that
+    (``torch.compile``, ``is_torch_instance``) imports the real one. Nothing else changes.
+    """
+    if "torch_geometric" in sys.modules or _DYNAMO in sys.modules:
+        return importlib.import_module("torch_geometric")
+    stand_in = _ImportedOnFirstUse(_DYNAMO)
+    sys.modules[_DYNAMO] = stand_in
+    try:
+        return importlib.import_module("torch_geometric")
+    finally:
+        if sys.modules.get(_DYNAMO) is stand_in:
+            del sys.modules[_DYNAMO]
+
 
 def to_data(space: SearchSpace, arch: Architecture) -> "Data":
     """``arch`` as a PyG ``Data``: one-hot node features ``x [N, F]``, ``edge_index [2, E]`` (i -> j),
     ``edge_weight [E]``; works for every codec."""
+    import_pyg()
     from torch_geometric.data import Data
     from torch_geometric.utils import dense_to_sparse
 
@@ -45,6 +84,7 @@ def to_data(space: SearchSpace, arch: Architecture) -> "Data":
 
 def to_batch(space: SearchSpace, archs: Sequence[Architecture]) -> "Batch":
     """Several architectures as one PyG ``Batch``."""
+    import_pyg()
     from torch_geometric.data import Batch
 
     return Batch.from_data_list([to_data(space, arch) for arch in archs])
@@ -63,6 +103,7 @@ def to_dense(graphs: Graphs) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch
     has ``N`` nodes). ``edge_weight`` (optional, one weight per edge) becomes the adjacency's
     entries, so soft graphs stay soft.
     """
+    import_pyg()
     from torch_geometric.data import Batch, Data
     from torch_geometric.utils import to_dense_adj, to_dense_batch
 
@@ -83,4 +124,4 @@ def to_dense(graphs: Graphs) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch
     return x, adj, (None if bool(mask.all()) else mask)
 
 
-__all__ = ["Graphs", "is_graphs", "to_batch", "to_data", "to_dense"]
+__all__ = ["Graphs", "import_pyg", "is_graphs", "to_batch", "to_data", "to_dense"]

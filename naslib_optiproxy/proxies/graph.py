@@ -43,7 +43,7 @@ from typing import Optional, Tuple
 import torch
 from torch import nn
 
-from ..pyg import is_graphs, to_dense
+from ..pyg import import_pyg, is_graphs, to_dense
 
 LAYERS = ("gcn", "gat", "gin", "sage")
 GAT_HEADS = 4
@@ -59,8 +59,9 @@ def normalized_adjacency(adj: torch.Tensor) -> torch.Tensor:
 def make_conv(layer: str, in_channels: int, out_channels: int) -> nn.Module:
     """One PyG dense convolution of family ``layer`` (biases off: the combine layer has one).
 
-    ``torch_geometric`` is imported here, when a graph proxy is first built.
+    ``torch_geometric`` is imported here, when a graph proxy is first built (:func:`~naslib_optiproxy.pyg.import_pyg`).
     """
+    import_pyg()
     from torch_geometric.nn import DenseGATConv, DenseGCNConv, DenseGINConv, DenseSAGEConv
 
     if layer == "gcn":
