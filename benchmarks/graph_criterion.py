@@ -1,0 +1,91 @@
+"""Issue 16's NAS-Bench-Graph criterion: one method's mean best val against the best of RS / RE / LS.
+
+Reads a comparison's trajectories (``trajectories.csv`` from ``naslib-optiproxy compare``, or the
+published ``docs/trajectories.csv.gz`` with ``--suite nasbench_graph``) and prints, per task, the
+method's mean ± population std over seeds at each checkpoint, the baselines' means, and the
+difference to the best baseline; then how many tasks are at or above it and strictly above it::
+
+    python benchmarks/graph_criterion.py docs/trajectories.csv.gz --suite nasbench_graph
+    naslib-optiproxy compare --suite my_graph_suite.yaml --out runs/g
+    python benchmarks/graph_criterion.py runs/g/trajectories.csv --method lc5=optiproxy
+
+The criterion (issue 16): at or above the best baseline at 50 and at 100 evaluations on at least 7
+of the 8 datasets, and strictly above on at least 6. Means are compared to 3 decimals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from check_trajectories import read  # benchmarks/ is on sys.path when this runs as a script
+
+BASELINES = ("rs", "re", "ls")
+
+
+def best_at(trajectories: Dict[tuple, List[str]], checkpoints: Sequence[int]) -> Dict[tuple, List[List[float]]]:
+    """``(task, method) -> one [best val at each checkpoint] per seed``."""
+    out: Dict[tuple, List[List[float]]] = defaultdict(list)
+    for (task, method, _seed), values in sorted(trajectories.items()):
+        out[(task, method)].append([float(values[min(c, len(values)) - 1]) for c in checkpoints])
+    return out
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("csv", type=Path, nargs="+",
+                        help="trajectories.csv of comparisons (or docs/trajectories.csv.gz); several are merged")
+    parser.add_argument("--suite", default="", help="the suite's name in a published file, e.g. nasbench_graph")
+    parser.add_argument("--method", default="optiproxy", help="the method's label in the file")
+    parser.add_argument("--checkpoints", default="50,100")
+    args = parser.parse_args(list(argv) or None)
+    checkpoints = [int(c) for c in args.checkpoints.split(",")]
+    trajectories: Dict[tuple, List[str]] = {}
+    for path in args.csv:
+        trajectories.update(read(path, args.suite))
+    runs = best_at(trajectories, checkpoints)
+    tasks = sorted({task for task, method in runs if method == args.method})
+    if not tasks:
+        methods = sorted({method for _task, method in runs})
+        print(f"error: no runs of method {args.method!r} in {', '.join(map(str, args.csv))}; "
+              f"methods there: {', '.join(methods)}",
+              file=sys.stderr)
+        return 2
+    at_or_above = [0] * len(checkpoints)
+    above = [0] * len(checkpoints)
+    header = [f"{args.method} @{c}" for c in checkpoints] + [f"{b} @{c}" for b in BASELINES for c in checkpoints]
+    print("| task | " + " | ".join(header) + " | difference to the best baseline |")
+    print("|---" * (len(header) + 2) + "|")
+    for task in tasks:
+        ours = runs[(task, args.method)]
+        cells, differences = [], []
+        for i, _ in enumerate(checkpoints):
+            values = [seed[i] for seed in ours]
+            cells.append(f"{statistics.mean(values):.2f} ± {statistics.pstdev(values):.2f}")
+        for baseline in BASELINES:
+            for i, _ in enumerate(checkpoints):
+                seeds = runs.get((task, baseline))
+                cells.append(f"{statistics.mean(s[i] for s in seeds):.2f}" if seeds else "-")
+        for i, _ in enumerate(checkpoints):
+            means = [statistics.mean(s[i] for s in runs[(task, b)]) for b in BASELINES if (task, b) in runs]
+            if not means:
+                differences.append("no baseline")
+                continue
+            difference = round(statistics.mean(s[i] for s in ours) - max(means), 3)
+            at_or_above[i] += difference >= 0
+            above[i] += difference > 0
+            differences.append(f"{difference:+.2f}")
+        print(f"| {task} | " + " | ".join(cells) + " | " + " / ".join(differences) + " |")
+    print()
+    for i, c in enumerate(checkpoints):
+        print(f"@{c}: at or above the best of {'/'.join(BASELINES)} on {at_or_above[i]}/{len(tasks)} tasks, "
+              f"strictly above on {above[i]}/{len(tasks)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
