@@ -61,21 +61,19 @@ def main(argv: Sequence[str] = ()) -> int:
     print("| task | " + " | ".join(header) + " | difference to the best baseline |")
     print("|---" * (len(header) + 2) + "|")
     for task in tasks:
+        means = {m: [statistics.mean(seed[i] for seed in runs[(task, m)]) for i, _ in enumerate(checkpoints)]
+                 for m in (args.method, *BASELINES) if (task, m) in runs}
         ours = runs[(task, args.method)]
-        cells, differences = [], []
+        cells = [f"{mean:.2f} ± {statistics.pstdev(seed[i] for seed in ours):.2f}"
+                 for i, mean in enumerate(means[args.method])]
+        cells += [f"{means[b][i]:.2f}" if b in means else "-" for b in BASELINES for i, _ in enumerate(checkpoints)]
+        differences = []
         for i, _ in enumerate(checkpoints):
-            values = [seed[i] for seed in ours]
-            cells.append(f"{statistics.mean(values):.2f} ± {statistics.pstdev(values):.2f}")
-        for baseline in BASELINES:
-            for i, _ in enumerate(checkpoints):
-                seeds = runs.get((task, baseline))
-                cells.append(f"{statistics.mean(s[i] for s in seeds):.2f}" if seeds else "-")
-        for i, _ in enumerate(checkpoints):
-            means = [statistics.mean(s[i] for s in runs[(task, b)]) for b in BASELINES if (task, b) in runs]
-            if not means:
+            best = max((means[b][i] for b in BASELINES if b in means), default=None)
+            if best is None:
                 differences.append("no baseline")
                 continue
-            difference = round(statistics.mean(s[i] for s in ours) - max(means), 3)
+            difference = round(means[args.method][i] - best, 3)
             at_or_above[i] += difference >= 0
             above[i] += difference > 0
             differences.append(f"{difference:+.2f}")
