@@ -3,8 +3,9 @@
 The proxy's tensors are tiny (a few graphs of 8-22 nodes), so the work is bound by operator
 launch latency, and more intra-op threads give nothing reliable at the presets' width 64. At width
 144 on a hundred graphs or more (ImageNet16-120) two threads cut a fit epoch by a quarter to a third,
-at the price of trajectories that can differ from one thread's (``docs/performance.md``). Every strategy that runs torch work does it under :func:`torch_threads`,
-so every door (Python API, CLI, ``compare``, NASLib, Ray) gets the same policy.
+at the price of trajectories that can differ from one thread's (``docs/performance.md``). Every
+strategy that runs torch work does it under :func:`torch_threads`, so every door (Python API, CLI,
+``compare``, NASLib, Ray) gets the same policy.
 
 The number of threads is, in order: the argument of :func:`set_torch_threads` (``None``
 resets it), ``$NASLIB_OPTIPROXY_THREADS``, torch's own setting when ``$OMP_NUM_THREADS`` is
