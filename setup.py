@@ -13,7 +13,7 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["naslib_optiproxy", "naslib_optiproxy.*"]),
-    package_data={"naslib_optiproxy.data": ["*.npz", "README.md", "LICENSES/*.txt", "nasbench301/*", "suite_zero/*.json"]},
+    package_data={"naslib_optiproxy.data": ["*.npz", "MANIFEST.json", "README.md", "LICENSES/*.txt", "nasbench301/*", "suite_zero/*.json"]},
     python_requires=">=3.9",
     install_requires=[
         "torch>=2.0",

@@ -12,7 +12,8 @@ Keys:
     settings: The strategy's effective settings (OptiProxy: every flat ``search:`` key).
     constraint, fidelity: The objective's options (``{metric, max}``; ``low``/``full``), or ``None``.
     data_source: Where the benchmark data came from (the objective's ``data_source``), or ``None``.
-    history: Per trial ``{arch, val, test, feasible, constraints, ...info}`` (val ``None`` if it failed).
+    history: Per trial ``{arch, val, test, feasible, constraints, ...info}``: ``val`` is the trial's value, the
+        number the search maximised (``None`` if it failed).
     trajectory: Best-so-far feasible val after each trial (full-fidelity values of the promoted
         architectures for a low-fidelity search; the searched ones are ``search_trajectory``).
     best: ``{arch, val, test}`` of the best feasible trial, or ``None``.
@@ -119,7 +120,9 @@ def task_name(identity: Mapping[str, Any]) -> str:
 
 
 def _val(trial: Trial) -> Any:
-    return None if trial.failed else trial.info.get("val", trial.value)
+    """The value the study ranked the trial by (its ``info["val"]`` equals it for every bundled objective), so
+    ``best.val`` is always the largest feasible ``val`` of the history, even after a journal was edited."""
+    return None if trial.failed else trial.value
 
 
 __all__ = ["RESULT_KEYS", "SCHEMA", "best_entry", "history_entry", "known_optimum", "run_result", "task_name"]

@@ -27,7 +27,7 @@ from .config import OptiProxyConfig
 from .result import run_result
 from .storage import JournalStorage
 from .strategies import make_strategy
-from .study import Callback, Study
+from .study import AllFailedError, Callback, Study
 from .threads import policy_threads
 
 RESULT_FILE = "result.json"
@@ -66,6 +66,12 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, 
         resume: Continue the run in ``folder`` (same identity; a larger budget is allowed).
         callbacks: Called as ``callback(study, trial)`` after each trial (also replayed ones: no).
         task, method: Labels for the result (default: ``space/dataset`` and ``optimizer``).
+
+    Raises:
+        AllFailedError: Every evaluation failed; ``result.json`` is written all the same (each
+            failure's reason is in its history entry).
+        TooManyFailuresError: ``max_consecutive_failures`` failures in a row (the journal keeps them;
+            no result is written: resume once the cause is fixed).
     """
     constrained = getattr(objective, "constraint", None) is not None
     strategy = make_strategy(optimizer, objective.space, seed, settings, getattr(objective, "dataset", None),
@@ -78,11 +84,17 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, 
         study.prepare(objective)
         start = time.perf_counter()
         study.replay(records)
-        study.optimize(objective, budget, callbacks, max_consecutive_failures)
+        failure: Optional[AllFailedError] = None
+        try:
+            study.optimize(objective, budget, callbacks, max_consecutive_failures)
+        except AllFailedError as error:  # a finished run all the same: its result says why each failed
+            failure = error
         seconds = time.perf_counter() - start
         result = run_result(study, objective, identity, budget, seconds, task, method)
         if folder is not None:
             write_json(Path(folder) / RESULT_FILE, result)  # still under the run's lock
+        if failure is not None:
+            raise failure
     finally:
         if storage is not None:
             storage.close()

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from .._files import write_atomic
+from .._lock import FolderLock
 from .executors import EXECUTORS, print_progress, run_jobs
 from .jobs import DataDir
 from .suite import Suite, default_checkpoints
@@ -71,7 +73,8 @@ def build_suite(args: argparse.Namespace) -> Suite:
 
 
 def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = True) -> List[Path]:
-    """``trajectories.csv``, ``summary.md`` and (with matplotlib) ``best_so_far.png`` in ``out``."""
+    """``trajectories.csv``, ``summary.md`` and (with matplotlib) ``best_so_far.png`` in ``out``, each written
+    atomically (a link planted at its name is replaced, never written through)."""
     write_trajectories_csv(records, out / CSV_FILE)
     grouped = load_results(records)
     lines = [f"# Comparison: {len(suite.methods)} methods x {len(suite.tasks)} tasks x seeds "
@@ -83,7 +86,7 @@ def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = Tru
         known = f" (global optimum val {optimum:.3f})" if optimum is not None else ""
         lines += [f"## {plan.task.name}{known}, budget {plan.budget}", ""]
         lines += markdown_table(methods, plan.checkpoints or default_checkpoints(plan.budget)) + [""]
-    (out / TABLE_FILE).write_text("\n".join(lines), encoding="utf-8")
+    write_atomic(out / TABLE_FILE, "\n".join(lines).encode("utf-8"))
     written = [out / CSV_FILE, out / TABLE_FILE]
     if plot:
         written.append(plot_trajectories(grouped, out / PLOT_FILE))
@@ -91,17 +94,25 @@ def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = Tru
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    """Run the comparison described by ``args``; returns the exit code."""
+    """Run the comparison described by ``args``; returns the exit code.
+
+    One process writes an output folder at a time (its ``.lock``, as ``search``'s run folder).
+    """
     try:
         suite = build_suite(args)
         suite.check()
         out = Path(args.out)
         jobs = suite.jobs()
         start = time.time()
-        records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
-                           progress=print_progress, fresh_workers=not args.reuse_workers)
-        written = write_outputs(suite, records, out, plot=not args.no_plot)
-    except (ValueError, RuntimeError, OSError) as error:
+        with FolderLock(out, "the comparison", "choose another --out"):
+            records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
+                               progress=print_progress, fresh_workers=not args.reuse_workers)
+            written = write_outputs(suite, records, out, plot=not args.no_plot)
+    except OSError as error:  # a full disk, a folder that cannot be made: name the path
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -14,14 +14,22 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from ..threads import policy_threads, set_torch_threads
-from .jobs import Job, load_record, run_and_save
+from .jobs import Job, load_record, run_and_save, with_data
 
 Progress = Callable[[int, int, Job, Dict], None]
 
 
 def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
-    """The jobs whose result file does not exist yet."""
-    return [job for job in jobs if not (Path(out_dir) / job.relative_path).exists()]
+    """The jobs whose result file does not exist yet; an existing one that is not a result is refused
+    (:func:`~naslib_optiproxy.compare.jobs.load_record` names it) before any job runs."""
+    todo = []
+    for job in jobs:
+        path = Path(out_dir) / job.relative_path
+        if os.path.lexists(path):
+            load_record(path)
+        else:
+            todo.append(job)
+    return todo
 
 
 def _ignore_sigint() -> None:
@@ -92,9 +100,11 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
     """Run every job without a result file, then return the records of all ``jobs`` in order.
 
     ``fresh_workers=False`` lets a local worker process run several jobs (see :func:`run_in_processes`).
+    Each job's key includes the digest of the tables its task reads (:func:`~naslib_optiproxy.compare.jobs.with_data`).
     """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
+    jobs = with_data(jobs, data_dir)  # the tables' digests join each job's key: other data, other file
     todo = pending(jobs, out_dir)
     if todo:
         kwargs = {"address": ray_address} if executor == "ray" else {"fresh_workers": fresh_workers}

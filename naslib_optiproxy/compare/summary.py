@@ -7,11 +7,14 @@ seeds as a line and the standard error as a band, one line per method, one panel
 from __future__ import annotations
 
 import csv
+import io
 import math
 import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
+
+from .._files import render, write_atomic
 
 Record = Dict[str, Any]
 
@@ -31,15 +34,16 @@ def present(value: Optional[float]) -> bool:
 
 
 def write_trajectories_csv(records: Sequence[Record], path: Path) -> None:
-    """One row per (task, method, seed, evaluation): the best value found so far (empty: none yet)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["task", "method", "seed", "evaluation", "best_so_far"])
-        for r in records:
-            for i, value in enumerate(r["trajectory"], 1):
-                writer.writerow([r["task"], r["method"], r["seed"], i, f"{value:.4f}" if present(value) else ""])
+    """One row per (task, method, seed, evaluation): the best value found so far (empty: none yet).
+
+    Written atomically: a link planted at ``path`` is replaced, never written through."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["task", "method", "seed", "evaluation", "best_so_far"])
+    for r in records:
+        for i, value in enumerate(r["trajectory"], 1):
+            writer.writerow([r["task"], r["method"], r["seed"], i, f"{value:.4f}" if present(value) else ""])
+    write_atomic(path, text.getvalue().encode("utf-8"))
 
 
 def queries_to(trajectory: Sequence[Optional[float]], target: float) -> Optional[int]:
@@ -149,7 +153,9 @@ def plot_trajectories(grouped: Dict[str, Dict[str, List[Record]]], path: Path, c
         ax.axis("off")
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        image = render(lambda buffer: fig.savefig(buffer, dpi=110, format=path.suffix.lstrip(".") or "png"))
+    finally:
+        plt.close(fig)
+    write_atomic(path, image)  # a link planted at ``path`` is replaced, never written through
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -190,7 +191,7 @@ def test_default_settings_beat_random_search_on_real_nasbench201(tmp_path, monke
 
     monkeypatch.chdir(tmp_path)  # no ./data: the bundled table
     objective = NasBench201Objective("cifar10")
-    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar10"}
+    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar10", "sha256": ANY}
     budget, seeds = 40, [0]
     optiproxy = [Study(OptiProxy(NasBench201(), OptiProxyConfig(), seed=s)).optimize(objective, budget).value
                  for s in seeds]

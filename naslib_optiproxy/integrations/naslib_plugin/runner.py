@@ -37,11 +37,13 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from ..._files import write_atomic
 from ..._text import did_you_mean
 from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
 from .compat import apply as apply_shims
+from .outputs import REFUSALS, output_folder
 from .settings import SECTION
 
 #: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
@@ -259,9 +261,7 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
             accuracies = table_accuracies(dataset_api, final.get_hash())
             if accuracies is not None:
                 summary["table_val"], summary["table_test"] = accuracies
-    Path(config.save).mkdir(parents=True, exist_ok=True)
-    with open(Path(config.save) / SUMMARY_FILE, "w", encoding="utf-8") as handle:
-        json.dump(summary, handle, indent=1)
+    write_atomic(Path(config.save) / SUMMARY_FILE, (json.dumps(summary, indent=1) + "\n").encode("utf-8"))
     return summary
 
 
@@ -273,14 +273,28 @@ def _plain(value: Any) -> Any:
 
 
 def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
-                check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str) -> int:
+                check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str,
+                finished: str = SUMMARY_FILE) -> int:
     """What both NASLib entry points do: parse ``argv``, check that NASLib imports, load the config with
-    ``load(path, opts, seed=, gpu=)``, ``check`` it, open NASLib's log file, then print ``work(args, config)``.
+    ``load(path, opts, seed=, gpu=)``, ``check`` it, then print ``work(args, config)`` with the output
+    folder locked and NASLib writing into a private folder (:func:`~.outputs.output_folder`; a folder
+    holding ``finished`` is refused).
 
     Returns the exit code: 0 (also after ``--help``), 2 on a setup, config or data error (printed;
-    ``example``: the config to try when ``--config-file`` is missing). Errors inside NASLib's own
-    work are not config errors: they propagate with their traceback.
+    ``example``: the config to try when ``--config-file`` is missing), 130 after Ctrl-C. Errors inside
+    NASLib's own work are not config errors: they propagate with their traceback.
     """
+    try:
+        return _entry_point(argv, parser, load, check, work, example, finished)
+    except KeyboardInterrupt:
+        print("\ninterrupted; no NASLib run finished (NASLib cannot resume one): rerun the same command to start "
+              "it again", file=sys.stderr)
+        return 130
+
+
+def _entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
+                 check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str,
+                 finished: str) -> int:
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
@@ -302,10 +316,11 @@ def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Call
     apply_shims()
     from naslib.utils import setup_logger
 
-    setup_logger(config.save + "/log.log").setLevel(logging.INFO)
+    setup_logger().setLevel(logging.INFO)  # NASLib's console log; its log.log: output_folder's handler
     try:
-        print(work(args, config))
-    except BenchmarkDataError as error:
+        with output_folder(config, finished) as output:
+            print(output.public(work(args, config)))
+    except (BenchmarkDataError, *REFUSALS) as error:  # data, a folder in use or finished, a planted link
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
