@@ -104,7 +104,10 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
     """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
-    jobs = with_data(jobs, data_dir)  # the tables' digests join each job's key: other data, other file
+    given = {id(job): job for job in jobs}
+    identified = with_data(jobs, data_dir)  # the tables' digests join each job's key: other data, other file
+    caller = {job: given[id(original)] for job, original in zip(identified, jobs)}  # progress shows the caller's
+    jobs = identified
     todo = pending(jobs, out_dir)
     if todo:
         kwargs = {"address": ray_address} if executor == "ray" else {"fresh_workers": fresh_workers}
@@ -112,7 +115,7 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
         try:
             for count, (job, record) in enumerate(results, 1):
                 if progress:
-                    progress(count, len(todo), job, record)
+                    progress(count, len(todo), caller.get(job, job), record)
         finally:
             close = getattr(results, "close", None)
             if close is not None:

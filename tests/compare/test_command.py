@@ -9,7 +9,7 @@ def test_compare_command_writes_table_csv_and_plot(tmp_path, capsys):
     assert "## nasbench_graph/cora (global optimum val 81.933), budget 6" in out
     assert "| rs | 2 |" in out and "| re | 2 |" in out and "@3 | @6" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "best_so_far.png", "nasbench_graph-cora", "summary.md", "trajectories.csv"]
+        ".lock", "best_so_far.png", "nasbench_graph-cora", "summary.md", "trajectories.csv"]
 
 
 def test_compare_command_bad_input_exits_2_with_reason(tmp_path, capsys):
