@@ -114,6 +114,9 @@ class UnsafeFileError(ValueError):
         super().__init__(message)
         self.filename = filename
 
+    def __reduce__(self) -> Tuple[Any, ...]:  # a worker process's refusal reaches the main process whole
+        return type(self), (str(self), self.filename)
+
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 

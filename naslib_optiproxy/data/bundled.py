@@ -159,7 +159,9 @@ def _validate(name: str, arrays: Dict[str, np.ndarray]) -> None:
     """The table validator on a bundled file's arrays (every NB201 array: 15,625 rows)."""
     where = str(DATA_DIR / name)
     if name == NB201_FILE:
-        ops = arrays["ops"]
+        ops = arrays.get("ops")
+        if ops is None:
+            raise damaged(where, "it lacks the array 'ops'")
         check_rows(len(ops), f"{where} (ops)", NB201_ROWS)
         if ops.ndim != 2 or ops.shape[1] != 6 or ops.min(initial=0) < 0 or ops.max(initial=0) > 4:
             raise damaged(where, "its ops are not 6 op indices in 0..4 per row")
@@ -169,6 +171,8 @@ def _validate(name: str, arrays: Dict[str, np.ndarray]) -> None:
             continue
         check_rows(len(array), f"{where} ({key})", NB201_ROWS)
         if name == HW_FILE:
+            if "metrics" not in arrays:
+                raise damaged(where, "it lacks the array 'metrics'")
             check_measurement_array(array, f"{where} ({key})", [str(m) for m in arrays["metrics"].tolist()],
                                     HW_NOT_MEASURED)
         else:
@@ -191,13 +195,21 @@ def _gc_paused() -> Iterator[None]:
 def nb201_ops() -> List[Ops]:
     """The op-index tuple of every NB201 architecture, by NB201 index."""
     with _gc_paused():
-        return [tuple(row) for row in _arrays(NB201_FILE)["ops"].tolist()]
+        return [tuple(row) for row in _array(NB201_FILE, "ops").tolist()]
+
+
+def _array(name: str, key: str) -> np.ndarray:
+    """One array of a bundled ``.npz`` (a damaged-installation error when it is missing)."""
+    arrays = _arrays(name)
+    if key not in arrays:
+        raise damaged(DATA_DIR / name, f"it lacks the array {key!r}")
+    return arrays[key]
 
 
 def _pairs(name: str, dataset: str) -> Dict[Ops, Tuple[float, float]]:
     ops = nb201_ops()
     with _gc_paused():
-        return dict(zip(ops, map(tuple, _arrays(name)[dataset].tolist())))
+        return dict(zip(ops, map(tuple, _array(name, dataset).tolist())))
 
 
 @functools.lru_cache(maxsize=None)
@@ -215,10 +227,9 @@ def lowfi_table(dataset: str) -> Dict[Ops, Tuple[float, float]]:
 @functools.lru_cache(maxsize=None)
 def hw_table(dataset: str) -> Dict[Ops, Dict[str, float]]:
     """``{ops: {metric: value}}`` of HW-NAS-Bench on a canonical NB201 dataset name, in NB201 index order."""
-    arrays, ops = _arrays(HW_FILE), nb201_ops()
-    names = [str(m) for m in arrays["metrics"].tolist()]
+    ops, names = nb201_ops(), [str(m) for m in _array(HW_FILE, "metrics").tolist()]
     with _gc_paused():
-        return {key: dict(zip(names, row)) for key, row in zip(ops, arrays[dataset].tolist())}
+        return {key: dict(zip(names, row)) for key, row in zip(ops, _array(HW_FILE, dataset).tolist())}
 
 
 def nb301_files() -> Tuple[str, ...]:

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -61,16 +62,16 @@ def public_text(text: str, private: Path, folder: Path) -> str:
     return text
 
 
-def publish(private: Path, folder: Path) -> None:
+def publish(private: Path, folder: Path, last: str = "") -> None:
     """Move every file under ``private`` to the same place under ``folder`` (``rename``: a link at a target name
     is replaced, never written through; a symlinked folder on the way is refused), then remove ``private``.
 
     NASLib records its output folder in its text files (the config in ``errors.json``, ``log.log``): there the
-    private folder's path is replaced by the output folder's first.
+    private folder's path is replaced by the output folder's first. The file ``last`` (a finished run's marker)
+    is moved after every other one.
     """
-    for path in sorted(private.rglob("*")):
-        if path.is_symlink() or not path.is_file():
-            continue
+    files = [p for p in private.rglob("*") if p.is_file() and not p.is_symlink()]
+    for path in sorted(files, key=lambda p: (p.relative_to(private).as_posix() == last, p.as_posix())):
         if path.suffix in TEXT_SUFFIXES and path.stat().st_size <= MAX_TEXT_BYTES:
             try:
                 text = path.read_text(encoding="utf-8")
@@ -120,23 +121,46 @@ def output_folder(config: Any, finished: str) -> Iterator[Output]:
     folder = Path(config.save)
     with FolderLock(folder, "a NASLib run", "choose another out_dir or seed"):
         check_not_finished(folder, finished)
+        for sub in NASLIB_SUBFOLDERS:  # refused now, not after the run, when a symlink stands at their name
+            make_dirs(folder, sub)
         _remove_stale(folder)
         private = Path(tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=folder))
         for sub in NASLIB_SUBFOLDERS:  # NASLib makes these at load time and its checkpointer expects them
             (private / sub).mkdir()
-        handler = logging.FileHandler(private / LOG_FILE)
-        handler.setFormatter(logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s",
+        with naslib_log(private / LOG_FILE):
+            config.save = str(private)
+            try:
+                yield Output(folder, private)
+            finally:
+                config.save = str(folder)
+        publish(private, folder, last=finished)
+
+
+@contextlib.contextmanager
+def naslib_log(path: Path) -> Iterator[None]:
+    """NASLib's log (logger ``naslib``, INFO) to this run's ``path`` and to the current stdout, for the block.
+
+    NASLib's ``setup_logger`` is cached per output path and would keep writing to earlier runs' files and
+    streams in a process that runs several; these handlers are removed when the block ends.
+    """
+    logger = logging.getLogger("naslib")
+    handlers = [logging.FileHandler(path), logging.StreamHandler(sys.stdout)]
+    handlers[0].setFormatter(logging.Formatter("[%(asctime)s] %(name)s %(levelname)s: %(message)s",
                                                datefmt="%m/%d %H:%M:%S"))
-        naslib_logger = logging.getLogger("naslib")
-        naslib_logger.addHandler(handler)
-        config.save = str(private)
-        try:
-            yield Output(folder, private)
-        finally:
-            config.save = str(folder)
-            naslib_logger.removeHandler(handler)
+    handlers[1].setFormatter(logging.Formatter("[%(asctime)s %(name)s]: %(message)s", datefmt="%m/%d %H:%M:%S"))
+    before = logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    for handler in handlers:
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
             handler.close()
-            publish(private, folder)
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
 
 
 __all__ = ["FinishedRunError", "LOG_FILE", "Output", "PRIVATE_PREFIX", "REFUSALS", "check_not_finished",

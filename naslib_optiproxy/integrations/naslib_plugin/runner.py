@@ -313,10 +313,6 @@ def _entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Cal
     except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    apply_shims()
-    from naslib.utils import setup_logger
-
-    setup_logger().setLevel(logging.INFO)  # NASLib's console log; its log.log: output_folder's handler
     try:
         with output_folder(config, finished) as output:
             print(output.public(work(args, config)))
