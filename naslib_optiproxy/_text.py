@@ -35,4 +35,10 @@ def shorten(value: Any, limit: int = ECHO_LIMIT) -> str:
     return f"{text[:limit]}…"
 
 
-__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "did_you_mean", "shorten"]
+def clip(text: str, limit: int = ARCH_LIMIT) -> str:
+    """Plain ``text`` (no quotes, e.g. an exception's message) cut to ``limit`` characters, with its length when cut."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "clip", "did_you_mean", "shorten"]

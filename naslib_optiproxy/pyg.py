@@ -176,7 +176,7 @@ def check_graph(x: Any, edge_index: Any, edge_weight: Any, num_nodes: Optional[i
         low, high = int(edge_index.min()), int(edge_index.max())
         if low < 0 or high >= nodes:
             bad = low if low < 0 else high
-            raise ValueError(f"{where}: edge_index refers to node {bad}, but the graph has {nodes} nodes "
+            raise ValueError(f"{where}: edge_index refers to node {bad}, but it has {nodes} nodes "
                              f"(indices 0..{nodes - 1})")
     if edge_weight is not None:
         if not isinstance(edge_weight, torch.Tensor):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Seque
 
 import numpy as np
 
-from ._text import shorten
+from ._text import clip, shorten
 from .spaces import SearchSpace
 from .storage import JournalStorage, trial_line
 from .threads import torch_threads
@@ -324,9 +324,7 @@ def evaluate(objective: Objective, arch: Architecture) -> tuple:
     try:
         result = objective(arch)
     except Exception as error:  # a failed evaluation must not end the search
-        text = str(error)  # plain text (not a quoted repr), bounded
-        text = text if len(text) <= 300 else f"{text[:300]}… ({len(text)} characters)"
-        result, info = None, {"error": f"{type(error).__name__}: {text}"}
+        result, info = None, {"error": f"{type(error).__name__}: {clip(error)}"}  # plain text, bounded
     else:
         info = {}
     info["eval_seconds"] = time.perf_counter() - start

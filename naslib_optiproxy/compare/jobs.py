@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import yaml
 
 from .._files import dumps, jsonable, make_dirs, write_atomic
-from .._text import shorten
+from .._text import clip, shorten
 from .._version import __version__
 from ..objectives import BenchmarkDataError
 from ..integrations.naslib_plugin.runner import load_config
@@ -197,7 +197,7 @@ def load_record(path: Path) -> Dict[str, Any]:
                 elif not isinstance(record["trajectory"], list):
                     problem = "its trajectory is not a list"
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        problem = f"not JSON: {shorten(str(error))}"
+        problem = f"not JSON: {clip(error, 200)}"
     if problem:
         raise ValueError(f"{path} is not the result of a finished job ({problem}); delete it to run the job again")
     return record

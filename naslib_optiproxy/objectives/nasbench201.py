@@ -41,7 +41,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .._text import did_you_mean, shorten
+from .._text import ARCH_LIMIT, clip, did_you_mean, shorten
 from ..data import bundled
 from ..data.validate import accuracy_problem, measurement_problem
 from ..spaces import Architecture, NasBench201
@@ -218,16 +218,17 @@ def _parse_pickle(path: str, dataset: str, full: bool) -> Table:
                 val, test = float(accs[0]), float(accs[1])
         except (KeyError, IndexError, TypeError, ValueError, OverflowError) as error:
             raise BenchmarkDataError(
-                f"{path}: entry {shorten(arch_str)} has no usable {key!r} -> 'eval_acc1es' "
-                f"({type(error).__name__}: {shorten(str(error))}); is it the right file for {dataset}?"
+                f"{path}: entry {shorten(arch_str, ARCH_LIMIT)} has no usable {key!r} -> 'eval_acc1es' "
+                f"({type(error).__name__}: {clip(error)}); is it the right file for {dataset}?"
             ) from None
         problem = accuracy_problem(val) or accuracy_problem(test)
         if problem:
-            raise BenchmarkDataError(f"{path}: entry {shorten(arch_str)}: {problem}")
+            raise BenchmarkDataError(f"{path}: entry {shorten(arch_str, ARCH_LIMIT)}: {problem}")
         ops = _ops(arch_str, path)
         if ops in entries:
-            raise BenchmarkDataError(f"{path}: entries {shorten(entries[ops])} and {shorten(arch_str)} are the same "
-                                     f"architecture; a table holds each architecture once (which one is right?)")
+            raise BenchmarkDataError(f"{path}: entries {shorten(entries[ops], ARCH_LIMIT)} and "
+                                     f"{shorten(arch_str, ARCH_LIMIT)} are the same architecture; a table holds each "
+                                     f"architecture once (which one is right?)")
         entries[ops] = arch_str
         table[ops] = (val, test)
     return table
