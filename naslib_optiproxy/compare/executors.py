@@ -10,6 +10,8 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -17,6 +19,8 @@ from ..threads import policy_threads, set_torch_threads
 from .jobs import Job, load_record, run_and_save, with_data
 
 Progress = Callable[[int, int, Job, Dict], None]
+#: How often a worker process checks that the comparison that started it is still there (seconds).
+ORPHAN_POLL_S = 0.2
 
 
 def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
@@ -32,16 +36,37 @@ def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
     return todo
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each worker)."""
+_driver: Optional[int] = None  # in a worker: the PID of the comparison that started it
+
+
+def _worker_init(driver: int) -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each worker), and end
+    themselves when the main process ``driver`` is gone (killed: its ``finally`` that stops them never ran),
+    so no worker outlives the comparison, blocks its rerun's output or runs a job its rerun runs too."""
+    global _driver
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _driver = driver
+
+    def watch() -> None:
+        while not _orphaned():
+            time.sleep(ORPHAN_POLL_S)
+        os._exit(1)  # the comparison died; a job file not written yet is run again by its rerun
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _orphaned() -> bool:
+    return _driver is not None and os.getppid() != _driver
 
 
 def _process_worker(args) -> tuple:
     job, out_dir, data_dir, threads = args
     os.environ["OMP_NUM_THREADS"] = "1"
     set_torch_threads(threads)  # the submitting process's policy: same runs, same result paths (Job.key)
-    return job, run_and_save(job, out_dir, data_dir)
+    record = run_and_save(job, out_dir, data_dir)
+    if _orphaned():  # its file is written; nobody is left to hear about it
+        os._exit(1)
+    return job, record
 
 
 def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
@@ -52,7 +77,7 @@ def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str],
     ``False`` reuses workers (much cheaper for sub-second baselines; ``peak_rss_mb`` is then the
     worker's peak over all its jobs, an upper bound).
     """
-    pool = mp.get_context("spawn").Pool(max(1, workers), initializer=_ignore_sigint,
+    pool = mp.get_context("spawn").Pool(max(1, workers), initializer=_worker_init, initargs=(os.getpid(),),
                                         maxtasksperchild=1 if fresh_workers else None)
     try:
         yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir, policy_threads()) for job in jobs])

@@ -284,17 +284,22 @@ def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Call
     ``example``: the config to try when ``--config-file`` is missing), 130 after Ctrl-C. Errors inside
     NASLib's own work are not config errors: they propagate with their traceback.
     """
+    loaded: List[Any] = []
     try:
-        return _entry_point(argv, parser, load, check, work, example, finished)
+        return _entry_point(argv, parser, load, check, work, example, finished, loaded)
     except KeyboardInterrupt:
-        print("\ninterrupted; no NASLib run finished (NASLib cannot resume one): rerun the same command to start "
-              "it again", file=sys.stderr)
+        folder = Path(loaded[0].save) if loaded else None
+        if folder is not None and (folder / finished).is_file():
+            print(f"\ninterrupted after the NASLib run finished; its results are in {folder}", file=sys.stderr)
+        else:
+            print("\ninterrupted; no NASLib run finished (NASLib cannot resume one): rerun the same command to "
+                  "start it again", file=sys.stderr)
         return 130
 
 
 def _entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
                  check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str,
-                 finished: str) -> int:
+                 finished: str, loaded: List[Any]) -> int:
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
@@ -309,6 +314,7 @@ def _entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Cal
         return 2
     try:
         config = load(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
+        loaded.append(config)
         check(config)
     except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
