@@ -11,7 +11,6 @@ node graph (each anchor once, memoised), before any Python object is built.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Dict, Tuple, Union
 
 import yaml

@@ -36,7 +36,6 @@ import codecs
 import csv
 import functools
 import io
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
