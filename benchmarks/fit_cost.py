@@ -27,7 +27,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from naslib_optiproxy.proxies.fit import FitSettings, ProxyTrainer  # noqa: E402
-from naslib_optiproxy.proxies.graph import GCNProxy  # noqa: E402
+from naslib_optiproxy.proxies.graph import GraphProxy  # noqa: E402
 from naslib_optiproxy.spaces import get_search_space  # noqa: E402
 from naslib_optiproxy.threads import torch_threads  # noqa: E402
 
@@ -44,7 +44,7 @@ def fastest(calls: Dict[str, Callable[[], object]], repeats: int, inner: int) ->
     return best
 
 
-def normalised_once(proxy: GCNProxy, x: torch.Tensor, a_in: torch.Tensor, a_out: torch.Tensor) -> torch.Tensor:
+def normalised_once(proxy: GraphProxy, x: torch.Tensor, a_in: torch.Tensor, a_out: torch.Tensor) -> torch.Tensor:
     """The proxy's arithmetic with the adjacencies normalised before the call (measurement only)."""
     for conv in proxy.convs:
         messages = torch.cat([a_in @ conv.along.lin(x), a_out @ conv.against.lin(x)], dim=-1)
@@ -69,7 +69,7 @@ def main() -> None:
             rng = np.random.default_rng(0)
             x, adj = space.encode_batch([space.sample(rng) for _ in range(n)])
             y = torch.randn(n)
-            trainer = ProxyTrainer(GCNProxy(x.shape[-1], hidden=width, head_hidden=width),
+            trainer = ProxyTrainer(GraphProxy(x.shape[-1], "gcn", hidden=width, head_hidden=width),
                                    FitSettings(epochs=args.inner, lr=2e-3))
             proxy = trainer.model
             a_in, a_out = proxy.adjacencies(adj)

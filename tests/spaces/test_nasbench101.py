@@ -15,7 +15,7 @@ from naslib_optiproxy.data import suite_zero_file
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.study import Study
-from naslib_optiproxy.proxies import GCNProxy, GraphProxy
+from naslib_optiproxy.proxies import GraphProxy, build_proxy
 from naslib_optiproxy.spaces import Architecture, NasBench101, get_search_space
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS, NASLIB_OP_CODES, cell_matrix, liveness
 from naslib_optiproxy.spaces.nb101_hash import live_vertices, module_hash, prune
@@ -213,7 +213,7 @@ def test_gradients_reach_beta_through_edges_and_liveness(space) -> None:
     assert x.shape == (3, 7, 5) and adj.shape == (3, 7, 7)
     assert torch.all(adj.tril() == 0) and torch.all((adj >= 0) & (adj <= 1))
     torch.manual_seed(0)
-    GCNProxy(space.num_features, 16, 2, 16)(x, adj).sum().backward()
+    build_proxy("gcn", space.num_nodes, space.num_features, 16, 2, 16)(x, adj).sum().backward()
     assert torch.count_nonzero(dist.alpha.grad) == dist.alpha.numel()
     assert torch.count_nonzero(dist.beta.grad) == dist.beta.numel()
 
