@@ -44,8 +44,9 @@ class Probe(OptiProxy):
     def _candidates(self):  # type: ignore[override]
         loop = self.config.loop
         state = self.rng.bit_generator.state
+        per_group = loop.candidates_per_group
         draws = [a for k in range(loop.num_groups)
-                 for a in self.distribution.sample(k, loop.candidates_per_group, self.rng, loop.op_noise)]
+                 for a in self.distribution.sample_valid(k, per_group, self.rng, loop.op_noise).archs]
         self.rng.bit_generator.state = state  # the real draw below sees the same random numbers
         keys = [self.space.key(a) for a in draws if self.space.is_valid(a)]
         distinct = set(keys)

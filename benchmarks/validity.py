@@ -52,9 +52,9 @@ def synthetic_objective(space: SearchSpace, seed: int) -> Callable[[Architecture
 
 def product_validity(strategy: OptiProxy, rng: np.random.Generator) -> float:
     """Fraction of plain product draws of the current groups (no conditioning) that are valid."""
-    loop = strategy.config.loop
+    loop, distribution = strategy.config.loop, strategy.distribution
     draws = [arch for group in range(loop.num_groups)
-             for arch in strategy.distribution.product_sample(group, loop.candidates_per_group, rng, loop.op_noise)]
+             for arch in distribution.product_draws(group, loop.candidates_per_group, rng, loop.op_noise)[1]]
     return sum(strategy.space.is_valid(a) for a in draws) / len(draws)
 
 

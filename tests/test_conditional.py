@@ -81,7 +81,7 @@ def test_redraws_leave_the_main_random_stream_alone():
         dist.alpha[..., space.op_names.index("skip")] = 4.0  # all-skip (invalid) cells are frequent
     conditioned, plain = np.random.default_rng(6), np.random.default_rng(6)
     draws = dist.sample_valid(0, 300, conditioned)
-    product = dist.product_sample(0, 300, plain)
+    product = dist.product_draws(0, 300, plain)[1]
     valid = [space.is_valid(a) for a in product]
     assert sum(valid) < 270 and len(draws.archs) == 300 and all(space.is_valid(a) for a in draws.archs)
     assert all(d == p for d, p, ok in zip(draws.archs, product, valid) if ok)  # redrawn only where invalid
@@ -90,7 +90,7 @@ def test_redraws_leave_the_main_random_stream_alone():
 
 def test_spaces_without_rules_keep_the_plain_product_draws():
     dist = ArchitectureDistribution(NasBench201(), 2, np.random.default_rng(3))
-    archs = dist.sample(1, 300, np.random.default_rng(4), op_noise=0.3)
+    archs = dist.sample_valid(1, 300, np.random.default_rng(4), op_noise=0.3).archs
     rng = np.random.default_rng(4)
     probs = dist.op_probabilities()[1]
     noisy = np.broadcast_to(probs, (300,) + probs.shape) + 0.3 * rng.random((300,) + probs.shape)

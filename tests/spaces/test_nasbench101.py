@@ -167,7 +167,8 @@ def test_the_distribution_sampler_of_a_saturated_group_yields_no_valid_cell(spac
     dist = ArchitectureDistribution(space, 1, np.random.default_rng(0))
     with torch.no_grad():
         dist.beta.fill_(20.0)
-    assert not any(space.is_valid(a) for a in dist.sample(0, 50, np.random.default_rng(1)))
+    draws = dist.sample_valid(0, 50, np.random.default_rng(1))
+    assert draws.archs == [] and draws.valid_fraction == 0 and draws.proposals > 50  # each redrawn, then dropped
 
 
 # ------------------------------------------------------------------------------ layout
