@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_optiproxy.conditional import SlotProbabilities, architectures, importance_resampling, rejection
+from naslib_optiproxy.conditional import SlotProbabilities, importance_resampling, rejection
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.relaxations import sample_categorical
 from naslib_optiproxy.spaces import Architecture, NasBench101, NasBench201, NasBenchGraph, NasBenchNLP
@@ -132,18 +132,6 @@ def _batch_z_scores(batches: List[List[Architecture]], exact: Dict[Architecture,
             freqs[b, index[arch]] += 1 / len(batch)
     se = freqs.std(0, ddof=1) / np.sqrt(len(batches))
     return (freqs.mean(0) - np.array(list(exact.values()))) / np.maximum(se, 1e-4)
-
-
-def test_nasbench_nlp_proposals_obey_the_local_rules():
-    space = NasBenchNLP()
-    dist = ArchitectureDistribution(space, 1, np.random.default_rng(5))
-    probs = dist.slot_probabilities(0, 2000, np.random.default_rng(6), op_noise=0.3)
-    archs, log_w = space.propose(probs, np.random.default_rng(8))
-    valid = np.array([space.is_valid(a) for a in archs])
-    assert np.array_equal(np.isfinite(log_w), valid) and np.all(log_w <= 1e-9)
-    assert valid.mean() > 0.2  # product draws: about 0.04%
-    products = architectures(*probs.draw(np.random.default_rng(9)))
-    assert sum(space.is_valid(a) for a in products) < 10
 
 
 def test_nasbench_nlp_draws_follow_the_distribution_conditioned_on_validity():

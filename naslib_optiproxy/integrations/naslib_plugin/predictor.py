@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ...config import OptiProxyConfig
-from ...proxies import ProxyTrainer, build_proxy
+from ...proxies import ProxyTrainer
 from ...pyg import is_graphs, to_dense
 from .settings import optiproxy_settings
 from .translate import Translator, layout_from_naslib_gcn, stack_layouts
