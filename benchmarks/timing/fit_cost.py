@@ -10,26 +10,22 @@ filters out most of the load of a shared machine. ``docs/performance.md`` quotes
 
 Example::
 
-    python benchmarks/fit_cost.py --widths 64,144 --graphs 5,50,100,280 --repeats 15
+    python -m benchmarks.timing.fit_cost --widths 64,144 --graphs 5,50,100,280 --repeats 15
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 from typing import Callable, Dict
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from naslib_optiproxy.proxies.fit import FitSettings, ProxyTrainer  # noqa: E402
-from naslib_optiproxy.proxies.graph import GraphProxy  # noqa: E402
-from naslib_optiproxy.spaces import get_search_space  # noqa: E402
-from naslib_optiproxy.threads import torch_threads  # noqa: E402
+from naslib_optiproxy.proxies.fit import FitSettings, ProxyTrainer
+from naslib_optiproxy.proxies.graph import GraphProxy
+from naslib_optiproxy.spaces import get_search_space
+from naslib_optiproxy.threads import torch_threads
 
 
 def fastest(calls: Dict[str, Callable[[], object]], repeats: int, inner: int) -> Dict[str, float]:
