@@ -6,7 +6,6 @@ import itertools
 from typing import Dict, List, Tuple
 
 import numpy as np
-import pytest
 import torch
 
 from naslib_optiproxy.conditional import SlotProbabilities, importance_resampling, rejection

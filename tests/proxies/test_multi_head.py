@@ -10,7 +10,7 @@ from naslib_optiproxy.proxies import FitSettings, GraphProxy, MLPProxy, ProxyTra
 from naslib_optiproxy.proxies.fit import ColumnStandardizer
 from naslib_optiproxy.spaces import NasBench201
 
-from .test_fit import _dataset, spearman
+from .test_fit import _dataset
 
 
 @pytest.mark.parametrize("kind", ["gcn", "mlp"])
@@ -50,7 +50,7 @@ def test_column_standardizer_scales_each_head_on_its_own() -> None:
     torch.testing.assert_close(s.inverse(z), y)
 
 
-def test_joint_fit_learns_both_metrics() -> None:
+def test_joint_fit_learns_both_metrics(spearman) -> None:
     torch.manual_seed(0)
     x, adj, accuracy = _dataset(60, seed=1)
     latency = 1.0 + (x.argmax(-1) == 3).sum(1).float()  # a second metric of the ops: nodes of feature 3

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset
-from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.data import suite_zero_file
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.strategies import OptiProxy
@@ -148,9 +147,8 @@ def test_neighbours_are_valid_single_edits(space) -> None:
         assert sum(a != b for a, b in zip(arch.ops + arch.topology, n.ops + n.topology)) == 1
 
 
-def test_optiproxy_proposes_only_valid_new_cells(space) -> None:
-    config = OptiProxyConfig(num_init=6, batch_size=3, num_groups=2, candidates_per_group=20, model_epochs=5,
-                             search_epochs=4, gcn_hidden=16, linear_size=16)
+def test_optiproxy_proposes_only_valid_new_cells(space, tiny_optiproxy_config) -> None:
+    config = tiny_optiproxy_config(num_init=6, batch_size=3, num_groups=2)
     opt = Study(OptiProxy(space, config, seed=0))
     # One group is pushed to all 21 edges: none of its draws is a valid cell, and the step must still return.
     with torch.no_grad():
