@@ -24,7 +24,7 @@ from naslib_optiproxy import Architecture, OptiProxyConfig, cli, get_objective
 from naslib_optiproxy.compare import executors
 from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS, load_hw_table
 from naslib_optiproxy.objectives.low_fidelity import LOWFI_FILE, load_lowfi_table
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, ENV_VAR, LIGHT_FILES, NasBench201Objective
+from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, LIGHT_FILES, NasBench201Objective
 from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 from naslib_optiproxy.strategies import RandomSearch
@@ -197,14 +197,6 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
         _nb201_data(NB201_LIGHT, pickle.dumps({NB201_STRING: _ENTRY, f" {NB201_STRING} ": _ENTRY})),
         [NB201_LIGHT, "are the same architecture; a table holds each architecture once (which one is right?)"]),
 }
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in tmp_path, without the user's data variable."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    return tmp_path
 
 
 def run_cli(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:

@@ -5,7 +5,7 @@ tuples (``ops``, NASLib op order) that key all of them. Arrays are loaded withou
 Tables are parsed once per process.
 
 Every bundled file is checked once per process against ``MANIFEST.json`` (its size and SHA-256,
-written by ``benchmarks/build_data.py``) before it is read, and the arrays against the one table
+written by ``benchmarks/data/build_data.py``) before it is read, and the arrays against the one table
 validator (:mod:`~naslib_optiproxy.data.validate`: shapes, 15,625 unique architectures, accuracies
 from 0 to 100, measurements >= 0): a damaged installation gives one :class:`BenchmarkDataError`
 saying to reinstall, never a ``BadZipFile``/``EOFError``/``KeyError`` or silently wrong numbers.
@@ -85,7 +85,7 @@ def combined_source(**tables: Source) -> Dict[str, object]:
 
 
 _REINSTALL = ("Reinstall it (pip install -e . in the checkout, or pip install naslib-optiproxy), or rebuild the "
-              "data with python benchmarks/build_data.py from a checkout beside ../shared.")
+              "data with python -m benchmarks.data.build_data from a checkout beside ../shared.")
 
 
 def bundled_file(name: str) -> Path:
