@@ -42,7 +42,8 @@ from .threads import set_torch_threads
 from .types import Architecture, Constraint, ConstraintValue, Evaluation, Trial
 
 __all__ = [
-    "AllFailedError", "Architecture", "BASELINES", "BenchmarkDataError", "Constraint", "ConstraintSettings", "ConstraintValue",
+    "AllFailedError", "Architecture", "BASELINES", "BenchmarkDataError", "Constraint", "ConstraintSettings",
+    "ConstraintValue",
     "Evaluation", "FitSettings", "JournalStorage", "LocalSearch", "LoopSettings", "NasBench201", "NasBenchGraph",
     "OptiProxy", "OptiProxyConfig", "ProxySettings", "RandomSearch", "RegularizedEvolution", "STRATEGIES",
     "SearchSettings", "SearchSpace", "Strategy", "Study", "TooManyFailuresError", "Trial", "__version__",

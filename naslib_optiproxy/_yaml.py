@@ -80,7 +80,8 @@ class _BoundedLoader(yaml.SafeLoader):
         if node is not None:
             values, text = _expanded(node)
             if values > MAX_NODES or text > MAX_TEXT:
-                what = f"more than {MAX_NODES:,} values" if values > MAX_NODES else f"more than {MAX_TEXT // 1024:,} kB of text"
+                what = (f"more than {MAX_NODES:,} values" if values > MAX_NODES
+                        else f"more than {MAX_TEXT // 1024:,} kB of text")
                 raise yaml.YAMLError(f"the document expands to {what} once its aliases (*name) are expanded; "
                                      f"a config needs none of that size")
         return node

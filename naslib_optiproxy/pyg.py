@@ -204,4 +204,5 @@ def _check_dense_size(nodes_per_graph: Sequence[int]) -> None:
                          f"split the batch or use a sparse GNN for large graphs")
 
 
-__all__ = ["Graphs", "MAX_DENSE_BYTES", "MAX_NODES", "check_graph", "import_pyg", "is_graphs", "to_batch", "to_data", "to_dense"]
+__all__ = ["Graphs", "MAX_DENSE_BYTES", "MAX_NODES", "check_graph", "import_pyg", "is_graphs", "to_batch", "to_data",
+           "to_dense"]

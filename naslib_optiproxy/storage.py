@@ -204,5 +204,5 @@ def _normal(value: Any) -> Any:
     return json.loads(dumps(value))
 
 
-__all__ = ["FLAGS", "IDENTITY_KEYS", "JOURNAL_FILE", "LOCK_FILE", "JournalStorage", "RunLockedError", "data_differences",
-           "header_differences", "trial_line"]
+__all__ = ["FLAGS", "IDENTITY_KEYS", "JOURNAL_FILE", "LOCK_FILE", "JournalStorage", "RunLockedError",
+           "data_differences", "header_differences", "trial_line"]

@@ -83,4 +83,5 @@ def test_compare_reruns_jobs_whose_data_changed(tmp_path: Path) -> None:
     assert [h["val"] for h in changed[0]["history"]] == [h["val"] - 1.0 for h in first[0]["history"]]
     assert len(list((tmp_path / "out").rglob("seed-*.json"))) == 2
     bundled_run = run_jobs(jobs, str(tmp_path / "out"), "serial")  # the bundled table: another digest, another job
-    assert bundled_run[0]["trajectory"] == first[0]["trajectory"] and len(list((tmp_path / "out").rglob("seed-*.json"))) == 3
+    assert bundled_run[0]["trajectory"] == first[0]["trajectory"]
+    assert len(list((tmp_path / "out").rglob("seed-*.json"))) == 3

@@ -14,8 +14,8 @@ from naslib_optiproxy._lock import LOCK_FILE, FolderLock, RunLockedError
 def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path: Path) -> None:
     with FolderLock(tmp_path / "out", "the comparison", "choose another --out"):
         assert (tmp_path / "out" / LOCK_FILE).read_text() == str(os.getpid())
-        with pytest.raises(RunLockedError, match=f"another process \\(PID {os.getpid()}\\) is writing the "
-                                                 f"comparison in .*out; wait for it to finish, or choose another --out"):
+        with pytest.raises(RunLockedError, match=f"another process \\(PID {os.getpid()}\\) is writing the comparison "
+                                                 f"in .*out; wait for it to finish, or choose another --out"):
             FolderLock(tmp_path / "out", "the comparison", "choose another --out").acquire()
     with FolderLock(tmp_path / "out"):  # released
         pass

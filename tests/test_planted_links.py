@@ -69,6 +69,7 @@ def one_error_line(capsys, words: str) -> None:
 REFUSED = {".lock": "refusing to write the lock"}
 
 
+@pytest.mark.filterwarnings("ignore:.*dropped a truncated last line:RuntimeWarning")  # a planted one-line journal
 @pytest.mark.parametrize("command", [search_argv, compare_argv], ids=["search", "compare"])
 def test_no_link_planted_at_a_written_name_is_followed(command: Callable[[Path], List[str]], tmp_path: Path,
                                                        capsys) -> None:

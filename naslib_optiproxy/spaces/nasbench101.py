@@ -158,7 +158,8 @@ class NasBench101(SearchSpace):
 
     def from_string(self, text: str) -> Architecture:
         if not isinstance(text, str):
-            raise TypeError(f"from_string takes a NAS-Bench-101 string {_FORMAT}; got {type(text).__name__} {shorten(text, ARCH_LIMIT)}")
+            raise TypeError(f"from_string takes a NAS-Bench-101 string {_FORMAT}; got {type(text).__name__} "
+                            f"{shorten(text, ARCH_LIMIT)}")
         adjacency, _, ops_text = text.strip().partition("|")
         rows = adjacency.split(",")
         names = [n.strip() for n in ops_text.split(",")]
@@ -168,7 +169,8 @@ class NasBench101(SearchSpace):
             raise ValueError(f"bad ops in {shorten(text, ARCH_LIMIT)}; expected {_FORMAT}")
         matrix = np.array([[int(c) for c in r] for r in rows])
         if np.any(np.tril(matrix)):
-            raise ValueError(f"bad adjacency in {shorten(text, ARCH_LIMIT)}: only edges i -> j with i < j exist; expected {_FORMAT}")
+            raise ValueError(f"bad adjacency in {shorten(text, ARCH_LIMIT)}: only edges i -> j with i < j "
+                             f"exist; expected {_FORMAT}")
         ops = [SHORT_NAMES.index(n) if n in SHORT_NAMES else OP_NAMES.index(n) for n in names]
         return self._checked(self._from_matrix(matrix, ops), text)
 

@@ -125,12 +125,14 @@ class NasBenchGraph(SearchSpace):
         for i, token in enumerate(parts):
             name, _, src = token.partition("~")
             if name not in self.op_names or not src.isdigit() or int(src) > i:
-                raise ValueError(f"bad token {shorten(token)} in {shorten(text, ARCH_LIMIT)} (node {i} reads 0..{i}); {expected}")
+                raise ValueError(f"bad token {shorten(token)} in {shorten(text, ARCH_LIMIT)} (node {i} reads "
+                                 f"0..{i}); {expected}")
             ops.append(self.op_names.index(name))
             links.append(int(src))
         arch = Architecture(tuple(ops), tuple(links))
         if not self.is_valid(arch):
-            raise ValueError(f"{shorten(text, ARCH_LIMIT)} is not in NAS-Bench-Graph (a cell of only 'skip' ops is excluded)")
+            raise ValueError(f"{shorten(text, ARCH_LIMIT)} is not in NAS-Bench-Graph (a cell of only 'skip' ops "
+                             f"is excluded)")
         return arch
 
     def __iter__(self) -> Iterator[Architecture]:

@@ -77,7 +77,8 @@ def _fixture_archs(data: Path):
 def test_user_nb201_tables_without_hw_csv_use_the_bundled_one(tmp_path: Path, write_nb201) -> None:
     data = write_nb201("csv", tmp_path / "nb201")
     objective = get_objective("nasbench201", "cifar10", data, constraint="edgegpu_latency<=2")
-    assert objective.data_source["tables"]["hardware"] == {"kind": "bundled", "name": "hw_nas_bench_cifar10", "sha256": ANY}
+    assert objective.data_source["tables"]["hardware"] == {"kind": "bundled", "name": "hw_nas_bench_cifar10",
+                                                           "sha256": ANY}
     assert objective.data_source["tables"]["accuracy"]["kind"] == "file"
 
 

@@ -136,7 +136,8 @@ def test_bundled_12_epoch_table_by_default(tmp_path: Path, monkeypatch) -> None:
 def test_user_nb201_tables_without_a_12_epoch_table_use_the_bundled_one(tmp_path: Path, write_nb201) -> None:
     data = write_nb201("csv", tmp_path / "alone")
     objective = get_objective("nasbench201", "cifar10", data, fidelity="low")
-    assert objective.data_source["tables"]["low_fidelity"] == {"kind": "bundled", "name": "nb201_12epoch_cifar10", "sha256": ANY}
+    assert objective.data_source["tables"]["low_fidelity"] == {"kind": "bundled", "name": "nb201_12epoch_cifar10",
+                                                               "sha256": ANY}
 
 
 @pytest.mark.parametrize("options, message", [({"fidelity": "medium"}, "fidelity must be one of full, low"),

@@ -47,7 +47,8 @@ def shared_objective(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> NasBenc
     pytest.importorskip("onnxruntime", reason="pip install 'naslib-optiproxy[nb301]'")
     monkeypatch.chdir(tmp_path)
     objective = NasBench301Objective("cifar10")
-    assert objective.source == BUNDLED_NB301 and objective.data_source == {"kind": "bundled", "name": "nb301_yahpo_onnx", "sha256": ANY}
+    assert objective.source == BUNDLED_NB301
+    assert objective.data_source == {"kind": "bundled", "name": "nb301_yahpo_onnx", "sha256": ANY}
     return objective
 
 

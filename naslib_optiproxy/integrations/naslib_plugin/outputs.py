@@ -51,8 +51,9 @@ REFUSALS = (FinishedRunError, RunLockedError, UnsafeFileError)
 def check_not_finished(folder: Path, finished: str) -> None:
     """Refuse a folder holding a finished run (its ``finished`` file)."""
     if os.path.lexists(folder / finished):
-        raise FinishedRunError(f"{folder} already holds a finished run ({finished}); its results are kept: choose another "
-                         f"out_dir or seed to run again (e.g. the override 'out_dir runs/new' or 'seed 1')")
+        raise FinishedRunError(f"{folder} already holds a finished run ({finished}); its results are kept: choose "
+                               f"another out_dir or seed to run again (e.g. the override 'out_dir runs/new' or "
+                               f"'seed 1')")
 
 
 def public_text(text: str, private: Path, folder: Path) -> str:

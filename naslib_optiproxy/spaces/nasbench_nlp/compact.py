@@ -30,12 +30,14 @@ def compact_graph(compact: Sequence) -> Tuple[Graph, Tuple[str, str]]:
         ops = [int(o) for o in ops]
         hiddens = sorted(int(h) for h in hiddens)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"not a NASLib NLP compact (edges, ops, hiddens): {shorten(compact, ARCH_LIMIT)} ({error})") from None
+        raise ValueError(f"not a NASLib NLP compact (edges, ops, hiddens): {shorten(compact, ARCH_LIMIT)} "
+                         f"({error})") from None
     if list(ops[:4]) != [0, 0, 0, 0] or len(hiddens) != 2 or any(o not in range(1, 8) for o in ops[4:]):
         raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)}: expected ops[:4] == 0 (x, h_prev_0..2), op ids 1..7 "
                          "after them, and 2 hidden states (NAS-Bench-NLP's hidden tuple size)")
     if any(s == 3 for s, _ in edges):
-        raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)} reads h_prev_2: hidden tuples of size 3 are not supported")
+        raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)} reads h_prev_2: hidden tuples of size 3 are "
+                         f"not supported")
     names = [*INPUTS, "h_prev_2"] + [f"n{i}" for i in range(4, len(ops))]
     graph: Graph = {}
     for index in range(4, len(ops)):
@@ -90,7 +92,8 @@ def string_graph(text: str) -> Graph:
     for part in filter(None, (p.strip() for p in text.strip().split(";"))):
         match = re.fullmatch(r"([A-Za-z_]\w*)=(\w+)\(([\w,\s]*)\)", part)
         if match is None or match[2] not in (*MAIN_OPS, *ACTIVATIONS):
-            raise ValueError(f"bad node {shorten(part)} in {shorten(text, ARCH_LIMIT)}; expected {EXAMPLE!r} with ops from "
+            raise ValueError(f"bad node {shorten(part)} in {shorten(text, ARCH_LIMIT)}; expected {EXAMPLE!r} "
+                             f"with ops from "
                              f"{', '.join((*MAIN_OPS, *ACTIVATIONS))}")
         inputs = tuple(i.strip() for i in match[3].split(",") if i.strip())
         graph[match[1]] = (match[2], inputs)

@@ -76,13 +76,13 @@ def test_optimizer_interface(naslib, synthetic_nb201: Path, tmp_path: Path, tiny
 
 
 def test_a_query_that_no_float_holds_is_a_recorded_failure(naslib, synthetic_nb201: Path, tmp_path: Path,
-                                                            monkeypatch) -> None:
+                                                            monkeypatch, tiny_settings) -> None:
     """NASLib's door: a benchmark value of 10**400 (or a query that raises) is told as a failure, never lost."""
     from naslib_optiproxy.integrations.naslib_plugin.data import nb201_dataset_api
     from naslib_optiproxy.integrations.naslib_plugin.runner import load_config
     from naslib_optiproxy.integrations.naslib_plugin.spaces import make_search_space
 
-    opt = optimizer_module.OptiProxyOptimizer(load_config(str(write_config(tmp_path)), []))
+    opt = optimizer_module.OptiProxyOptimizer(load_config(str(write_config(tmp_path, tiny_settings())), []))
     opt.adapt_search_space(make_search_space("nasbench201"), dataset_api=nb201_dataset_api("cifar10", synthetic_nb201))
     answers = iter([10 ** 400, IndexError("epoch 300"), 91.0])
 
