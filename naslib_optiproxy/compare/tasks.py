@@ -35,7 +35,7 @@ def parse_assignments(text: str, what: str) -> Tuple[Tuple[str, Any], ...]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"{what}: expected key=value, got {item!r}")
+            raise ValueError(f"{what}: expected key=value, got {shorten(item)}")
         pairs.append((key.strip(), parse_value(value.strip())))
     return tuple(sorted(pairs))
 
@@ -59,7 +59,7 @@ class Task:
         space, _, dataset = head.partition("/")
         for part, what in ((space, "search space"), (dataset, "dataset")):
             if part and not _NAME.match(part) or (what == "search space" and not part):
-                raise ValueError(f"bad task {text!r}: expected space[/dataset][:key=value,...], "
+                raise ValueError(f"bad task {shorten(text)}: expected space[/dataset][:key=value,...], "
                                  f"e.g. nasbench201/cifar10 or nasbench_graph/cora")
         parsed = parse_assignments(options, f"task {shorten(text)}")
         reserved = [key for key, _ in parsed if key in RESERVED_OPTIONS]

@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from .._text import clip, shorten
+from .._text import ARCH_LIMIT, clip, shorten
 from ..types import Evaluation
 from ..spaces import Architecture, NasBench101
 from .errors import BenchmarkDataError, check_architecture
@@ -148,7 +148,8 @@ def nb101_zero_cost_subset(path: PathLike) -> List[Tuple[Architecture, Dict[str,
             values = [int(v) for v in text.strip("()[] ").split(",")]
             out.append((space.from_naslib_tuple(values), record))
         except ValueError as error:
-            raise BenchmarkDataError(f"{path}: key {text!r} is not a NAS-Bench-101 spec tuple ({error})") from error
+            raise BenchmarkDataError(f"{path}: key {shorten(text, ARCH_LIMIT)} is not a NAS-Bench-101 spec tuple "
+                                     f"({clip(error)})") from None
     return out
 
 

@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from ..._files import write_atomic
-from ..._text import did_you_mean
+from ..._text import did_you_mean, shorten
 from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
@@ -157,7 +157,7 @@ def split_opts(opts: Sequence[str], seed: Optional[str] = None) -> Tuple[List[st
     """
     words = list(opts)
     if len(words) % 2:
-        raise ValueError(f"overrides come in KEY VALUE pairs; {words[-1]!r} has no value "
+        raise ValueError(f"overrides come in KEY VALUE pairs; {shorten(words[-1])} has no value "
                          f"(e.g. 'optimizer re search.epochs 50')")
     naslib: List[str] = []
     ours: Dict[str, Any] = {}
@@ -169,7 +169,7 @@ def split_opts(opts: Sequence[str], seed: Optional[str] = None) -> Tuple[List[st
     if seed is not None:
         pairs = dict(zip(naslib[::2], naslib[1::2]))
         if not str(seed).isdigit():
-            raise ValueError(f"--seed must be a non-negative integer, got {seed!r}")
+            raise ValueError(f"--seed must be a non-negative integer, got {shorten(seed)}")
         if "seed" in pairs and pairs["seed"] != str(seed):
             raise ValueError(f"two seeds given: --seed {seed} and the override 'seed {pairs['seed']}'; give one")
         if "seed" not in pairs:
@@ -192,7 +192,8 @@ def with_optiproxy_section(values: Dict[str, Any], ours: Mapping[str, Any], path
     if ours:
         section = values.get(SECTION) or {}
         if not isinstance(section, Mapping):
-            raise TypeError(f"{path}: the {SECTION} section must be a mapping of OptiProxy settings, got {section!r}")
+            raise TypeError(f"{path}: the {SECTION} section must be a mapping of OptiProxy settings, "
+                            f"got {shorten(section)}")
         values[SECTION] = {**section, **ours}
     return values
 
