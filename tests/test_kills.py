@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -76,7 +77,9 @@ def check_ending(code: int, err: str, sig: int) -> None:
         assert err == "", err
     else:
         assert code == 130, err
-        assert err.strip().startswith("interrupted") and len(err.strip().splitlines()) == 1, err
+        lines = [line for line in err.strip().splitlines() if line]
+        assert lines[-1].startswith("interrupted"), err  # one line, after compare's progress lines of finished jobs
+        assert all(re.match(r"\[\d+/\d+\] ", line) for line in lines[:-1]), err
 
 
 def moments(rng: random.Random, wall: float, count: int) -> List[Tuple[str, float, int]]:
