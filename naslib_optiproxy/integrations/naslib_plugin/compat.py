@@ -75,7 +75,11 @@ SHIM_NAMES = {"from collections import Iterable": "vertex_histogram_iterable",
 TORCHVISION_SCHEMAS = ("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
                        "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
 
+#: Every shim, in the order of the table in docs/naslib.md.
+SHIMS = ("vertex_histogram_iterable", "model_stats_tensorwatch", "count_parameters_in_mb", "sklearn_rmse",
+         "errors_json_float32", "torchvision_nms_schema")
 applied: List[str] = []  # names of the shims that took effect in this process
+_line_absent: List[str] = []  # source shims whose NASLib line was not there (a fixed checkout)
 _torchvision_library: Optional[Any] = None  # keeps the defined schemas alive
 
 
@@ -97,8 +101,11 @@ class _FixingLoader(importlib.machinery.SourceFileLoader):
         source = self.get_data(self.path).decode("utf-8")
         for fix in needed_fixes(fullname):
             source, changed = rewrite_source(source, [fix])
-            if changed and SHIM_NAMES[fix[0]] not in applied:
-                applied.append(SHIM_NAMES[fix[0]])
+            name = SHIM_NAMES[fix[0]]
+            if changed and name not in applied:
+                applied.append(name)
+            elif not changed and name not in _line_absent:
+                _line_absent.append(name)
         return compile(source, self.path, "exec", dont_inherit=True)
 
 
@@ -223,11 +230,56 @@ def _find(name: str) -> bool:
         return False
 
 
-def apply() -> List[str]:
-    """Install the shims (idempotent); returns the names of those that took effect so far.
+class ShimReport(Dict[str, str]):
+    """Every shim's state by name (:data:`SHIMS` order); printed as one ``name: state`` line per shim."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{name}: {state}" for name, state in self.items())
+
+
+def _source_shim_state(name: str) -> str:
+    """The state of an import-time (source) shim: took effect, waiting for its module, or not needed."""
+    modules = [m for m, fixes in SOURCE_FIXES.items() if any(SHIM_NAMES[old] == name for old, _ in fixes)]
+    if name in applied:
+        return "took effect (" + ", ".join(m for m in modules if m in sys.modules) + " compiled with the fix)"
+    if name in _line_absent:
+        return "not needed (NASLib's line is already fixed)"
+    if name == "model_stats_tensorwatch" and _find("tensorwatch"):
+        return "not needed (tensorwatch is installed)"
+    if name == "sklearn_rmse" and _find("sklearn") and _takes_squared():
+        return "not needed (scikit-learn still takes squared)"
+    if not _find("naslib"):
+        return "not installed (NASLib is not importable)"
+    return "installed (an import hook: takes effect when NASLib imports " + " / ".join(modules) + ")"
+
+
+def status() -> ShimReport:
+    """Every shim of :data:`SHIMS` with its state in this process (installs nothing)."""
+    report = ShimReport((name, _source_shim_state(name)) for name in SHIMS if name in SHIM_NAMES.values())
+    if "count_parameters_in_mb" in applied:
+        report["count_parameters_in_mb"] = "took effect (naslib.utils.count_parameters_in_MB replaced)"
+    elif "naslib.utils" in sys.modules:
+        report["count_parameters_in_mb"] = "not needed (naslib.utils has no count_parameters_in_MB to replace)"
+    elif not _find("naslib"):
+        report["count_parameters_in_mb"] = "not installed (NASLib is not importable)"
+    else:
+        report["count_parameters_in_mb"] = "not installed (NASLib's utils are not imported yet: call apply())"
+    if "torchvision_nms_schema" in applied:
+        report["torchvision_nms_schema"] = "took effect (torchvision's C ops did not load; nms/qnms schemas defined)"
+    elif "torchvision" in sys.modules:
+        report["torchvision_nms_schema"] = "not needed (torchvision imports with its own C ops)"
+    else:
+        report["torchvision_nms_schema"] = "not installed (torchvision is not imported yet)"
+    return ShimReport((name, report[name]) for name in SHIMS)
+
+
+def apply() -> ShimReport:
+    """Install the shims (idempotent); returns every shim's state (:func:`status`): ``took effect``,
+    ``installed`` (an import hook, waiting for its NASLib module), ``not needed`` or ``not installed``.
 
     Where NASLib's ``naslib.utils`` is importable it is imported here (after torchvision), so
     that ``count_parameters_in_MB`` is replaced before NASLib's optimizers import it.
+    ``print(apply())`` prints one line per shim.
 
     Raises:
         ImportError: NASLib is there but one of its dependencies cannot be imported (the message says which).
@@ -239,8 +291,9 @@ def apply() -> List[str]:
             import_torchvision()  # NASLib's utils import it; a missing one fails there, by name
         importlib.import_module("naslib.utils")
     _patch_count_parameters()
-    return list(applied)
+    return status()
 
 
-__all__ = ["LazyModule", "SOURCE_FIXES", "json_default", "needed_fixes", "sklearn_metrics", "TORCHVISION_HINT", "applied", "apply", "count_parameters_in_MB", "import_torchvision",
-           "rewrite_source"]
+__all__ = ["LazyModule", "SHIMS", "SOURCE_FIXES", "ShimReport", "TORCHVISION_HINT", "applied", "apply",
+           "count_parameters_in_MB", "import_torchvision", "json_default", "needed_fixes", "rewrite_source",
+           "sklearn_metrics", "status"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from naslib_optiproxy.integrations.naslib_plugin.compat import SOURCE_FIXES, rewrite_source
+from naslib_optiproxy.integrations.naslib_plugin.compat import SHIMS, SOURCE_FIXES, rewrite_source
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -132,6 +132,44 @@ print(sorted(compat.applied))
     done = _run(code, os.environ.get("PYTHONPATH", "") + os.pathsep + str(REPO))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "count_parameters_in_mb" in done.stdout
+
+
+def test_apply_lists_every_shim_on_the_real_naslib() -> None:
+    """apply() names all six shims; the import hooks show as installed until NASLib imports their modules."""
+    if not _importable("naslib"):
+        pytest.skip("NASLib is not importable (see docs/naslib.md)")
+    code = """
+from naslib_optiproxy.integrations.naslib_plugin import compat
+print(compat.apply())
+print("--")
+import naslib.predictors, naslib.defaults.predictor_evaluator
+print(compat.status())
+"""
+    done = _run(code, os.environ.get("PYTHONPATH", "") + os.pathsep + str(REPO))
+    assert done.returncode == 0, done.stderr[-3000:]
+    before, after = [dict(line.split(": ", 1) for line in part.strip().splitlines())
+                     for part in done.stdout.split("--")]
+    assert list(before) == list(after) == list(SHIMS)
+    assert before["count_parameters_in_mb"].startswith("took effect")
+    assert before["vertex_histogram_iterable"] == ("installed (an import hook: takes effect when NASLib imports "
+                                                   "naslib.predictors.gp.gpwl_utils.vertex_histogram)")
+    assert after["vertex_histogram_iterable"].startswith("took effect")
+    assert after["errors_json_float32"].startswith("took effect")
+    assert after["model_stats_tensorwatch"].startswith("not needed" if _importable("tensorwatch") else "took effect")
+    assert all(state.split(" (")[0] in ("took effect", "not needed") for state in after.values()), after
+
+
+def test_status_without_naslib_names_every_shim(monkeypatch) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin import compat
+
+    monkeypatch.setattr(compat, "_find", lambda name: False)
+    monkeypatch.setattr(compat, "applied", [])
+    monkeypatch.delitem(sys.modules, "naslib.utils", raising=False)
+    monkeypatch.delitem(sys.modules, "torchvision", raising=False)
+    report = compat.status()
+    assert list(report) == list(compat.SHIMS) and len(report) == 6
+    assert all(state.startswith("not installed") for state in report.values()), report
+    assert str(report).splitlines()[0] == "vertex_histogram_iterable: not installed (NASLib is not importable)"
 
 
 def _importable(name: str) -> bool:
