@@ -49,7 +49,7 @@ from ...threads import torch_threads
 from .compat import apply as apply_shims
 from .overrides import check_overrides
 from .settings import SECTION
-from .variants import describe, run_folder
+from .variants import VARIANT_OPTIMIZERS, describe, run_folder
 
 #: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
 NASLIB_OPTIMIZERS = {"rs": "RandomSearch", "re": "RegularizedEvolution", "ls": "LocalSearch", "bananas": "Bananas",
@@ -249,7 +249,8 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
     from .data import get_dataset_api, table_accuracies
     from .spaces import make_search_space
 
-    register()
+    if config.optimizer in VARIANT_OPTIMIZERS:  # optiproxy_gcn and relaxed candidates; others need no NASLib patch
+        register()
     search_space = make_search_space(config.search_space, lightweight)
     optimizer = build_naslib_optimizer(config.optimizer, config)
     dataset_api = get_dataset_api(config.search_space, config.dataset, data_dir)
