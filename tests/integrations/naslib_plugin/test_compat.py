@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from naslib_optiproxy.integrations.naslib_plugin import naslib_available
 from naslib_optiproxy.integrations.naslib_plugin.compat import SHIMS, SOURCE_FIXES, rewrite_source
 
 REPO = Path(__file__).resolve().parents[3]
@@ -117,7 +118,7 @@ def test_rewrite_touches_only_the_named_lines() -> None:
 
 
 def test_shims_on_the_real_naslib() -> None:
-    if not _importable("naslib"):
+    if not naslib_available():
         pytest.skip("NASLib is not importable (see docs/naslib.md)")
     code = """
 import torch
@@ -136,7 +137,7 @@ print(sorted(compat.applied))
 
 def test_apply_lists_every_shim_on_the_real_naslib() -> None:
     """apply() names every shim; the import hooks show as installed until NASLib imports their modules."""
-    if not _importable("naslib"):
+    if not naslib_available():
         pytest.skip("NASLib is not importable (see docs/naslib.md)")
     code = """
 from naslib_optiproxy.integrations.naslib_plugin import compat
@@ -216,7 +217,7 @@ def test_sklearn_fix_only_where_needed(monkeypatch) -> None:
 
 def test_predictor_evaluator_shims_on_the_real_naslib(tmp_path: Path) -> None:
     """NASLib's compare() gives finite metrics and _log_to_json writes float32 predictions."""
-    if not _importable("naslib"):
+    if not naslib_available():
         pytest.skip("NASLib is not importable (see docs/naslib.md)")
     code = f"""
 import json, math, types
