@@ -13,7 +13,7 @@ before/after pair on the same machine state. NASLib must be importable (``PYTHON
 
 Example (numbers in docs/naslib.md, "Start-up")::
 
-    PYTHONPATH=~/NASLib python benchmarks/naslib_startup.py --runs 5 --other /path/to/previous/checkout
+    PYTHONPATH=~/NASLib python -m benchmarks.timing.naslib_startup --runs 5 --other /path/to/previous/checkout
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["naslib", "--config-file", "naslib_configs/nasbench201/cifar10/re.yaml", "--seed", "0"]
 
 
