@@ -89,9 +89,11 @@ def main() -> int:
         for checkout in checkouts:
             timed_run(checkout, scratch)  # warm-up: file caches
         runs: Dict[Path, List[Tuple[float, float]]] = {c: [] for c in checkouts}
-        for _ in range(args.runs):
+        for index in range(args.runs):
             for checkout in checkouts:
                 runs[checkout].append(timed_run(checkout, scratch))
+            print(f"run {index}: " + ", ".join(f"{runs[c][-1][0]:.2f} s wall" for c in checkouts), file=sys.stderr,
+                  flush=True)
         for checkout in checkouts:
             report("this checkout" if checkout == ROOT else str(checkout), runs[checkout],
                    import_seconds(checkout, scratch))
