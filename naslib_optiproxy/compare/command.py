@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from ..strategies import PEERS
 from .executors import EXECUTORS, print_progress, run_jobs
 from .jobs import DataDir
 from .suite import Suite, default_checkpoints
@@ -28,7 +29,10 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
     parser.add_argument("--tasks", nargs="+", default=["nasbench_graph/cora"], metavar="TASK",
                         help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 (default: nasbench_graph/cora)")
     parser.add_argument("--optimizers", nargs="+", default=["optiproxy", "rs", "re", "ls"], metavar="METHOD",
-                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1]")
+                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1]; "
+                             f"the peer optimizers {', '.join(PEERS)} (pip install 'naslib-optiproxy[peers]', "
+                             "HEBO apart: docs/peers.md); with NASLib importable, naslib:<optimizer>, e.g. "
+                             "naslib:bananas naslib:npenas")
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (default: 0-9)")
     parser.add_argument("--budget", type=int, default=100, help="evaluations per run (default: 100)")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")

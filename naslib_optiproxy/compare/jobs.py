@@ -74,13 +74,17 @@ def data_dir_for(data_dir: DataDir, space: str) -> Optional[str]:
     return data_dir.get(space) if isinstance(data_dir, Mapping) else data_dir
 
 
-def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
-    """Run the search in this process and return its result record (the ``result.json`` schema)."""
+def run_job(job: Job, data_dir: DataDir = None, workdir: Optional[str] = None) -> Dict[str, Any]:
+    """Run the search in this process and return its result record (the ``result.json`` schema).
+
+    ``workdir``: where a strategy may put scratch files (SMAC3's facade, removed at once; ``None``:
+    a temporary folder).
+    """
     if job.method.through_naslib:
         return run_naslib_job(job, data_dir)
     objective = job.task.objective(data_dir_for(data_dir, job.task.space))
     return run_search(objective, job.method.optimizer, job.budget, job.seed, dict(job.method.settings),
-                      task=job.task.name, method=job.method.name)
+                      task=job.task.name, method=job.method.name, workdir=workdir)
 
 
 def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
@@ -110,7 +114,7 @@ def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
 
 def run_and_save(job: Job, out_dir: str, data_dir: DataDir = None) -> Dict[str, Any]:
     """Run ``job`` and write its record atomically (a killed job leaves no partial file)."""
-    record = run_job(job, data_dir)
+    record = run_job(job, data_dir, workdir=str((Path(out_dir) / job.relative_path).parent))
     write_atomic(Path(out_dir) / job.relative_path, dumps(record).encode("utf-8"))
     return record
 

@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import abc
-from typing import Any, Dict, Hashable, Iterable, List, Mapping, Protocol, Sequence
+from typing import Any, Dict, Hashable, Iterable, List, Mapping, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -101,6 +101,10 @@ class Strategy(abc.ABC):
     def settings(self) -> Dict[str, Any]:
         """The strategy's settings, as recorded in journals and results (JSON types)."""
         return {}
+
+    def stats(self) -> Optional[Dict[str, Any]]:
+        """Counts a run's result reports as ``proposals`` (the peer optimizers' proposals), or ``None``."""
+        return None
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
