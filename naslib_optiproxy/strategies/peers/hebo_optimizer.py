@@ -10,12 +10,16 @@ proposal is observed with the worst value observed so far (those before the firs
 for it).
 
 HEBO draws from numpy's and torch's *global* random generators. The strategy gives it private
-ones, seeded from the run's seed: each call swaps them in and the caller's back afterwards, so a
-run is reproducible and replays exactly, and other code's random streams are untouched.
+ones, seeded from the run's seed: each call swaps them in and the caller's back afterwards, so
+other code's random streams are untouched and, with pymoo 0.6.0 (HEBO's pin), a run is
+reproducible and replays exactly. pymoo 0.6.1 and later seed NSGA-II from a fresh
+``numpy.random.default_rng()`` when HEBO passes no seed: HEBO's suggestions after its random
+initial design then differ from run to run, and resuming a journaled run is refused
+(:meth:`HeboStrategy.replay_problem`).
 
-Install. HEBO 0.3.6 (the latest release) pins ``numpy<1.25`` and ``pymoo==0.6.0``, which cannot
-be installed next to this package's numpy 2 (``docs/peers.md``); it runs with numpy 2 and pymoo
-0.6.2 when installed without its pins: :data:`HEBO_HINT`.
+Install. HEBO 0.3.6 (the latest release) pins ``numpy<1.25`` and ``pymoo==0.6.0``; the numpy pin
+cannot be met next to this package's numpy 2 (``docs/peers.md``), but HEBO runs with numpy 2
+when installed without its pins: :data:`HEBO_HINT`.
 """
 
 from __future__ import annotations
@@ -33,21 +37,22 @@ from .base import ImputedFailures, PeerStrategy, cost_of
 from .encoding import Values
 
 #: How to install HEBO next to numpy 2 (its own pins ask for numpy<1.25 and pymoo==0.6.0).
-HEBO_HINT = ("pip install pandas pymoo scikit-learn scipy mpmath && pip install --no-deps hebo==0.3.6 "
-             "disjoint-set gpytorch linear_operator (without its pins, which need numpy<1.25: docs/peers.md)")
+HEBO_HINT = ("pip install pandas scikit-learn scipy mpmath autograd cma alive-progress dill Deprecated && "
+             "pip install --no-deps hebo==0.3.6 pymoo==0.6.0 disjoint-set gpytorch linear_operator "
+             "(without HEBO's numpy<1.25 pin: docs/peers.md)")
 
 
 class HeboStrategy(PeerStrategy):
     """``hebo``: ``HEBO`` with its defaults (GP with input warping, MACE acquisition, NSGA-II)."""
 
     name = "hebo"
-    modules = ("hebo", "hebo.design_space.design_space", "hebo.optimizers.hebo", "pandas")
+    modules = ("hebo", "hebo.design_space.design_space", "hebo.optimizers.hebo", "pandas", "pymoo")
     install_hint = HEBO_HINT
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
                  workdir: Optional[str] = None) -> None:
         super().__init__(space, seed, budget, workdir)
-        _, design, optimizers, self.pandas = self.libs
+        _, design, optimizers, self.pandas, self.pymoo = self.libs
         self._rng_states = (np.random.RandomState(self.library_seed).get_state(),
                             torch.Generator().manual_seed(self.library_seed).get_state(),
                             random.Random(self.library_seed).getstate())
@@ -96,8 +101,24 @@ class HeboStrategy(PeerStrategy):
     def _observe(self, handle: Any, cost: float) -> None:
         self.optimizer.observe(handle, np.array([[cost]], dtype=np.float64))
 
+    def replay_problem(self) -> Optional[str]:
+        version = getattr(self.pymoo, "__version__", "")
+        if _version_tuple(version) >= (0, 6, 1):
+            return (f"with pymoo {version}, HEBO's NSGA-II draws from an unseeded generator, so its proposals cannot "
+                    f"be replayed; pymoo 0.6.0 (HEBO's own pin: pip install --no-deps pymoo==0.6.0) makes them "
+                    f"reproducible")
+        return None
+
     def library_settings(self) -> Dict[str, Any]:
         return {"optimizer": "HEBO", "constraints": "penalised value"}
+
+
+def _version_tuple(text: str) -> Tuple[int, ...]:
+    parts = []
+    for part in str(text).split(".")[:3]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
 
 
 __all__ = ["HEBO_HINT", "HeboStrategy"]
