@@ -34,6 +34,7 @@ import contextlib
 import importlib
 import logging
 import math
+import warnings
 from typing import Any, Dict, Hashable, Iterator, List, Optional, Tuple, Type
 
 import numpy as np
@@ -123,6 +124,8 @@ class PeerStrategy(Strategy):
     install_hint: str = PEERS_HINT
     #: Loggers silenced below WARNING while the library works.
     loggers: Tuple[str, ...] = ()
+    #: Messages (regular expressions) of the library's warnings that say nothing to a user, ignored.
+    ignored_warnings: Tuple[str, ...] = ()
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
                  workdir: Optional[str] = None) -> None:
@@ -161,8 +164,10 @@ class PeerStrategy(Strategy):
 
     @contextlib.contextmanager
     def _library(self) -> Iterator[None]:
-        """The context of every library call: torch's thread policy, quiet loggers."""
-        with torch_threads(), quiet(*self.loggers):
+        """The context of every library call: torch's thread policy, quiet loggers, known noise ignored."""
+        with torch_threads(), quiet(*self.loggers), warnings.catch_warnings():
+            for message in self.ignored_warnings:
+                warnings.filterwarnings("ignore", message=message)
             yield
 
     # --------------------------------------------------------------- strategy

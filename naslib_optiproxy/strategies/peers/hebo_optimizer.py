@@ -48,6 +48,7 @@ class HeboStrategy(PeerStrategy):
     name = "hebo"
     modules = ("hebo", "hebo.design_space.design_space", "hebo.optimizers.hebo", "pandas", "pymoo")
     install_hint = HEBO_HINT
+    ignored_warnings = ("Creating a tensor from a list of numpy.ndarrays", "`torch.jit.script` is deprecated")
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
                  workdir: Optional[str] = None) -> None:

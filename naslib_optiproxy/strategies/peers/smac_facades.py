@@ -42,6 +42,8 @@ class SmacStrategy(PeerStrategy):
 
     modules = ("smac", "ConfigSpace", "smac.runhistory.dataclasses")
     loggers = ("smac",)
+    # its random forest asks for all cores (n_jobs=-1); in a worker process scikit-learn says it uses one
+    ignored_warnings = ("Loky-backed parallel loops cannot be called in a multiprocessing",)
     facade = "HyperparameterOptimizationFacade"
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
