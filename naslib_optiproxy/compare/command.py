@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -99,8 +100,17 @@ def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = Tru
     return written
 
 
+def can_plot() -> bool:
+    """Whether matplotlib is installed (the plot is optional: ``naslib-optiproxy[plot]``)."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def run_compare(args: argparse.Namespace) -> int:
     """Run the comparison described by ``args``; returns the exit code."""
+    plot = not args.no_plot and can_plot()
+    if not args.no_plot and not plot:
+        print(f"note: matplotlib is not installed, so no {PLOT_FILE} (pip install 'naslib-optiproxy[plot]'; "
+              f"--no-plot silences this)", file=sys.stderr)
     try:
         suite = build_suite(args)
         suite.check()
@@ -109,7 +119,7 @@ def run_compare(args: argparse.Namespace) -> int:
         start = time.time()
         records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
                            progress=print_progress, fresh_workers=not args.reuse_workers)
-        written = write_outputs(suite, records, out, plot=not args.no_plot, spread=args.spread)
+        written = write_outputs(suite, records, out, plot=plot, spread=args.spread)
     except (ValueError, RuntimeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
