@@ -18,9 +18,10 @@ command that made it. Example (after the ``compare`` runs of ``benchmarks/suites
     python -m benchmarks.peers_table "Table 1: NAS-Bench-201=runs/peers/nb201" \\
         "NAS-Bench-Graph=runs/peers/graph" --yardstick ../shared/tools/yardstick.py
 
-``--yardstick FILE`` runs the yardstick now (use it right after the comparison, on the same
-machine) and reads its own timing of the workload; ``--yardstick-seconds S`` takes a time
-measured before. Either is optional (without them the ratio column is left out).
+``--yardstick FILE`` runs the yardstick now, with one thread (use it right after the comparison,
+on the same machine, at the same ``nice`` level) and reads its own timing of the workload;
+``--yardstick-seconds S`` takes a time measured before. Either is optional (without them the
+ratio column is left out).
 """
 
 from __future__ import annotations
@@ -156,8 +157,10 @@ def versions(records: Sequence[Record]) -> List[str]:
 
 
 def time_yardstick(path: Path) -> float:
-    """Run the yardstick and return its own timing of the workload (the ``yardstick (cpu): X s`` line)."""
-    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True)
+    """Run the yardstick with one thread, as the runs' torch work (``threads.py``), and return its own timing
+    of the workload (the ``yardstick (cpu): X s`` line). Two threads on a loaded machine stall on each other."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True, env=env)
     match = re.search(r"yardstick \(\w+\): ([0-9.]+) s", done.stdout)
     if not match:
         raise SystemExit(f"error: {path} printed no 'yardstick (...): X s' line")

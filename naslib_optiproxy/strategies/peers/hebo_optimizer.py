@@ -25,6 +25,7 @@ when installed without its pins: :data:`HEBO_HINT`.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import random
 from typing import Any, Dict, Iterator, Optional, Tuple
 
@@ -37,7 +38,7 @@ from .base import ImputedFailures, PeerStrategy, cost_of
 from .encoding import Values
 
 #: How to install HEBO next to numpy 2 (its own pins ask for numpy<1.25 and pymoo==0.6.0).
-HEBO_HINT = ("pip install pandas scikit-learn scipy mpmath autograd cma alive-progress dill Deprecated && "
+HEBO_HINT = ("pip install pandas scikit-learn mpmath autograd cma alive-progress dill Deprecated matplotlib && "
              "pip install --no-deps hebo==0.3.6 pymoo==0.6.0 disjoint-set gpytorch linear_operator "
              "(without HEBO's numpy<1.25 pin: docs/peers.md)")
 
@@ -52,6 +53,7 @@ class HeboStrategy(PeerStrategy):
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
                  workdir: Optional[str] = None) -> None:
+        _quiet_pymoo()
         super().__init__(space, seed, budget, workdir)
         _, design, optimizers, self.pandas, self.pymoo = self.libs
         self._rng_states = (np.random.RandomState(self.library_seed).get_state(),
@@ -61,6 +63,11 @@ class HeboStrategy(PeerStrategy):
         params = [{"name": p.name, "type": "cat", "categories": list(p.choices)} for p in self.encoding.params]
         with self._library():
             self.optimizer = optimizers.HEBO(design.DesignSpace().parse(params), scramble_seed=self.library_seed)
+
+    @classmethod
+    def available(cls) -> None:
+        _quiet_pymoo()
+        super().available()
 
     @contextlib.contextmanager
     def _library(self) -> Iterator[None]:
@@ -112,6 +119,17 @@ class HeboStrategy(PeerStrategy):
 
     def library_settings(self) -> Dict[str, Any]:
         return {"optimizer": "HEBO", "constraints": "penalised value"}
+
+
+def _quiet_pymoo() -> None:
+    """Turn off pymoo's import-time notice that its compiled modules are missing (pymoo's own switch)."""
+    try:
+        config = importlib.import_module("pymoo.config")
+    except ImportError:
+        return
+    switches = getattr(getattr(config, "Config", None), "warnings", None)
+    if isinstance(switches, dict):
+        switches["not_compiled"] = False
 
 
 def _version_tuple(text: str) -> Tuple[int, ...]:
