@@ -11,8 +11,8 @@ search's own seconds (``result.json``), the peak resident memory, and whether th
 
 Example (the numbers in docs/results.md and docs/performance.md)::
 
-    python benchmarks/timing.py --repeats 3 --other /path/to/previous/checkout --save benchmarks/results/timing.json
-    python benchmarks/timing.py --goals nb201-cifar10 --repeats 1     # one goal, once
+    python -m benchmarks.timing.goals --repeats 3 --other /path/to/previous/checkout --save benchmarks/results/timing.json
+    python -m benchmarks.timing.goals --goals nb201-cifar10 --repeats 1     # one goal, once
 
 Run it on an otherwise idle machine.
 """
@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+
 YARDSTICK = ROOT.parent / "shared" / "tools" / "yardstick.py"
 
 CHILD = """

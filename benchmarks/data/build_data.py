@@ -2,7 +2,7 @@
 
 Run from the repository root (it rewrites the bundled files in place)::
 
-    python benchmarks/build_data.py [--shared ../shared/benchmarks]
+    python -m benchmarks.data.build_data [--shared ../shared/benchmarks]
 
 What it writes (row i of every array = NAS-Bench-201 architecture index i):
 
@@ -28,22 +28,19 @@ import ast
 import csv
 import io
 import shutil
-import sys
 import zipfile
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from naslib_optiproxy.data import bundled  # noqa: E402
-from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS  # noqa: E402
-from naslib_optiproxy.objectives.low_fidelity import COLUMNS  # noqa: E402
-from naslib_optiproxy.objectives.nasbench201 import DATASETS, LIGHT_FILES, load_nb201_table  # noqa: E402
-from naslib_optiproxy.objectives.safe_pickle import safe_load  # noqa: E402
-from naslib_optiproxy.spaces import NasBench201  # noqa: E402
+from benchmarks import ROOT
+from naslib_optiproxy.data import bundled
+from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS
+from naslib_optiproxy.objectives.low_fidelity import COLUMNS
+from naslib_optiproxy.objectives.nasbench201 import DATASETS, LIGHT_FILES, load_nb201_table
+from naslib_optiproxy.objectives.safe_pickle import safe_load
+from naslib_optiproxy.spaces import NasBench201
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 NB301_FILES = ("new_model.onnx", "encoding.json", "config_space.json")

@@ -3,7 +3,7 @@
 After a code change that should not change any result, rerun a suite and compare::
 
     naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml --jobs 2 --out runs/nb201
-    python benchmarks/check_trajectories.py runs/nb201/trajectories.csv --suite nb201
+    python -m benchmarks.report.check_trajectories runs/nb201/trajectories.csv --suite nb201
 
 Prints, per task and method, how many seeds have identical best-so-far trajectories (to the
 4 decimals of the published file), and the first difference of any that do not; exits 1 if any differ.
@@ -19,7 +19,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+
 Key = Tuple[str, str, str]  # task, method, seed
 
 

@@ -9,8 +9,8 @@ the mean CPU seconds of the search and the mean number of fit epochs per run. Th
 
 Example::
 
-    python benchmarks/settings_sweep.py --set fit_tol=0.1 --seeds 0-9 --jobs 2
-    python benchmarks/settings_sweep.py --datasets cifar10 --seeds 0-4      # the preset as it is
+    python -m benchmarks.studies.settings_sweep --set fit_tol=0.1 --seeds 0-9 --jobs 2
+    python -m benchmarks.studies.settings_sweep --datasets cifar10 --seeds 0-4      # the preset as it is
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study  # noqa: E402
-from naslib_optiproxy.compare.suite import parse_seeds  # noqa: E402
-from naslib_optiproxy.compare.summary import queries_to  # noqa: E402
-from naslib_optiproxy.objectives import get_objective  # noqa: E402
+from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study
+from naslib_optiproxy.compare.suite import parse_seeds
+from naslib_optiproxy.compare.summary import queries_to
+from naslib_optiproxy.objectives import get_objective
 
 BUDGETS = {"cifar10": (100, [50, 100]), "cifar100": (100, [50, 100]),
            "ImageNet16-120": (280, [50, 100, 170, 200, 280])}

@@ -12,14 +12,13 @@ separate generator, so the run is unchanged).
 * ``nb101-subset``: OptiProxy's first step after telling it ``--train`` cells of the real
   NB101 subset of NAS-Bench-Suite-Zero (bundled ``zc_nasbench101.json``), one random subset per seed.
 
-    python benchmarks/validity.py --seeds 0-4 --budget 100 --out benchmarks/results/validity.json
+    python -m benchmarks.studies.validity --seeds 0-4 --budget 100 --out benchmarks/results/validity.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List
@@ -27,14 +26,11 @@ from typing import Any, Callable, Dict, List
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from naslib_optiproxy import OptiProxy, Study  # noqa: E402
-from naslib_optiproxy.compare.suite import parse_seeds  # noqa: E402
-from naslib_optiproxy.data import suite_zero_file  # noqa: E402
-from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset  # noqa: E402
-from naslib_optiproxy.spaces import Architecture, NasBench101, NasBenchNLP, SearchSpace  # noqa: E402
+from naslib_optiproxy import OptiProxy, Study
+from naslib_optiproxy.compare.suite import parse_seeds
+from naslib_optiproxy.data import suite_zero_file
+from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset
+from naslib_optiproxy.spaces import Architecture, NasBench101, NasBenchNLP, SearchSpace
 
 
 def synthetic_objective(space: SearchSpace, seed: int) -> Callable[[Architecture], float]:
@@ -52,9 +48,9 @@ def synthetic_objective(space: SearchSpace, seed: int) -> Callable[[Architecture
 
 def product_validity(strategy: OptiProxy, rng: np.random.Generator) -> float:
     """Fraction of plain product draws of the current groups (no conditioning) that are valid."""
-    loop = strategy.config.loop
+    loop, distribution = strategy.config.loop, strategy.distribution
     draws = [arch for group in range(loop.num_groups)
-             for arch in strategy.distribution.product_sample(group, loop.candidates_per_group, rng, loop.op_noise)]
+             for arch in distribution.product_draws(group, loop.candidates_per_group, rng, loop.op_noise)[1]]
     return sum(strategy.space.is_valid(a) for a in draws) / len(draws)
 
 

@@ -17,7 +17,7 @@ Epochs to reach a target, two definitions (both reported):
 
 Low-fidelity jobs are cached under ``benchmarks/results/low_fidelity/<tag>/``.
 
-    python benchmarks/low_fidelity.py                  # three datasets, seeds 0-9
+    python -m benchmarks.studies.low_fidelity         # three datasets, seeds 0-9
 """
 
 from __future__ import annotations
@@ -30,21 +30,16 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(HERE))
-
-from naslib_optiproxy.compare import Job, Method, Task, run_jobs  # noqa: E402
-from naslib_optiproxy.compare.suite import Suite, parse_seeds  # noqa: E402
-from naslib_optiproxy.compare.tasks import parse_value  # noqa: E402
+from benchmarks import RESULTS, SUITES
+from naslib_optiproxy.compare import Job, Method, Task, run_jobs
+from naslib_optiproxy.compare.suite import Suite, parse_seeds
+from naslib_optiproxy.compare.tasks import parse_value
 
 DATA_DIR: Optional[str] = None  # None: the NB201 and 12-epoch tables bundled with the package
-FULL_SUITE = HERE / "suites" / "nb201.yaml"  # full-fidelity runs: the Table 1 suite's OptiProxy jobs
-FULL_RESULTS = HERE / "results" / "suites" / "nb201"
+FULL_SUITE = SUITES / "nb201.yaml"  # full-fidelity runs: the Table 1 suite's OptiProxy jobs
+FULL_RESULTS = RESULTS / "suites" / "nb201"
 TARGETS = {"cifar10": 91.46, "cifar100": 73.49, "ImageNet16-120": 46.65}  # the paper's Table 4 headers
 PAPER = {"cifar10": (6000, 3200), "cifar100": (20000, 3500), "ImageNet16-120": (20000, 7250)}
 TOP_K = (3, 5, 10, 20)
@@ -77,7 +72,7 @@ def _run_and_save(args) -> Dict[str, Any]:
 
 def low_runs(datasets: List[str], seeds: List[int], budget: int, tag: str, overrides: Dict[str, Any],
              data_dir: Optional[str], jobs: int) -> List[Dict[str, Any]]:
-    folder = HERE / "results" / "low_fidelity" / tag
+    folder = RESULTS / "low_fidelity" / tag
     folder.mkdir(parents=True, exist_ok=True)
     all_jobs = [{"dataset": d, "seed": s, "budget": budget, "overrides": overrides, "data_dir": data_dir}
                 for d in datasets for s in seeds]

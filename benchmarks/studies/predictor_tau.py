@@ -12,7 +12,7 @@ Writes ``<out>.json`` (per run: Kendall tau, Spearman, fit seconds per train siz
 mean +- std over seeds) and ``<out>.md`` (one table per dataset and metric). Needs NASLib
 importable (docs/naslib.md), e.g.::
 
-    PYTHONPATH=.:/path/to/NASLib nice -n 15 python benchmarks/predictor_tau.py --datasets cifar10 --seeds 0-4
+    PYTHONPATH=/path/to/NASLib nice -n 15 python -m benchmarks.studies.predictor_tau --datasets cifar10 --seeds 0-4
 
 Data: ``--data-dir`` (NB201 tables), else NASLib's ``naslib/data``, else the table bundled with
 the package (the runner's rule); the JSON records which.
@@ -31,11 +31,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from naslib_optiproxy.compare.suite import parse_seeds  # noqa: E402
-from naslib_optiproxy.integrations.naslib_plugin.predictors import check_predictor  # noqa: E402
+from benchmarks import ROOT
+from naslib_optiproxy.compare.suite import parse_seeds
+from naslib_optiproxy.integrations.naslib_plugin.predictors import check_predictor
 
 CONFIGS = ROOT / "naslib_configs" / "predictors" / "nasbench201"
 RUNS = ROOT / "benchmarks" / "results" / "predictor_tau" / "runs"
@@ -175,7 +173,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             for predictor in predictors:
                 runs.setdefault(dataset, {}).setdefault(predictor, {})[seed] = evaluate(dataset, predictor, seed, args)
     summary = summarise(runs)
-    report = {"command": " ".join(["python benchmarks/predictor_tau.py", *(sys.argv[1:] if argv is None else argv)]),
+    report = {"command": " ".join(["python -m benchmarks.studies.predictor_tau", *(sys.argv[1:] if argv is None else argv)]),
               "train_sizes": args.train_sizes, "test_size": args.test_size, "seeds": seeds,
               "data": {d: data_source(d, args.data_dir) for d in datasets}, "runs": runs, "summary": summary}
     args.out.parent.mkdir(parents=True, exist_ok=True)

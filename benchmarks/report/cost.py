@@ -6,7 +6,7 @@ made. Comparing two versions of the report on the rows both have shows what a sp
 section by section (a section whose runs were not redone shows a ratio of exactly 1)::
 
     git show de18c9a:docs/results.md > /tmp/before.md
-    python benchmarks/report_cost.py /tmp/before.md docs/results.md
+    python -m benchmarks.report.cost /tmp/before.md docs/results.md
 
 The seconds are as measured when each run was made, on whatever load the machine had then.
 """

@@ -7,7 +7,7 @@ is the interpreter (``python -c pass``, timed separately) plus this process's im
 
 Example::
 
-    python benchmarks/profile_run.py -- --search-space nasbench201 --dataset cifar10 --budget 100
+    python -m benchmarks.timing.profile_run -- --search-space nasbench201 --dataset cifar10 --budget 100
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Time the first NAS-Bench-201 query in a fresh process: the bundled table vs the user's files.
 
-    python benchmarks/load_time.py [--data-dir DIR] [--repeats 3] [--save benchmarks/results/load_time.json]
+    python -m benchmarks.timing.load_time [--data-dir DIR] [--repeats 3] [--save benchmarks/results/load_time.json]
 
 Each measurement is a new Python process that imports the package, builds the cifar10
 objective and evaluates one architecture; the time from before the objective is built to
@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+
 PROBE = """
 import sys, time
 from naslib_optiproxy.objectives import NasBench201Objective
@@ -49,7 +50,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--data-dir", type=Path, help="folder with nb201_cifar10-valid_val_test_v1_0.pickle "
                                                       "and/or nb201_val_test.csv to compare against")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--save", type=Path, help="also write the rows as JSON (benchmarks/report.py reads it)")
+    parser.add_argument("--save", type=Path, help="also write the rows as JSON (python -m benchmarks.report reads it)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         cases = [("bundled nb201.npz", None)]

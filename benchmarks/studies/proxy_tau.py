@@ -8,11 +8,11 @@ the package's :class:`~naslib_optiproxy.proxies.ProxyTrainer` and the default
 between predictions and true accuracy on the remaining archs (mean +- std over seeds).
 
     pip install scipy   # for kendalltau (tau-b, tie-aware); not a package dependency
-    nice -n 5 python benchmarks/proxy_tau.py --seeds 0 1 2 3 4 --out benchmarks/results/proxy_tau.json
-    python benchmarks/proxy_tau.py --spaces nasbench201 --dataset cifar100 --train 50 --proxies gcn gcn_sym
+    nice -n 5 python -m benchmarks.studies.proxy_tau --seeds 0 1 2 3 4 --out benchmarks/results/proxy_tau.json
+    python -m benchmarks.studies.proxy_tau --spaces nasbench201 --dataset cifar100 --train 50 --proxies gcn gcn_sym
 
 ``gcn_sym`` is the GCN proxy with PyG's own normalisation ``D^-1/2 (A + I) D^-1/2`` in place of
-the row-normalised ``A + I`` (the choice in ``proxies/graph.py``, measured in ``docs/proxies.md``).
+the row-normalised ``A + I`` (the choice in ``proxies/families.py``, measured in ``docs/proxies.md``).
 
 ``--distinct`` keeps one architecture per canonical key (the NB101 subset holds 500 specs but only
 292 distinct cells, 55 of them the empty input -> output cell). ``--layout raw`` (NB101 only)
@@ -33,16 +33,13 @@ import numpy as np
 import torch
 from scipy.stats import kendalltau
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from naslib_optiproxy.objectives.nasbench101 import load_zero_cost_json, nb101_zero_cost_subset  # noqa: E402
-from naslib_optiproxy.config import OptiProxyConfig  # noqa: E402
-from naslib_optiproxy.data import suite_zero_file  # noqa: E402
-from naslib_optiproxy.data import nb201_table  # noqa: E402
-from naslib_optiproxy.proxies import GraphProxy, ProxyTrainer, build_proxy  # noqa: E402
-from naslib_optiproxy.spaces import SEARCH_SPACES, Architecture, SearchSpace, get_search_space  # noqa: E402
-from naslib_optiproxy.spaces.nasbench101 import cell_matrix  # noqa: E402
+from naslib_optiproxy.objectives.nasbench101 import load_zero_cost_json, nb101_zero_cost_subset
+from naslib_optiproxy.config import OptiProxyConfig
+from naslib_optiproxy.data import suite_zero_file
+from naslib_optiproxy.data import nb201_table
+from naslib_optiproxy.proxies import GraphProxy, ProxyTrainer, build_proxy, initialise_seeded
+from naslib_optiproxy.spaces import SEARCH_SPACES, Architecture, SearchSpace, get_search_space
+from naslib_optiproxy.spaces.nasbench101 import cell_matrix
 
 ZC_DIR = suite_zero_file("nasbench101").parent  # NAS-Bench-Suite-Zero subsets bundled with the package
 PROXY_KINDS = ("gcn", "gat", "gin", "sage", "mlp")
@@ -62,8 +59,11 @@ class SymmetricGCNProxy(GraphProxy):
 
 def make_proxy(kind: str, space: SearchSpace, config: OptiProxyConfig) -> torch.nn.Module:
     if kind == "gcn_sym":
-        return SymmetricGCNProxy(space.num_features, "gcn", config.gcn_hidden, config.gcn_layers,
-                                 config.linear_size, config.dropout)
+        with torch.random.fork_rng(devices=[]):  # drawn as build_proxy("gcn", ...) draws
+            proxy = SymmetricGCNProxy(space.num_features, "gcn", config.gcn_hidden, config.gcn_layers,
+                                      config.linear_size, config.dropout)
+        initialise_seeded(proxy)
+        return proxy
     return build_proxy(kind, space.num_nodes, space.num_features, config.gcn_hidden, config.gcn_layers,
                        config.linear_size, config.dropout)
 

@@ -1,16 +1,17 @@
-"""Issue 16's NAS-Bench-Graph criterion: one method's mean best val against the best of RS / RE / LS.
+"""One method's mean best val against the best of RS / RE / LS, per task, at checkpoints.
 
 Reads a comparison's trajectories (``trajectories.csv`` from ``naslib-optiproxy compare``, or the
 published ``docs/trajectories.csv.gz`` with ``--suite nasbench_graph``) and prints, per task, the
 method's mean ± population std over seeds at each checkpoint, the baselines' means, and the
 difference to the best baseline; then how many tasks are at or above it and strictly above it::
 
-    python benchmarks/graph_criterion.py docs/trajectories.csv.gz --suite nasbench_graph
+    python -m benchmarks.studies.baseline_margin docs/trajectories.csv.gz --suite nasbench_graph
     naslib-optiproxy compare --suite my_graph_suite.yaml --out runs/g
-    python benchmarks/graph_criterion.py runs/g/trajectories.csv --method lc5=optiproxy
+    python -m benchmarks.studies.baseline_margin runs/g/trajectories.csv --method lc5=optiproxy
 
-The criterion (issue 16): at or above the best baseline at 50 and at 100 evaluations on at least 7
-of the 8 datasets, and strictly above on at least 6. Means are compared to 3 decimals.
+The NAS-Bench-Graph study (``docs/nasbench_graph_study.md``) asked for OptiProxy at or above the
+best baseline at 50 and at 100 evaluations on at least 7 of the 8 datasets, and strictly above on at
+least 6. Means are compared to 3 decimals.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from check_trajectories import read  # benchmarks/ is on sys.path when this runs as a script
+from benchmarks.report.check_trajectories import read
 
 BASELINES = ("rs", "re", "ls")
 

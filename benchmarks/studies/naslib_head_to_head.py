@@ -7,11 +7,11 @@ per-epoch overhead = (Trainer.search wall seconds - seconds inside ``graph.query
 Results are cached as JSON under ``benchmarks/results/naslib/`` (``--force`` reruns); on a
 fresh clone every run is made. The optional "standalone" row reads the standalone engine's
 runs of the Table 1 suite, written by ``naslib-optiproxy compare --suite benchmarks/suites/nb201.yaml``
-(or ``benchmarks/report.py``); without them that row is left out with a note saying so.
+(or ``python -m benchmarks.report``); without them that row is left out with a note saying so.
 
 Needs NASLib importable (see docs/naslib.md), e.g.::
 
-    PYTHONPATH=/path/to/NASLib python benchmarks/naslib_head_to_head.py --seeds 0-4 \\
+    PYTHONPATH=/path/to/NASLib python -m benchmarks.studies.naslib_head_to_head --seeds 0-4 \\
         --methods optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp \\
         --data-dir /path/to/nb201   # NB201 files for NASLib's query path (default: NASLib's own naslib/data)
 
@@ -33,9 +33,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+
 RESULTS = ROOT / "benchmarks" / "results" / "naslib"
-# the standalone engine's runs of the Table 1 suite (benchmarks/suites/nb201.yaml, run by benchmarks/report.py)
+# the standalone engine's runs of the Table 1 suite (benchmarks/suites/nb201.yaml, run by python -m benchmarks.report)
 STANDALONE = ROOT / "benchmarks" / "results" / "suites" / "nb201"
 DEFAULT_METHODS = "optiproxy,re,ls,rs,bananas:bananas,bananas:var_sparse_gp,bananas:optiproxy_gcn,npenas:var_sparse_gp"
 
@@ -127,7 +128,6 @@ def worker(args: argparse.Namespace) -> None:
 # ------------------------------------------------------------------ driver
 def check_naslib() -> None:
     """Exit with the install hint if NASLib cannot be imported (before any run starts)."""
-    sys.path.insert(0, str(ROOT))
     from naslib_optiproxy.integrations.naslib_plugin.optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
 
     if NASLIB_IMPORT_ERROR is not None:
@@ -140,12 +140,12 @@ def run_all(args: argparse.Namespace) -> Dict[str, List[Dict[str, Any]]]:
         for seed in parse_seeds(args.seeds):
             path = result_path(args, method, seed)
             if args.force or not path.exists():
-                cmd = ["nice", "-n", "5", sys.executable, __file__, "--worker-out", str(path), "--method", method,
+                cmd = ["nice", "-n", "5", sys.executable, "-m", __spec__.name, "--worker-out", str(path), "--method", method,
                        "--seed", str(seed), "--space", args.space, "--dataset", args.dataset,
                        "--epochs", str(args.epochs)] + (["--stock"] if args.stock else []) + (
                        ["--data-dir", args.data_dir] if args.data_dir else [])
                 print(f"running {method} seed {seed} ...", file=sys.stderr, flush=True)
-                done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
                 if done.returncode != 0:
                     raise SystemExit(f"{method} seed {seed} failed:\n{done.stderr[-3000:]}")
             results.setdefault(method, []).append(json.loads(path.read_text(encoding="utf-8")))

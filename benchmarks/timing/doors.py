@@ -11,9 +11,9 @@ Two measurements, each in fresh processes, run back to back ``--pairs`` times (m
 
 Example (numbers in docs/results.md)::
 
-    python benchmarks/doors_timing.py --pairs 3
+    python -m benchmarks.timing.doors --pairs 3
     # shell overhead of another checkout (e.g. the previous release) interleaved with this one's:
-    python benchmarks/doors_timing.py --skip-example --pairs 5 --other /path/to/old/checkout \
+    python -m benchmarks.timing.doors --skip-example --pairs 5 --other /path/to/old/checkout \
         --other-args "--data-dir DIR"
 """
 
@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 from typing import List, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+
 CLI = [sys.executable, "-m", "naslib_optiproxy", "search", "--search-space", "nasbench201", "--dataset", "cifar10",
        "--budget", "100", "--seed", "0", "--no-progress"]
 
