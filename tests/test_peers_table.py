@@ -1,4 +1,4 @@
-"""benchmarks/peers_table.py: tables, standing and plots of docs/peers.md from compare output folders."""
+"""benchmarks/report/peers_table.py: tables, standing and plots of docs/peers.md from compare output folders."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import peers_table
+from benchmarks.report import peers_table
 
 
 def record(task: str, method: str, seed: int, trajectory, budget: int, seconds: float = 2.0, proposals=None):

@@ -41,7 +41,7 @@ from ...spaces import (
 )
 from ...spaces.nasbench101 import EDGE_SLOTS, SHORT_NAMES
 from ...spaces.nasbench301 import CELLS, NUM_INTERMEDIATE, PAIRS, edge_slot
-from ...spaces.nasbench_nlp import INPUTS, TOKENS
+from ...spaces.nasbench_nlp.cells import INPUTS, TOKENS
 from ...types import Architecture
 
 Values = Mapping[str, str]

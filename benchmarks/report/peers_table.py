@@ -15,7 +15,7 @@ The output replaces what lies between the markers ``<!-- peers-tables:start -->`
 command that made it. Example (after the ``compare`` runs of ``benchmarks/suites/peers_*.yaml``)::
 
     naslib-optiproxy compare --suite benchmarks/suites/peers_nb201.yaml --out runs/peers/nb201 --jobs 2
-    python -m benchmarks.peers_table "Table 1: NAS-Bench-201=runs/peers/nb201" \\
+    python -m benchmarks.report.peers_table "Table 1: NAS-Bench-201=runs/peers/nb201" \\
         "NAS-Bench-Graph=runs/peers/graph" --yardstick ../shared/tools/yardstick.py
 
 ``--yardstick FILE`` runs the yardstick now, with one thread (use it right after the comparison,
@@ -38,10 +38,10 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from benchmarks import ROOT
 from naslib_optiproxy.compare.summary import load_results, mean_std, plot_trajectories, present, queries_to, value_at
 from naslib_optiproxy.compare.tasks import Task
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "peers.md"
 FIGURES = ROOT / "docs" / "figures" / "peers"
 START, END = "<!-- peers-tables:start -->", "<!-- peers-tables:end -->"
@@ -220,7 +220,7 @@ def parse_sections(values: Sequence[str]) -> List[Tuple[str, Path]]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.peers_table", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.report.peers_table", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", metavar="[TITLE=]FOLDER", help="compare output folders, one section each")
     parser.add_argument("--yardstick", type=Path, help="run this yardstick script now and use its timing")
@@ -232,7 +232,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.error("give --yardstick or --yardstick-seconds, not both")
     yardstick = time_yardstick(args.yardstick) if args.yardstick else args.yardstick_seconds
     sections = [(title, read_records(folder)) for title, folder in parse_sections(args.folders)]
-    command = "python -m benchmarks.peers_table " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    command = "python -m benchmarks.report.peers_table " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     lines = section(sections, yardstick, args.figures.resolve(), args.doc.resolve(), command)
     write_doc(args.doc, lines)
     print(f"wrote {args.doc} and {len(list(args.figures.glob('*.png')))} plots in {args.figures}")
