@@ -14,7 +14,7 @@ pytest.importorskip("smac", reason="smac (SMAC3) is not installed (pip install '
 from naslib_optiproxy.objectives import get_objective  # noqa: E402
 from naslib_optiproxy.run import run_search  # noqa: E402
 from naslib_optiproxy.spaces import NasBench101, NasBench201, NasBenchNLP  # noqa: E402
-from naslib_optiproxy.strategies.peers import SmacGaussianProcess, SmacRandomForest  # noqa: E402
+from naslib_optiproxy.strategies.peers import SmacGaussianProcess, SmacRandomForest, penalised_value  # noqa: E402
 from naslib_optiproxy.study import Study  # noqa: E402
 
 from ._helpers import match_objective  # noqa: E402
@@ -22,7 +22,8 @@ from .test_peers_optuna import Crash, _strip, crashing  # noqa: E402
 
 
 def run(cls, seed: int, budget: int = 10, space=None, objective=None) -> Study:
-    study = Study(cls(space or NasBench201(), seed=seed, budget=budget))
+    space = space or getattr(objective, "space", None) or NasBench201()
+    study = Study(cls(space, seed=seed, budget=budget))
     study.optimize(objective or match_objective(), budget=budget)
     return study
 
@@ -50,6 +51,14 @@ def test_invalid_proposals_are_crashed_trials_with_the_worst_cost() -> None:
     worst = max(-t.value for t in study.trials)
     assert all(cost <= worst for cost in crashed)
     assert all(NasBench101().is_valid(t.arch) for t in study.trials)
+
+
+def test_a_constraint_is_told_as_the_penalised_value() -> None:
+    objective = get_objective("nasbench201", "ImageNet16-120", constraint="edgegpu_latency<=2")
+    study = run(SmacRandomForest, 0, budget=8, objective=objective)
+    told = {round(value.cost, 9) for _, value in study.strategy._facade.runhistory.items()}
+    assert told == {round(-penalised_value(t), 9) for t in study.trials}
+    assert any(not t.feasible for t in study.trials)  # so the penalty was charged somewhere
 
 
 def test_a_conditional_parameter_is_an_in_condition() -> None:

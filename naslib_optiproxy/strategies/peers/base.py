@@ -33,7 +33,6 @@ import abc
 import contextlib
 import importlib
 import logging
-import math
 import warnings
 from typing import Any, Dict, Hashable, Iterator, List, Optional, Tuple, Type
 
@@ -260,8 +259,7 @@ class ImputedFailures:
 
 def cost_of(trial: Trial) -> float:
     """The cost (to minimise) told to SMAC3 and HEBO for a successful trial: minus the penalised value."""
-    value = penalised_value(trial)
-    return -value if math.isfinite(value) else math.inf
+    return -penalised_value(trial)
 
 
 PeerType = Type[PeerStrategy]
