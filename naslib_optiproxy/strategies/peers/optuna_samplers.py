@@ -51,7 +51,7 @@ class OptunaStrategy(PeerStrategy):
 
     def _inject(self, arch: Architecture) -> Any:
         self.study.enqueue_trial(self.encoding.encode(arch))
-        handle, values = self._ask()  # the enqueued trial, its values fixed
+        handle, _ = self._ask()  # the enqueued trial, its values fixed
         return handle
 
     def _tell(self, handle: Any, trial: Trial) -> None:
