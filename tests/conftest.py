@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Dict, Sequence
 
@@ -64,6 +66,23 @@ def shared_benchmarks() -> Path:
         pytest.skip(f"the original tables are not at {SHARED_BENCHMARKS} (../shared is absent); "
                     "this round-trip check of the bundled data needs them")
     return SHARED_BENCHMARKS
+
+
+RAY_SKIP = "Ray is not installed: pip install 'naslib-optiproxy[ray]'"
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray with 2 CPUs for the tests of one module (its files in a short temporary folder: Ray's
+    socket paths must stay short); shut down and removed after them. Skips where Ray is not installed."""
+    ray = pytest.importorskip("ray", reason=RAY_SKIP)
+    folder = tempfile.mkdtemp(prefix="ray-")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False, _temp_dir=folder)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The executors on a tiny budget: process pool, Ray local mode, and resume after a kill."""
+"""The executors on a tiny budget: process pool, Ray (a local 2-CPU cluster), and resume after a kill."""
 
 import json
 import os
@@ -59,14 +59,24 @@ def test_finished_jobs_are_not_rerun(tmp_path, tiny_jobs):
     assert records[0]["marker"] is True and "marker" not in records[1]
 
 
-def test_ray_executor_in_local_mode(tmp_path, tiny_jobs):
-    ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'naslib-optiproxy[ray]'")
-    jobs = tiny_jobs()
-    try:
-        records = run_jobs(jobs, str(tmp_path), "ray", workers=2)
-    finally:
-        ray.shutdown()
-    check_records(records, jobs)
+def test_compare_on_ray_equals_the_local_executor(local_ray, tmp_path, tiny_jobs, tiny_method):
+    """``naslib-optiproxy compare --executor ray`` on a local 2-CPU Ray: the same runs as local processes."""
+    from naslib_optiproxy.cli import main
+
+    methods = (tiny_method(num_init=4, batch_size=2), "rs")
+    args = ["compare", "--tasks", "nasbench_graph/cora", "--optimizers", *methods,
+            "--seeds", "0-1", "--budget", "8", "--jobs", "2", "--reuse-workers", "--no-plot"]
+    assert main([*args, "--executor", "ray", "--out", str(tmp_path / "ray")]) == 0
+    assert main([*args, "--executor", "process", "--out", str(tmp_path / "process")]) == 0
+    runs = {executor: {p.relative_to(tmp_path / executor): json.loads(p.read_text())
+                       for p in (tmp_path / executor).rglob("seed-*.json")} for executor in ("ray", "process")}
+    assert sorted(runs["ray"]) == sorted(runs["process"]) and len(runs["ray"]) == 4
+    for path, record in runs["ray"].items():
+        local = runs["process"][path]
+        assert [(h["arch"], h["val"]) for h in record["history"]] == [(h["arch"], h["val"]) for h in local["history"]]
+        assert record["trajectory"] == local["trajectory"] and record["settings"] == local["settings"]
+    jobs = tiny_jobs(methods)
+    check_records([runs["ray"][job.relative_path] for job in jobs], jobs)
 
 
 def test_unknown_executor(tiny_jobs):

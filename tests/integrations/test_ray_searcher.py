@@ -1,7 +1,8 @@
 """OptiProxySearcher: the Ray Tune search algorithm (issue 7, item 4).
 
 The two import tests run without Ray; everything else is skipped with a reason when
-Ray Tune is not installed. Only ``test_tune_run`` starts a (local, 2-CPU) Ray cluster.
+Ray Tune is not installed. Only ``test_tune_run`` starts a (local, 2-CPU) Ray cluster (``local_ray``,
+tests/conftest.py), and shuts it down after the module.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def test_constructor_and_tune_config_checks(ray_searcher, cora, tiny_optiproxy_c
 
 
 # ------------------------------------------------------------------- Ray Tune
-def test_tune_run(ray_searcher, cora, tmp_path, tiny_optiproxy_config):
+def test_tune_run(ray_searcher, cora, local_ray, tmp_path, tiny_optiproxy_config):
     """30 Tune trials, 2 at a time, on NAS-Bench-Graph cora.
 
     Seed 4's 10 random start architectures are ordinary (their best, 78.47, is the median of
@@ -178,7 +179,6 @@ def test_tune_run(ray_searcher, cora, tmp_path, tiny_optiproxy_config):
     order in which Ray completes trials; on cora the top of the space is tight (81.93 best),
     so this is a smoke test of the loop, not a benchmark.
     """
-    import ray
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
 
@@ -198,17 +198,13 @@ def test_tune_run(ray_searcher, cora, tmp_path, tiny_optiproxy_config):
         time.sleep(0.2)  # long enough for the two slots to overlap
         return {"val": value, "start": start, "end": time.time()}
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        tuner = tune.Tuner(
-            trainable,
-            tune_config=tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=2), num_samples=30,
-                                        metric="val", mode="max", reuse_actors=True),
-            run_config=tune.RunConfig(storage_path=str(tmp_path), name="optiproxy", verbose=0),
-        )
-        results = tuner.fit()
-    finally:
-        ray.shutdown()
+    tuner = tune.Tuner(  # on the module's local 2-CPU Ray (local_ray), results in tmp_path
+        trainable,
+        tune_config=tune.TuneConfig(search_alg=ConcurrencyLimiter(searcher, max_concurrent=2), num_samples=30,
+                                    metric="val", mode="max", reuse_actors=True),
+        run_config=tune.RunConfig(storage_path=str(tmp_path), name="optiproxy", verbose=0),
+    )
+    results = tuner.fit()
 
     assert len(results) == 30 and results.num_errors == 0
     assert len(searcher.study.trials) == 30 and not any(t.failed for t in searcher.study.trials)
