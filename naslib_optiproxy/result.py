@@ -23,6 +23,8 @@ Keys:
     exhausted: The space ran out of unseen architectures before the budget.
     seconds, peak_rss_mb: The search's wall time and the process's peak memory.
     torch_threads, torch_version, package_version: What computed it.
+    proposals: A peer optimizer's count of its library's proposals (``asked``, ``new``, ``repeats``
+        told their known value, ``invalid``, random ``fallbacks``), else ``None``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ SCHEMA = "naslib_optiproxy.run/1"
 RESULT_KEYS = ("schema", "task", "method", "optimizer", "search_space", "dataset", "seed", "budget", "settings",
                "constraint", "fidelity", "data_source", "history", "trajectory", "best", "optimum_val",
                "feasible_evaluations", "epochs", "search_trajectory", "search_best", "promoted", "exhausted",
-               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version")
+               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version", "proposals")
 
 
 def history_entry(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
@@ -87,7 +89,7 @@ def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget
         history=[history_entry(space, t) for t in study.trials], trajectory=study.trajectory(),
         best=best_entry(space, study.best), optimum_val=known_optimum(objective), exhausted=study.exhausted,
         seconds=seconds, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        torch_version=str(torch.__version__), package_version=__version__,
+        torch_version=str(torch.__version__), package_version=__version__, proposals=study.strategy.stats(),
     )
     if constraint is not None:  # its {metric, max} came with the identity
         result["feasible_evaluations"] = sum(t.feasible for t in study.trials)

@@ -251,8 +251,13 @@ class Study:
         reports the divergence.
 
         Raises:
-            ValueError: Records out of order or malformed.
+            ValueError: Records out of order or malformed, or a strategy that cannot be replayed
+                (:meth:`Strategy.replay_problem <naslib_optiproxy.strategies.Strategy.replay_problem>`).
         """
+        problem = self.strategy.replay_problem() if records else None
+        if problem is not None:
+            raise ValueError(f"optimizer {self.strategy.name!r} cannot continue a journaled run: {problem}; "
+                             f"start a new run instead")
         matched, first_miss = 0, None
         for index, record in enumerate(records):
             arch, evaluation = _record_trial(record, index, self.space)

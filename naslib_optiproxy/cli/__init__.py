@@ -24,7 +24,7 @@ from ..objectives import BenchmarkDataError, get_objective
 from ..run import RESULT_FILE, run_search
 from ..spaces import SEARCH_SPACES
 from ..storage import JOURNAL_FILE
-from ..strategies import STRATEGIES
+from ..strategies import BASELINES, PEERS
 from ..study import AllFailedError, Study, TooManyFailuresError
 from ..types import Trial
 from .run_config import RunConfig
@@ -33,6 +33,11 @@ from .run_config import RunConfig
 _OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer": "optimizer", "budget": "budget",
               "seed": "seed", "data_dir": "data_dir", "out": "out_dir", "constraint": "constraint",
               "fidelity": "fidelity"}
+
+
+#: The peer optimizers and how to get them, for ``--help``.
+PEERS_HELP = (f"{', '.join(PEERS)} (Optuna, SMAC3, HEBO; pip install 'naslib-optiproxy[peers]', "
+              f"HEBO apart: docs/peers.md)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="benchmark search space (default: nasbench_graph)")
     search.add_argument("--dataset", metavar="D",
                         help="dataset (default: cifar10 for nasbench201, cora for nasbench_graph)")
-    search.add_argument("--optimizer", metavar="{" + ",".join(STRATEGIES) + "}", help="default: optiproxy")
+    search.add_argument("--optimizer", metavar="NAME", help=f"optiproxy (default), the baselines {', '.join(BASELINES)}, "
+                        f"or a peer optimizer: {PEERS_HELP}")
     search.add_argument("--budget", type=int, metavar="N", help="architectures to evaluate (default: 100)")
     search.add_argument("--seed", type=int, metavar="S", help="random seed (default: 0)")
     search.add_argument("--data-dir", metavar="DIR", help="folder with the NAS-Bench-201 tables")

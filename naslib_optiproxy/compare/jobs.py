@@ -121,14 +121,18 @@ def _check_data(job: Job, objective: Any) -> None:
                                  f"({shorten(getattr(objective, 'data_source', None), 300)}); rerun the comparison")
 
 
-def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
-    """Run the search in this process and return its result record (the ``result.json`` schema)."""
+def run_job(job: Job, data_dir: DataDir = None, workdir: Optional[str] = None) -> Dict[str, Any]:
+    """Run the search in this process and return its result record (the ``result.json`` schema).
+
+    ``workdir``: where a strategy may put scratch files (SMAC3's facade, removed at once; ``None``:
+    a temporary folder).
+    """
     if job.method.through_naslib:
         return run_naslib_job(job, data_dir)
     objective = job.task.objective(data_dir_for(data_dir, job.task.space))
     _check_data(job, objective)
     return run_search(objective, job.method.optimizer, job.budget, job.seed, dict(job.method.settings),
-                      task=job.task.name, method=job.method.name)
+                      task=job.task.name, method=job.method.name, workdir=workdir)
 
 
 def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
@@ -160,9 +164,10 @@ def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
 
 def run_and_save(job: Job, out_dir: str, data_dir: DataDir = None) -> Dict[str, Any]:
     """Run ``job`` and write its record atomically (a killed job leaves no partial file; a link planted at
-    its name or a folder of its path is never followed)."""
-    record = run_job(job, data_dir)
+    its name or a folder of its path is never followed). A strategy's scratch files (SMAC3's) go in the job's
+    folder and are removed at once."""
     folder = make_dirs(out_dir, job.relative_path.parent)
+    record = run_job(job, data_dir, workdir=str(folder))
     write_atomic(folder / job.relative_path.name, dumps(record).encode("utf-8"))
     return record
 

@@ -102,6 +102,14 @@ class Strategy(abc.ABC):
         """The strategy's settings, as recorded in journals and results (JSON types)."""
         return {}
 
+    def replay_problem(self) -> Optional[str]:
+        """Why a journal replay would not reproduce this strategy's proposals (``None``: it does)."""
+        return None
+
+    def stats(self) -> Optional[Dict[str, Any]]:
+        """Counts a run's result reports as ``proposals`` (the peer optimizers' proposals), or ``None``."""
+        return None
+
     # ----------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
         """The strategy's own state (JSON/pickle-free types and the numpy RNG state)."""
