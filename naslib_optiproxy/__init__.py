@@ -26,7 +26,7 @@ from .proxies import FitSettings, ProxySettings
 from .run import run_search
 from .search import SearchSettings
 from .spaces import NasBench201, NasBenchGraph, SearchSpace, get_search_space
-from .storage import JournalStorage
+from .storage import BaseStorage, InMemoryStorage, JournalStorage
 from .strategies import (
     BASELINES,
     STRATEGIES,
@@ -39,13 +39,14 @@ from .strategies import (
 )
 from .study import AllFailedError, Study, TooManyFailuresError
 from .threads import set_torch_threads
-from .types import Architecture, Constraint, ConstraintValue, Evaluation, Trial
+from .types import Architecture, Constraint, ConstraintValue, Evaluation, FrozenTrial, Trial, TrialState
 
 __all__ = [
-    "AllFailedError", "Architecture", "BASELINES", "BenchmarkDataError", "Constraint", "ConstraintSettings",
-    "ConstraintValue",
-    "Evaluation", "FitSettings", "JournalStorage", "LocalSearch", "LoopSettings", "NasBench201", "NasBenchGraph",
+    "AllFailedError", "Architecture", "BASELINES", "BaseStorage", "BenchmarkDataError", "Constraint",
+    "ConstraintSettings", "ConstraintValue", "Evaluation", "FitSettings", "FrozenTrial", "InMemoryStorage",
+    "JournalStorage", "LocalSearch", "LoopSettings", "NasBench201", "NasBenchGraph",
     "OptiProxy", "OptiProxyConfig", "ProxySettings", "RandomSearch", "RegularizedEvolution", "STRATEGIES",
-    "SearchSettings", "SearchSpace", "Strategy", "Study", "TooManyFailuresError", "Trial", "__version__",
+    "SearchSettings", "SearchSpace", "Strategy", "Study", "TooManyFailuresError", "Trial", "TrialState",
+    "__version__",
     "get_objective", "get_search_space", "make_strategy", "run_search", "set_torch_threads",
 ]

@@ -1,14 +1,28 @@
-"""Where a study's trials live: a journal that is durable line by line, one writer at a time.
+"""Where a study's trials live: the storage interface, in memory or in a journal.
 
-:class:`JournalStorage` wraps a run folder's ``journal.jsonl`` (:mod:`~naslib_optiproxy.journal`):
+A :class:`~naslib_optiproxy.study.Study` delegates its bookkeeping to a storage, as Optuna's
+studies do: the storage owns the trials, each with a :class:`~naslib_optiproxy.types.TrialState`
+(running: asked and not told yet; complete; failed, the reason in ``info["error"]``), and hands
+out frozen :class:`~naslib_optiproxy.types.Trial` snapshots. Each architecture is one trial
+(the study de-duplicates by canonical key, and so does the storage).
 
-* **one writer:** an exclusive ``flock`` on ``<folder>/.lock``, taken before the journal is
-  looked at and held until :meth:`JournalStorage.close`; a second process gets a clear error
-  naming the holder's PID. Check and open are one step.
-* **run identity:** the journal's header records everything that changes a run's results
-  (:data:`IDENTITY_KEYS`); resuming compares all of it and names each difference with the
-  flag that restores it.
-* **repair:** a torn last line (a crash mid-write) is dropped before appending.
+* :class:`InMemoryStorage` (the default): :meth:`~BaseStorage.records` is what a checkpoint
+  holds (Ray Tune's searcher saves them).
+* :class:`JournalStorage`: the same, with every told trial appended to a run folder's
+  ``journal.jsonl`` (:mod:`~naslib_optiproxy.journal`), durable line by line:
+
+  * **one writer:** an exclusive ``flock`` on ``<folder>/.lock``, taken before the journal is
+    looked at and held until :meth:`JournalStorage.close`; a second process gets a clear error
+    naming the holder's PID. Check and open are one step.
+  * **run identity:** the journal's header records everything that changes a run's results
+    (:data:`IDENTITY_KEYS`); resuming compares all of it and names each difference with the
+    flag that restores it.
+  * **repair:** a torn last line (a crash mid-write) is dropped before appending.
+
+Persistence has one path: stored records (journal lines or a checkpoint's list, one format:
+:mod:`~naslib_optiproxy.records`) are replayed into a fresh study
+(:meth:`Study.replay <naslib_optiproxy.study.Study.replay>`), which asks its strategy again in
+the recorded order of asks and tells and tells the recorded results; nothing is evaluated again.
 
 Usage::
 
@@ -20,19 +34,23 @@ Usage::
 
 from __future__ import annotations
 
+import abc
 import json
+import math
+import numbers
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, Hashable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._files import dumps, write_atomic
 from ._lock import LOCK_FILE, FolderLock, RunLockedError
 from ._text import shorten
 from ._version import __version__
 from .journal import RunJournal
+from .records import trial_line
 from .spaces import SearchSpace
-from .types import Trial
+from .types import Architecture, ConstraintValue, Trial, TrialState
 
 JOURNAL_FILE = "journal.jsonl"
 
@@ -45,15 +63,171 @@ FLAGS = {"search_space": "--search-space", "dataset": "--dataset", "optimizer": 
          "constraint": "--constraint", "fidelity": "--fidelity", "data_source": "--data-dir", "data": "--data-dir",
          "search": "--config (its search: section)", "torch_threads": "NASLIB_OPTIPROXY_THREADS"}
 
+FINISHED = (TrialState.COMPLETE, TrialState.FAIL)
 
-class JournalStorage:
-    """A study's trials in ``<folder>/journal.jsonl``, appended and fsynced as they are told.
+
+class BaseStorage(abc.ABC):
+    """The trials of one study: created running by ``ask``, finished by ``tell``.
+
+    A storage serves one study of one search space (:meth:`attach`). Trials are identified by
+    their architecture's canonical key (``space.key``; pass ``key`` where it is computed already).
+    Besides each trial, a storage keeps the order of asks and tells (a logical clock: one tick
+    per ask, one per tell), which :meth:`records` writes so that a replay repeats it.
+    """
+
+    space: Optional[SearchSpace] = None
+
+    def attach(self, space: SearchSpace) -> None:
+        """Bind the storage to the study's search space (once)."""
+        if self.space is not None and self.space is not space:
+            raise ValueError(f"this storage already holds a study of {self.space.name}; use one storage per study")
+        self.space = space
+
+    @abc.abstractmethod
+    def create_trial(self, arch: Architecture, key: Optional[Hashable] = None) -> Trial:
+        """A new RUNNING trial for ``arch`` (what ``ask`` hands out).
+
+        Raises:
+            ValueError: ``arch`` (or an isomorphic twin) is a trial already.
+        """
+
+    @abc.abstractmethod
+    def finish_trial(self, arch: Architecture, value: Optional[float], info: Optional[Mapping[str, Any]] = None,
+                     constraints: Sequence[ConstraintValue] = (), key: Optional[Hashable] = None) -> Trial:
+        """Tell: ``arch``'s trial becomes COMPLETE (``value`` a finite number) or FAIL (``None``; the reason
+        in ``info["error"]``) and is numbered next in the history. A trial that was never created
+        (told without ``ask``) is created and finished at once.
+
+        Raises:
+            ValueError: The trial was finished already, or ``value`` is no finite number.
+        """
+
+    @abc.abstractmethod
+    def get_trials(self, states: Optional[Iterable[TrialState]] = None) -> List[Trial]:
+        """The trials in ``states`` (default: all): finished ones in history order, then running ones in ask order."""
+
+    @abc.abstractmethod
+    def get_n_trials(self, states: Optional[Iterable[TrialState]] = None) -> int:
+        """How many trials are in ``states`` (default: all)."""
+
+    @abc.abstractmethod
+    def get_trial(self, key: Hashable) -> Optional[Trial]:
+        """The trial of the architecture with canonical ``key``, or ``None``."""
+
+    @abc.abstractmethod
+    def records(self) -> List[Dict[str, Any]]:
+        """Every trial as a JSON record (:mod:`~naslib_optiproxy.records`): what a checkpoint holds."""
+
+
+class InMemoryStorage(BaseStorage):
+    """Trials in memory (the default storage of a :class:`~naslib_optiproxy.study.Study`).
+
+    Example:
+        >>> from naslib_optiproxy import NasBench201
+        >>> storage = InMemoryStorage()
+        >>> storage.attach(NasBench201())
+        >>> arch = storage.space.sample(__import__("numpy").random.default_rng(0))
+        >>> storage.create_trial(arch).state, storage.finish_trial(arch, 91.5).state
+        (<TrialState.RUNNING: 'running'>, <TrialState.COMPLETE: 'complete'>)
+    """
+
+    def __init__(self) -> None:
+        self.space = None
+        self._finished: List[Trial] = []  # history order
+        self._finished_keys: List[Hashable] = []
+        self._running: Dict[Hashable, Trial] = {}  # ask order
+        self._by_key: Dict[Hashable, Trial] = {}
+        self._ticks: Dict[Hashable, Tuple[Optional[int], Optional[int]]] = {}  # key -> (asked, told)
+        self._clock = 0
+
+    def create_trial(self, arch: Architecture, key: Optional[Hashable] = None) -> Trial:
+        key = self._key(arch, key)
+        if key in self._by_key:
+            old = self._by_key[key]
+            raise ValueError(f"{self.space.to_string(arch)} is a trial already ({old.state.value}); "
+                             f"a study records each architecture once")
+        trial = Trial(-1, arch, None, {}, (), TrialState.RUNNING)
+        self._running[key] = self._by_key[key] = trial
+        self._ticks[key] = (self._clock, None)
+        self._clock += 1
+        return trial
+
+    def finish_trial(self, arch: Architecture, value: Optional[float], info: Optional[Mapping[str, Any]] = None,
+                     constraints: Sequence[ConstraintValue] = (), key: Optional[Hashable] = None) -> Trial:
+        key, trial = self._finished_trial(arch, value, info, constraints, key)
+        self._commit(key, trial)
+        return trial
+
+    def _finished_trial(self, arch: Architecture, value: Optional[float], info: Optional[Mapping[str, Any]],
+                        constraints: Sequence[ConstraintValue], key: Optional[Hashable]) -> Tuple[Hashable, Trial]:
+        """The finished trial :meth:`finish_trial` would record (nothing changed yet)."""
+        key = self._key(arch, key)
+        old = self._by_key.get(key)
+        if old is not None and old.state.is_finished():
+            raise ValueError(f"{self.space.to_string(arch)} was told already (trial {old.number}); "
+                             f"a study records each architecture once")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                  or not math.isfinite(value)):
+            raise ValueError(f"a trial's value is a finite number or None (failed), got {shorten(value)}")
+        state = TrialState.FAIL if value is None else TrialState.COMPLETE
+        number = len(self._finished)
+        return key, Trial(number, arch, None if value is None else float(value), dict(info or {}),
+                          tuple(constraints), state)
+
+    def _commit(self, key: Hashable, trial: Trial) -> None:
+        self._running.pop(key, None)
+        self._by_key[key] = trial
+        self._finished.append(trial)
+        self._finished_keys.append(key)
+        self._ticks[key] = (self._ticks.get(key, (None, None))[0], self._clock)
+        self._clock += 1
+
+    def get_trials(self, states: Optional[Iterable[TrialState]] = None) -> List[Trial]:
+        wanted = set(TrialState) if states is None else set(states)
+        finished = self._finished if wanted & set(FINISHED) == set(FINISHED) else \
+            [t for t in self._finished if t.state in wanted]
+        return [*finished, *(self._running.values() if TrialState.RUNNING in wanted else ())]
+
+    def get_n_trials(self, states: Optional[Iterable[TrialState]] = None) -> int:
+        if states is None:
+            return len(self._by_key)
+        wanted = set(states)
+        count = len(self._running) if TrialState.RUNNING in wanted else 0
+        if wanted >= set(FINISHED):
+            return count + len(self._finished)
+        return count + sum(t.state in wanted for t in self._finished)
+
+    def get_trial(self, key: Hashable) -> Optional[Trial]:
+        return self._by_key.get(key)
+
+    def records(self) -> List[Dict[str, Any]]:
+        space = self._space()
+        return [trial_line(space, t, *self._ticks[k]) for k, t in
+                [*zip(self._finished_keys, self._finished), *self._running.items()]]
+
+    def _key(self, arch: Architecture, key: Optional[Hashable]) -> Hashable:
+        if not isinstance(arch, Architecture):
+            raise TypeError(f"a trial's architecture is an Architecture, got {type(arch).__name__} {shorten(arch)}")
+        return self._space().key(arch) if key is None else key
+
+    def _space(self) -> SearchSpace:
+        if self.space is None:
+            raise ValueError("this storage is not attached to a study yet: build Study(strategy, storage) first")
+        return self.space
+
+
+class JournalStorage(InMemoryStorage):
+    """A study's trials in memory and in ``<folder>/journal.jsonl``, each appended and fsynced as it is told.
+
+    Running trials are not journaled: a run that dies asks for them again when it resumes.
 
     Args:
         folder: The run folder (created when missing).
     """
 
     def __init__(self, folder: Union[str, "os.PathLike[str]"]) -> None:
+        super().__init__()
+        self._journaled: List[Dict[str, Any]] = []  # the records open() found, to be replayed
         self.folder = Path(folder)
         self.path = self.folder / JOURNAL_FILE
         self.journal = RunJournal(self.path)
@@ -111,17 +285,28 @@ class JournalStorage:
             raise ValueError(f"cannot resume {self.path}: it holds {len(records)} evaluations, more than the budget "
                              f"{budget}; resume with --budget {len(records)} or more")
         _cut_to_complete_lines(self.path, 1 + len(lines))
+        self._journaled = records
         return records
 
-    def append(self, space: SearchSpace, trial: Trial) -> None:
-        """Write one trial, durable on return."""
-        self.journal.append(trial_line(space, trial))
+    def finish_trial(self, arch: Architecture, value: Optional[float], info: Optional[Mapping[str, Any]] = None,
+                     constraints: Sequence[ConstraintValue] = (), key: Optional[Hashable] = None) -> Trial:
+        """Finish the trial and append it to the journal, durable on return (a journaled one being
+        replayed is only checked against its line).
 
-
-def trial_line(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
-    """One trial as a journal record."""
-    return {"number": trial.number, "arch": space.to_string(trial.arch), "encoding": trial.arch.to_lists(),
-            "value": trial.value, "info": trial.info, "constraints": [c.to_dict() for c in trial.constraints]}
+        Raises:
+            ValueError: As :meth:`BaseStorage.finish_trial`; or the journal holds other trials at
+                this position (the study did not replay the records :meth:`open` returned).
+        """
+        key, trial = self._finished_trial(arch, value, info, constraints, key)
+        if trial.number < len(self._journaled):
+            if self._journaled[trial.number].get("encoding") != arch.to_lists():
+                raise ValueError(f"{self.path} holds {len(self._journaled)} trials before this one; replay them "
+                                 f"into the study first (study.replay(records))")
+        else:
+            asked = self._ticks.get(key, (None, None))[0]
+            self.journal.append(trial_line(self._space(), trial, asked, self._clock))
+        self._commit(key, trial)
+        return trial
 
 
 def header_differences(header: Mapping[str, Any], identity: Mapping[str, Any]) -> List[str]:
@@ -204,5 +389,5 @@ def _normal(value: Any) -> Any:
     return json.loads(dumps(value))
 
 
-__all__ = ["FLAGS", "IDENTITY_KEYS", "JOURNAL_FILE", "LOCK_FILE", "JournalStorage", "RunLockedError",
-           "data_differences", "header_differences", "trial_line"]
+__all__ = ["FLAGS", "IDENTITY_KEYS", "JOURNAL_FILE", "LOCK_FILE", "BaseStorage", "InMemoryStorage", "JournalStorage",
+           "RunLockedError", "data_differences", "header_differences", "trial_line"]

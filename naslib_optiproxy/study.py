@@ -1,11 +1,13 @@
 """A study: the trials of one search, asked from a strategy and told by any outside loop.
 
-The :class:`Study` owns the history (trials, the architectures asked for but not told yet,
-de-duplication by canonical key), the ask/tell/optimize loop and, optionally, a journal
-(:class:`~naslib_optiproxy.storage.JournalStorage`) that receives every trial as it is told.
-Strategies only propose (:mod:`~naslib_optiproxy.strategies`). Every door (Python API, CLI,
-``compare``, NASLib, Ray) drives a study, and :meth:`Study.result` writes the one result
-schema (:class:`~naslib_optiproxy.result.RunResult`).
+The :class:`Study` runs the ask/tell/optimize loop and de-duplicates by canonical key; its
+trials live in a storage (:mod:`~naslib_optiproxy.storage`: in memory by default, or a
+:class:`~naslib_optiproxy.storage.JournalStorage` that journals every trial as it is told),
+each running (asked, not told yet), complete or failed. Strategies only propose
+(:mod:`~naslib_optiproxy.strategies`). Every door (Python API, CLI, ``compare``, NASLib, Ray)
+drives a study; :meth:`Study.replay` continues one from its stored records (a CLI resume, a
+Ray Tune restore), and :meth:`Study.result` writes the one result schema
+(:class:`~naslib_optiproxy.result.RunResult`).
 
 Example:
     >>> from naslib_optiproxy import NasBench201, RandomSearch, Study
@@ -26,11 +28,12 @@ from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Seque
 import numpy as np
 
 from ._text import clip, shorten
+from .records import read_records
 from .spaces import SearchSpace
-from .storage import JournalStorage, trial_line
+from .storage import FINISHED, BaseStorage, InMemoryStorage
 from .threads import torch_threads
 from .strategies.base import SpaceExhaustedError, Strategy
-from .types import Architecture, ConstraintValue, Evaluation, Trial
+from .types import Architecture, Evaluation, Trial, TrialState
 
 Objective = Callable[[Architecture], Union[float, Evaluation]]
 Callback = Callable[["Study", Trial], None]
@@ -45,54 +48,60 @@ class AllFailedError(RuntimeError):
 
 
 class Study:
-    """The trials of one search: ask/tell/optimize over a strategy, in memory or journaled.
+    """The trials of one search: ask/tell/optimize over a strategy, kept by a storage.
 
     Args:
         strategy: Proposes architectures (:class:`~naslib_optiproxy.strategies.OptiProxy`, RS, RE, LS).
             It is bound to this study and reads its history.
-        storage: Where told trials go as they arrive (``None``: memory only). A study built
-            on a journal that holds trials continues it (:meth:`resume`).
+        storage: Where the trials live (``None``: a new
+            :class:`~naslib_optiproxy.storage.InMemoryStorage`). A journal that holds trials
+            is continued by replaying the records its ``open`` returned (:meth:`replay`).
     """
 
-    def __init__(self, strategy: Strategy, storage: Optional[JournalStorage] = None) -> None:
+    def __init__(self, strategy: Strategy, storage: Optional[BaseStorage] = None) -> None:
         if not isinstance(strategy, Strategy):
             raise TypeError(f"strategy must be a naslib_optiproxy Strategy (OptiProxy, RandomSearch, ...), "
                             f"got {type(strategy).__name__}")
+        if storage is not None and not isinstance(storage, BaseStorage):
+            raise TypeError(f"storage must be a naslib_optiproxy storage (InMemoryStorage, JournalStorage), "
+                            f"got {type(storage).__name__}")
         self.strategy = strategy
         self.space: SearchSpace = strategy.space
-        self.storage = storage
-        self.trials: List[Trial] = []
-        self._seen: set = set()  # keys asked for or told
-        self._told: Dict[Hashable, int] = {}  # key -> trial number
+        self.storage: BaseStorage = storage if storage is not None else InMemoryStorage()
+        self.storage.attach(self.space)
         self._pending: List[Architecture] = []  # proposed, not handed out yet
-        self._running: Dict[Hashable, Architecture] = {}  # handed out by ask, not told yet
-        self._num_asked = 0
         self._prepared = False
         self.exhausted = False
         strategy.bind(self)
 
     # ------------------------------------------------------------- history view
     @property
+    def trials(self) -> List[Trial]:
+        """The finished (complete and failed) trials, in the order they were told."""
+        return self.storage.get_trials(FINISHED)
+
+    @property
     def num_seen(self) -> int:
-        return len(self._seen)
+        """Architectures asked for or told (running and finished trials)."""
+        return self.storage.get_n_trials()
 
     @property
     def num_started(self) -> int:
         """Evaluations told or handed out by :meth:`ask` (in flight counts: concurrent workers)."""
-        return max(self._num_asked, len(self.trials))
+        return self.storage.get_n_trials()
 
     @property
     def running(self) -> List[Architecture]:
-        """Architectures handed out by :meth:`ask` and not told yet."""
-        return list(self._running.values())
+        """Architectures handed out by :meth:`ask` and not told yet (the RUNNING trials)."""
+        return [t.arch for t in self.storage.get_trials((TrialState.RUNNING,))]
 
     def is_seen(self, arch: Architecture) -> bool:
         """Whether ``arch`` (or an isomorphic twin) was already asked for or told."""
-        return self.space.key(arch) in self._seen
+        return self.is_seen_key(self.space.key(arch))
 
     def is_seen_key(self, key: Hashable) -> bool:
         """:meth:`is_seen` for an architecture whose canonical key is already computed."""
-        return key in self._seen
+        return self.storage.get_trial(key) is not None
 
     @property
     def best(self) -> Optional[Trial]:
@@ -111,11 +120,17 @@ class Study:
 
     # --------------------------------------------------------------- ask / tell
     def ask(self) -> Architecture:
-        """The next architecture to evaluate (never one already asked for or told).
+        """The next architecture to evaluate (never one already asked for or told); its trial is RUNNING.
 
         Raises:
             SpaceExhaustedError: Every architecture of the space was seen.
         """
+        arch, key = self._next_proposal()
+        self.storage.create_trial(arch, key)
+        return arch
+
+    def _next_proposal(self) -> tuple:
+        """``(arch, key)``: the first queued proposal, asking the strategy for more when none is queued."""
         while not self._pending:
             unique: Dict[Hashable, Architecture] = {}
             for arch in self.strategy.propose():
@@ -124,18 +139,14 @@ class Study:
                     unique.setdefault(key, arch)
             self._pending.extend(unique.values())
         arch = self._pending.pop(0)
-        key = self.space.key(arch)
-        self._seen.add(key)
-        self._running[key] = arch
-        self._num_asked += 1
-        return arch
+        return arch, self.space.key(arch)
 
     def tell(self, arch: Architecture, value: Union[float, Evaluation, None], **info: Any) -> Trial:
-        """Record the measured ``value`` of ``arch``; returns the trial.
+        """Record the measured ``value`` of ``arch``; returns the finished trial.
 
         ``value`` is a number (a 0-d or 1-element array counts), an :class:`Evaluation`, or
         ``None``. ``None``, NaN, inf or anything that is not one number is recorded as a failed
-        evaluation (the reason in ``trial.info['error']``): it is kept, never proposed again and
+        trial (the reason in ``trial.info['error']``): it is kept, never proposed again and
         never fitted on.
 
         Raises:
@@ -145,29 +156,17 @@ class Study:
         """
         return self._record(arch, value, info)
 
-    def _record(self, arch: Architecture, value: Union[float, Evaluation, None], info: Dict[str, Any],
-                store: bool = True, notify: bool = True) -> Trial:
-        """Validate and append one trial; ``store``: to the journal, ``notify``: to the strategy."""
+    def _record(self, arch: Architecture, value: Union[float, Evaluation, None], info: Dict[str, Any]) -> Trial:
+        """Validate ``arch``, finish its trial in the storage and let the strategy observe it."""
         self._check_arch(arch)
-        key = self.space.key(arch)
-        if key in self._told:
-            raise ValueError(f"{self.space.to_string(arch)} was told already (trial {self._told[key]}); "
-                             f"a study records each architecture once")
-        constraints: Sequence[ConstraintValue] = ()
+        constraints: Sequence = ()
         if isinstance(value, Evaluation):
             info, constraints, value = {**value.info, **info}, value.constraints, value.value
         number, error = _as_number(value)
         if error is not None:
             info.setdefault("error", error)
-        trial = Trial(len(self.trials), arch, number, dict(info), tuple(constraints))
-        self._seen.add(key)
-        self._told[key] = trial.number
-        self._running.pop(key, None)
-        self.trials.append(trial)
-        if store and self.storage is not None:
-            self.storage.append(self.space, trial)
-        if notify:
-            self.strategy.observe(trial)
+        trial = self.storage.finish_trial(arch, number, dict(info), tuple(constraints), self.space.key(arch))
+        self.strategy.observe(trial)
         return trial
 
     def _check_arch(self, arch: Any) -> None:
@@ -243,84 +242,66 @@ class Study:
 
     # ------------------------------------------------------------------- resume
     def replay(self, records: Sequence[Mapping[str, Any]]) -> int:
-        """Bring a fresh study to a journal's state by asking again and telling the journaled results.
+        """Bring a fresh study to the state of stored ``records`` without evaluating anything.
 
-        Evaluates nothing; returns how many asks matched the journal. If a proposal differs from
-        the journaled architecture (e.g. another torch version), the journaled one is told anyway,
-        the unevaluated proposal is forgotten and the pending queue cleared; a RuntimeWarning then
-        reports the divergence.
+        ``records`` are a storage's :meth:`~naslib_optiproxy.storage.BaseStorage.records` (the
+        lines a :class:`~naslib_optiproxy.storage.JournalStorage` ``open`` returns, or a
+        checkpoint's list): the strategy is asked again, and the results told, in the recorded
+        order of asks and tells, so it proposes what it would have proposed. Running records
+        are asked again and stay running. Returns how many asks proposed the recorded
+        architecture. One that differs (e.g. under another torch version) is replaced by the
+        recorded one, the unevaluated proposal forgotten and the queue cleared; a RuntimeWarning
+        then reports the divergence.
 
         Raises:
-            ValueError: Records out of order or malformed, or a strategy that cannot be replayed
+            ValueError: Records out of order or malformed, a study that holds trials already, or a
+                strategy that cannot be replayed
                 (:meth:`Strategy.replay_problem <naslib_optiproxy.strategies.Strategy.replay_problem>`).
         """
-        problem = self.strategy.replay_problem() if records else None
+        stored = read_records(records, self.space)
+        if not stored:
+            return 0
+        first: Dict[Hashable, int] = {}
+        for index, record in enumerate(stored):
+            earlier = first.setdefault(self.space.key(record.arch), index)
+            if earlier != index:
+                raise ValueError(f"trial records {earlier} and {index} hold the same architecture "
+                                 f"({self.space.to_string(record.arch)}); the journal is corrupt")
+        if self.storage.get_n_trials():
+            raise ValueError(f"replay continues a fresh study; this one holds {self.storage.get_n_trials()} trials")
+        problem = self.strategy.replay_problem()
         if problem is not None:
             raise ValueError(f"optimizer {self.strategy.name!r} cannot continue a journaled run: {problem}; "
                              f"start a new run instead")
-        matched, first_miss = 0, None
-        for index, record in enumerate(records):
-            arch, evaluation = _record_trial(record, index, self.space)
-            asked = self.ask()
-            if asked == arch:
+        events = sorted([(s.asked, 0, i) for i, s in enumerate(stored) if s.asked is not None] +
+                        [(s.told, 1, i) for i, s in enumerate(stored) if s.told is not None])
+        matched, misses, first_miss = 0, 0, None
+        for _, tell, index in events:
+            record = stored[index]
+            if tell:
+                self._record(record.arch, record.evaluation, {})
+                continue
+            try:
+                proposed, key = self._next_proposal()
+            except SpaceExhaustedError:
+                proposed, key = None, None
+            if key is not None and key == self.space.key(record.arch):
                 matched += 1
-            else:
-                if first_miss is None:
-                    first_miss = (index, self.space.to_string(asked), self.space.to_string(arch))
-                key = self.space.key(asked)
-                if key != self.space.key(arch):
-                    self._seen.discard(key)  # proposed, never evaluated
-                    self._running.pop(key, None)
-                self._pending.clear()
-            self._record(arch, evaluation, {}, store=False)  # already in the journal
+                self.storage.create_trial(proposed, key)
+                continue
+            misses += 1
+            if first_miss is None:
+                first_miss = (index, "nothing" if proposed is None else self.space.to_string(proposed),
+                              self.space.to_string(record.arch))
+            self._pending.clear()  # proposed from a history that differs from the stored one
+            self.storage.create_trial(record.arch)
         if first_miss is not None:
-            index, asked_text, journaled = first_miss
-            warnings.warn(f"replay diverged from the journal at evaluation {index} (proposed {asked_text}, journal "
-                          f"holds {journaled}) and {len(records) - matched} times in all, e.g. under another "
-                          f"torch/numpy version or thread count; the journal's history is kept, later proposals "
-                          f"may differ from an uninterrupted run", RuntimeWarning, stacklevel=2)
+            index, proposed_text, journaled = first_miss
+            warnings.warn(f"replay diverged from the journal at evaluation {index} (proposed {proposed_text}, journal "
+                          f"holds {journaled}) and {misses} times in all, e.g. under another torch/numpy version or "
+                          f"thread count; the journal's history is kept, later proposals may differ from an "
+                          f"uninterrupted run", RuntimeWarning, stacklevel=2)
         return matched
-
-    # -------------------------------------------------------------------- state
-    def state_dict(self) -> Dict[str, Any]:
-        """Everything needed to continue: trials, queued and running architectures, the strategy's state."""
-        return {
-            "trials": [trial_line(self.space, t) for t in self.trials],
-            "pending": [a.to_lists() for a in self._pending],
-            "running": [a.to_lists() for a in self._running.values()],
-            "num_asked": self._num_asked,
-            "strategy": self.strategy.state_dict(),
-        }
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`state_dict` exported into a study built with the same strategy settings.
-
-        Raises:
-            ValueError: A malformed state, or one written by another strategy or settings.
-        """
-        try:
-            records = list(state["trials"])
-            pending = [Architecture.from_lists(a) for a in state["pending"]]
-            running = [Architecture.from_lists(a) for a in state.get("running", [])]
-            num_asked = int(state.get("num_asked", len(records)))
-            strategy_state = state["strategy"]
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"not a study state ({type(error).__name__}: {shorten(str(error))})") from None
-        self.strategy.load_state_dict(strategy_state)
-        self.trials, self._seen, self._told, self._running = [], set(), {}, {}
-        for index, record in enumerate(records):  # the strategy's own state is restored already
-            arch, evaluation = _record_trial(record, index, self.space)
-            self._record(arch, evaluation, {}, store=False, notify=False)
-        for arch in running:
-            self._check_arch(arch)
-            self._seen.add(self.space.key(arch))
-            self._running[self.space.key(arch)] = arch
-        for arch in pending:
-            self._check_arch(arch)
-            self._seen.add(self.space.key(arch))
-        self._pending = pending
-        self._num_asked = max(num_asked, len(self.trials))
-        self._prepared = True
 
 
 def evaluate(objective: Objective, arch: Architecture) -> tuple:
@@ -356,34 +337,6 @@ def _as_number(value: Any) -> tuple:
     if not math.isfinite(number):
         return None, f"non-finite value {shorten(value)}"
     return number, None
-
-
-def _record_trial(record: Mapping[str, Any], index: int, space: SearchSpace) -> tuple:
-    """``(arch, Evaluation)`` of a trial record; ValueError naming the record when malformed."""
-    if not isinstance(record, Mapping):
-        raise ValueError(f"trial record {index} is not a JSON object; the journal is corrupt")
-    if record.get("number", index) != index:
-        raise ValueError(f"trial record {index} is numbered {shorten(record.get('number'))}; the journal is corrupt")
-    try:
-        arch = Architecture.from_lists(record["encoding"])
-    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
-        raise ValueError(f"trial record {index} has no valid 'encoding' ([ops, topology]); "
-                         f"the journal is corrupt") from None
-    try:
-        valid = space.is_valid(arch)
-    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
-        valid = False
-    if not valid:
-        raise ValueError(f"trial record {index} has the encoding {shorten(record['encoding'])}, which is not a "
-                         f"{space.name} architecture (wrong length or an unknown op index); the journal is corrupt")
-    info = record.get("info") or {}
-    value = record.get("value")
-    if not isinstance(info, Mapping) or not (value is None or isinstance(value, (int, float))):
-        raise ValueError(f"trial record {index} has a malformed 'info' or 'value'; the journal is corrupt")
-    constraints = record.get("constraints") or []
-    if not isinstance(constraints, list):
-        raise ValueError(f"trial record {index} has malformed 'constraints'; the journal is corrupt")
-    return arch, Evaluation(value, dict(info), tuple(ConstraintValue.from_dict(c) for c in constraints))
 
 
 __all__ = ["AllFailedError", "Objective", "Study", "TooManyFailuresError", "evaluate"]

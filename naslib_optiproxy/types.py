@@ -1,4 +1,4 @@
-"""Value types shared by every layer: architectures, constraints, evaluations and trials.
+"""Value types shared by every layer: architectures, constraints, evaluations, trials and their states.
 
 Nothing here imports the rest of the package, so codecs, objectives, strategies and
 adapters can all depend on it.
@@ -6,6 +6,7 @@ adapters can all depend on it.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
@@ -104,28 +105,66 @@ class Evaluation:
         return all(c.feasible for c in self.constraints)
 
 
-@dataclass
+class TrialState(enum.Enum):
+    """Where a trial stands: handed out by ``ask`` and not told yet, told a value, or told a failure."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAIL = "fail"
+
+    def is_finished(self) -> bool:
+        return self is not TrialState.RUNNING
+
+
+@dataclass(frozen=True)
 class Trial:
-    """One evaluated architecture. ``value`` is ``None`` when the evaluation failed."""
+    """One trial of a study as strategies, callbacks and results see it: a frozen snapshot.
+
+    The storage (:mod:`~naslib_optiproxy.storage`) owns the trials; this is what it hands out
+    (Optuna's ``FrozenTrial``; :data:`FrozenTrial` is another name for it).
+
+    Attributes:
+        number: Position in the study's history (the order trials were told); ``-1`` while running.
+        arch: The architecture.
+        value: The measured value; ``None`` while running and when the evaluation failed.
+        info: Anything else measured; a failed trial's reason is ``info["error"]``.
+        constraints: The measured constraint values.
+        state: Running, complete or failed; by default complete when ``value`` is a number,
+            failed when it is ``None``.
+    """
 
     number: int
     arch: Architecture
     value: Optional[float]
     info: Dict[str, Any] = field(default_factory=dict)
     constraints: Tuple[ConstraintValue, ...] = ()
+    state: Optional[TrialState] = None
+
+    def __post_init__(self) -> None:
+        if self.state is None:
+            object.__setattr__(self, "state", TrialState.FAIL if self.value is None else TrialState.COMPLETE)
+        elif not isinstance(self.state, TrialState):
+            raise TypeError(f"state must be a TrialState, got {type(self.state).__name__}")
+        if (self.value is None) == (self.state is TrialState.COMPLETE):
+            raise ValueError(f"a {self.state.value} trial {'needs a value' if self.value is None else 'has no value'}, "
+                             f"got value={self.value!r}")
 
     @property
     def failed(self) -> bool:
-        return self.value is None
+        return self.state is TrialState.FAIL
 
     @property
     def feasible(self) -> bool:
-        """Succeeded and met every constraint (unconstrained: every success)."""
-        return not self.failed and all(c.feasible for c in self.constraints)
+        """Complete and met every constraint (unconstrained: every success)."""
+        return self.state is TrialState.COMPLETE and all(c.feasible for c in self.constraints)
 
     def rank_key(self) -> Tuple[bool, float]:
-        """Sort key preferring feasible trials, then higher values (failed trials: lowest)."""
-        return (self.feasible, -math.inf if self.failed else self.value)
+        """Sort key preferring feasible trials, then higher values (failed and running trials: lowest)."""
+        return (self.feasible, -math.inf if self.value is None else self.value)
 
 
-__all__ = ["Architecture", "Constraint", "ConstraintValue", "Evaluation", "Trial"]
+#: Optuna's name for what strategies see: a trial that is a snapshot, not a handle.
+FrozenTrial = Trial
+
+
+__all__ = ["Architecture", "Constraint", "ConstraintValue", "Evaluation", "FrozenTrial", "Trial", "TrialState"]

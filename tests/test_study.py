@@ -67,7 +67,7 @@ def test_tell_refuses_an_architecture_of_another_space() -> None:
     with pytest.raises(ValueError, match="not a valid nasbench201 architecture"):
         study.tell(Architecture((9, 0, 0, 0, 0, 0)), 1.0)
     assert study.trials == []
-    assert study.state_dict()["trials"] == []
+    assert study.storage.records() == []
 
 
 def test_the_same_architecture_is_told_once() -> None:
@@ -150,31 +150,42 @@ def test_typed_constraints_decide_feasibility() -> None:
     lambda space: RegularizedEvolution(space, seed=3, population_size=5, sample_size=2),
     lambda space: LocalSearch(space, seed=3, num_init=5),
 ], ids=["rs", "re", "ls"])
-def test_state_dict_round_trip_continues_identically(make) -> None:
+def test_records_replayed_into_a_fresh_study_continue_identically(make) -> None:
+    """The stored records (two trials running, told out of order) bring a fresh study to the same state."""
     space = NasBench201()
     objective = lambda arch: float(sum(arch.ops) + 0.1 * arch.ops[0])  # noqa: E731
+
+    def drive(study: Study, budget: int) -> None:  # up to three running, the newest told first
+        live = list(study.running)
+        while len(study.trials) < budget:
+            while len(live) < 3:
+                live.append(study.ask())
+            arch = live.pop()
+            study.tell(arch, objective(arch))
+
     full = Study(make(space))
-    full.optimize(objective, budget=30)
+    drive(full, 30)
     part = Study(make(space))
-    part.optimize(objective, budget=12)
-    running = part.ask()  # in flight when the state is saved
+    drive(part, 12)
+    running = part.running
+    assert len(running) == 2
     restored = Study(make(space))
-    restored.load_state_dict(part.state_dict())
-    assert restored.running == [running] and restored.is_seen(running)
-    restored.tell(running, objective(running))
-    restored.optimize(objective, budget=30)
-    assert [t.arch for t in restored.trials] == [t.arch for t in full.trials]
+    assert restored.replay(part.storage.records()) == 14  # every ask proposed the recorded architecture
+    assert restored.running == running and all(restored.is_seen(a) for a in running)
+    assert restored.storage.records() == part.storage.records()
+    drive(restored, 30)
+    assert [(t.arch, t.value) for t in restored.trials] == [(t.arch, t.value) for t in full.trials]
 
 
-def test_a_state_from_other_settings_is_refused() -> None:
+def test_replay_refuses_a_study_with_trials_and_duplicate_records() -> None:
     space = NasBench201()
-    study = Study(RegularizedEvolution(space, seed=0, population_size=5))
+    study = Study(RandomSearch(space, seed=0))
     study.optimize(lambda arch: 1.0, budget=3)
-    other = Study(RegularizedEvolution(space, seed=0, population_size=6))
-    with pytest.raises(ValueError, match="other settings"):
-        other.load_state_dict(study.state_dict())
-    with pytest.raises(ValueError, match="not a study state"):
-        other.load_state_dict({"trials": 3})
+    records = study.storage.records()
+    with pytest.raises(ValueError, match="replay continues a fresh study; this one holds 3 trials"):
+        study.replay(records)
+    with pytest.raises(ValueError, match="trial records 0 and 2 hold the same architecture"):
+        Study(RandomSearch(space, seed=0)).replay([records[0], records[1], {**records[0], "number": 2}])
 
 
 def test_replay_reaches_the_same_state_without_evaluating() -> None:
@@ -182,7 +193,7 @@ def test_replay_reaches_the_same_state_without_evaluating() -> None:
     objective = lambda arch: float(sum(arch.ops))  # noqa: E731
     first = Study(RandomSearch(space, seed=1))
     first.optimize(objective, budget=8)
-    records = first.state_dict()["trials"]
+    records = first.storage.records()
     again = Study(RandomSearch(space, seed=1))
     assert again.replay(records) == 8
     again.optimize(objective, budget=12)

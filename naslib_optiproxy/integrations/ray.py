@@ -31,11 +31,12 @@ never imports Ray; only importing this module does.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
 import pickle
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import torch
 
@@ -47,6 +48,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         f"({error}); install it with: pip install 'naslib-optiproxy[ray]'"
     ) from error
 
+from .._files import dumps, write_atomic
 from .._text import shorten
 from ..config import OptiProxyConfig
 from ..spaces import SearchSpace, get_search_space
@@ -58,7 +60,9 @@ logger = logging.getLogger(__name__)
 
 #: Written into every checkpoint; :meth:`OptiProxySearcher.restore` refuses other files.
 CHECKPOINT_FORMAT = "naslib_optiproxy.integrations.ray.OptiProxySearcher"
-CHECKPOINT_VERSION = 2
+#: Version 3: JSON, the study's stored trial records (replayed on restore). Version 2 (a
+#: ``torch.save`` archive of the study's state) is still read.
+CHECKPOINT_VERSION = 3
 
 
 class OptiProxySearcher(Searcher):
@@ -183,58 +187,70 @@ class OptiProxySearcher(Searcher):
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, checkpoint_path: str) -> None:
-        """Write the optimizer's state and the running trials to ``checkpoint_path`` (atomically).
+        """Write the study's trial records and the running Tune trials to ``checkpoint_path`` (atomically).
 
-        Tune calls this on every experiment checkpoint. The file is written with ``torch.save``
-        and holds only tensors and plain containers (dicts, lists, str, numbers), so
-        :meth:`restore` reads it with ``torch.load(weights_only=True)``, which cannot run code.
+        Tune calls this on every experiment checkpoint. The file is JSON: the storage's records
+        (:meth:`BaseStorage.records <naslib_optiproxy.storage.BaseStorage.records>`, the format of
+        a CLI run's journal lines, running trials included) and the optimizer's identity; no model
+        weights, nothing that runs code when read.
         """
+        strategy = self.study.strategy
         state = {
             "format": CHECKPOINT_FORMAT,
             "version": CHECKPOINT_VERSION,
-            "optimizer_name": self.study.strategy.name,
+            "optimizer_name": strategy.name,
+            "search_space": self.space.name,
+            "seed": strategy.seed,
+            "settings": strategy.settings(),
             "metric": self.metric,
             "mode": self.mode,
-            "study": self.study.state_dict(),
+            "trials": self.study.storage.records(),
             "live": [[str(tid), *a.to_lists()] for tid, a in self._live.items()],
         }
-        path = os.fspath(checkpoint_path)
-        tmp = f"{path}.tmp-{os.getpid()}"
-        torch.save(state, tmp)
-        os.replace(tmp, path)
+        write_atomic(os.fspath(checkpoint_path), (dumps(state) + "\n").encode("utf-8"))
 
     def restore(self, checkpoint_path: str) -> None:
-        """Load what :meth:`save` wrote; the searcher must be built with the same optimizer and config.
+        """Continue the search that :meth:`save` wrote: its records are replayed into this searcher's study.
 
-        Trials that were running at save time stay known, so when Tune resumes and finishes
-        them, their results reach the optimizer; their architectures are not proposed again.
+        Replay asks the optimizer again in the recorded order of suggestions and results (nothing
+        is evaluated), as a CLI ``--resume`` does with a run's journal. Trials that were running
+        at save time are running again, so when Tune finishes them their results reach the
+        optimizer; their architectures are not proposed again.
 
         Raises:
-            ValueError: Not a searcher checkpoint, a file with anything but tensors and plain
-                containers (refused unread by ``weights_only=True``), or one written with
-                another optimizer, config, metric or mode.
+            ValueError: Not a searcher checkpoint (a version-2 ``torch.save`` file is read with
+                ``weights_only=True``: anything but tensors and plain containers is refused unread);
+                one written with another optimizer, seed, settings, metric or mode; or a searcher
+                that has suggested trials already (restore into a new one).
         """
-        try:
-            state = torch.load(os.fspath(checkpoint_path), map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError as error:
-            raise ValueError(f"{checkpoint_path} is not an OptiProxySearcher checkpoint, or holds objects other "
-                             f"than tensors and plain containers (refused, weights_only=True): {error}") from None
-        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{checkpoint_path} is not an OptiProxySearcher checkpoint")
-        if state.get("version") != CHECKPOINT_VERSION:
-            raise ValueError(f"{checkpoint_path} has checkpoint version {state.get('version')!r}; "
-                             f"this naslib_optiproxy reads version {CHECKPOINT_VERSION}")
-        if (state["metric"], state["mode"]) != (self.metric, self.mode):
-            raise ValueError(f"{checkpoint_path} was written with metric={state['metric']!r}, mode={state['mode']!r}; "
+        path = os.fspath(checkpoint_path)
+        state = _read_checkpoint(path)
+        if (state.get("metric"), state.get("mode")) != (self.metric, self.mode):
+            raise ValueError(f"{path} was written with metric={state.get('metric')!r}, mode={state.get('mode')!r}; "
                              f"this searcher has metric={self.metric!r}, mode={self.mode!r}")
-        if state.get("optimizer_name") != self.study.strategy.name:
-            raise ValueError(f"{checkpoint_path} holds a {state.get('optimizer_name')!r} optimizer, "
-                             f"this searcher runs {self.study.strategy.name!r}")
+        strategy = self.study.strategy
+        if state.get("optimizer_name") != strategy.name:
+            raise ValueError(f"{path} holds a {state.get('optimizer_name')!r} optimizer, "
+                             f"this searcher runs {strategy.name!r}")
         try:
+            records, seed, settings = _study_records(state)
             live = {str(tid): Architecture.from_lists((ops, topo)) for tid, ops, topo in state["live"]}
-            self.study.load_state_dict(state["study"])  # running trials stay taken: never proposed again
         except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"{checkpoint_path} is a malformed OptiProxySearcher checkpoint: {error}") from None
+            raise ValueError(f"{path} is a malformed OptiProxySearcher checkpoint: {error}") from None
+        if seed is not None and seed != strategy.seed:
+            raise ValueError(f"{path} was written by an optimizer with seed {shorten(seed)}; this searcher's has seed "
+                             f"{strategy.seed}: build it with seed={shorten(seed)}")
+        if settings is not None and _normal(settings) != _normal(strategy.settings()):
+            raise ValueError(f"{path} was written by a {strategy.name} optimizer with other settings; build the "
+                             f"searcher with the settings in the checkpoint's 'settings'")
+        if self.study.storage.get_n_trials() or self._live:
+            raise ValueError(f"restore continues a new searcher; this one has suggested "
+                             f"{self.study.storage.get_n_trials()} trials already: build a new OptiProxySearcher "
+                             f"(same optimizer and settings) and restore it")
+        try:
+            self.study.replay(records)
+        except ValueError as error:
+            raise ValueError(f"{path} is a malformed OptiProxySearcher checkpoint: {error}") from None
         self._live = live
 
     # ------------------------------------------------------------------ helpers
@@ -249,6 +265,46 @@ class OptiProxySearcher(Searcher):
 
 def _space_id(space: SearchSpace) -> Any:
     return type(space), space.name, tuple(space.op_names)
+
+
+def _read_checkpoint(path: str) -> Dict[str, Any]:
+    """The checkpoint's top-level dict: JSON (version 3), or a version-2 ``torch.save`` archive."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data[:2] == b"PK":  # a zip: torch.save's archive (version 2)
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as error:
+            raise ValueError(f"{path} is not an OptiProxySearcher checkpoint, or holds objects other than "
+                             f"tensors and plain containers (refused, weights_only=True): {error}") from None
+        except (RuntimeError, EOFError):
+            state = None
+    else:
+        try:
+            state = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            state = None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not an OptiProxySearcher checkpoint")
+    if state.get("version") not in (2, CHECKPOINT_VERSION):
+        raise ValueError(f"{path} has checkpoint version {shorten(state.get('version'))}; "
+                         f"this naslib_optiproxy reads versions 2 and {CHECKPOINT_VERSION}")
+    return state
+
+
+def _study_records(state: Mapping[str, Any]) -> Tuple[List[Any], Any, Any]:
+    """``(records, seed, settings)`` of a checkpoint; version 2's running trials become running records."""
+    if state["version"] == CHECKPOINT_VERSION:
+        return list(state["trials"]), state["seed"], state["settings"]
+    study = state["study"]
+    running = [{"encoding": list(a), "state": "running"} for a in study.get("running", [])]
+    strategy = study["strategy"]
+    return [*study["trials"], *running], strategy.get("seed"), strategy.get("settings")
+
+
+def _normal(value: Any) -> Any:
+    """``value`` as JSON reads it back (tuples as lists, strict types)."""
+    return json.loads(dumps(value))
 
 
 __all__ = ["OptiProxySearcher"]
