@@ -82,7 +82,7 @@ def _read(record: Any, index: int, space: SearchSpace, finished: int) -> StoredT
         if asked is None:
             raise ValueError(f"trial record {index} is running but was never asked; the journal is corrupt")
         return StoredTrial(arch, None, state, asked, None)
-    if record.get("number", index) != index:
+    if record.get("number", finished) != finished:
         raise ValueError(f"trial record {index} is numbered {shorten(record.get('number'))}; the journal is corrupt")
     info, value = record.get("info") or {}, record.get("value")
     if not isinstance(info, Mapping) or not (value is None or _is_number(value)):
@@ -94,7 +94,7 @@ def _read(record: Any, index: int, space: SearchSpace, finished: int) -> StoredT
     if not isinstance(constraints, list):
         raise ValueError(f"trial record {index} has malformed 'constraints'; the journal is corrupt")
     evaluation = Evaluation(value, dict(info), tuple(ConstraintValue.from_dict(c) for c in constraints))
-    asked, told = _tick(record, "asked", index, 2 * index), _tick(record, "told", index, 2 * index + 1)
+    asked, told = _tick(record, "asked", index, 2 * finished), _tick(record, "told", index, 2 * finished + 1)
     if told is None or (asked is not None and asked >= told):
         raise ValueError(f"trial record {index} is told at tick {shorten(told)}, not after it was asked "
                          f"({shorten(asked)}); the journal is corrupt")

@@ -78,9 +78,14 @@ class BaseStorage(abc.ABC):
     space: Optional[SearchSpace] = None
 
     def attach(self, space: SearchSpace) -> None:
-        """Bind the storage to the study's search space (once)."""
-        if self.space is not None and self.space is not space:
-            raise ValueError(f"this storage already holds a study of {self.space.name}; use one storage per study")
+        """Bind the storage to its study's search space (the same space again: no change).
+
+        Raises:
+            ValueError: The storage belongs to a study of another space.
+        """
+        if self.space is not None and _space_id(self.space) != _space_id(space):
+            raise ValueError(f"this storage already holds a study of {self.space.name}, not {space.name}; "
+                             f"use one storage per study")
         self.space = space
 
     @abc.abstractmethod
@@ -117,6 +122,10 @@ class BaseStorage(abc.ABC):
     @abc.abstractmethod
     def records(self) -> List[Dict[str, Any]]:
         """Every trial as a JSON record (:mod:`~naslib_optiproxy.records`): what a checkpoint holds."""
+
+
+def _space_id(space: SearchSpace) -> Tuple[Any, ...]:
+    return type(space), space.name, tuple(space.op_names)
 
 
 class InMemoryStorage(BaseStorage):

@@ -68,6 +68,9 @@ class Study:
         self.strategy = strategy
         self.space: SearchSpace = strategy.space
         self.storage: BaseStorage = storage if storage is not None else InMemoryStorage()
+        if self.storage.get_n_trials():
+            raise ValueError(f"the storage holds another study's trials ({self.storage.get_n_trials()}); give each "
+                             f"study its own storage (a new study continues stored records with replay)")
         self.storage.attach(self.space)
         self._pending: List[Architecture] = []  # proposed, not handed out yet
         self._prepared = False
@@ -320,7 +323,7 @@ def evaluate(objective: Objective, arch: Architecture) -> tuple:
 def _as_number(value: Any) -> tuple:
     """``(float, None)`` for one finite number, else ``(None, reason)``."""
     if value is None:
-        return None, None
+        return None, "no value: the objective returned None"
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(()).item()
     elif hasattr(value, "numel") and callable(value.numel) and value.numel() == 1:  # a 1-element tensor

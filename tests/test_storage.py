@@ -1,4 +1,5 @@
-"""The journal storage: one writer per run folder, run identity on resume, no symlink followed."""
+"""The storage: one suite run against both backends (in memory, journal), then the journal's own rules
+(one writer per run folder, run identity on resume, no symlink followed)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,223 @@ import sys
 import textwrap
 from pathlib import Path
 
+from typing import Callable, List, Tuple
+
 import pytest
 
-from naslib_optiproxy import get_objective, run_search
+from naslib_optiproxy import (Architecture, ConstraintValue, NasBench201, NasBenchGraph, RandomSearch, Study, TrialState,
+                              get_objective, run_search)
 from naslib_optiproxy.cli import main
-from naslib_optiproxy.storage import JOURNAL_FILE, JournalStorage, RunLockedError
+from naslib_optiproxy.records import read_records
+from naslib_optiproxy.storage import JOURNAL_FILE, BaseStorage, InMemoryStorage, JournalStorage, RunLockedError
 
 IDENTITY = {"search_space": "nasbench_graph", "dataset": "cora", "optimizer": "rs", "seed": 0, "settings": {}}
+RUNNING, COMPLETE, FAIL = TrialState.RUNNING, TrialState.COMPLETE, TrialState.FAIL
+A, B, C, D = (Architecture((i, 0, 0, 0, 0, 1)) for i in range(4))
+NB201_IDENTITY = {**IDENTITY, "search_space": "nasbench201", "dataset": "cifar10"}
+
+
+# ------------------------------------------------------------------ both backends
+@pytest.fixture(params=["memory", "journal"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path):
+    """``(new, reopen)``: ``new()`` an attached empty storage; ``reopen(storage)`` -> ``(storage, records)``
+    as a resumed run finds them (memory: its records, as a checkpoint holds them; journal: the file)."""
+    space, opened = NasBench201(), []  # type: Tuple[NasBench201, List[JournalStorage]]
+
+    def new() -> BaseStorage:
+        if request.param == "memory":
+            storage: BaseStorage = InMemoryStorage()
+        else:
+            storage = JournalStorage(tmp_path / f"run{len(opened)}")
+            storage.open(NB201_IDENTITY)
+            opened.append(storage)
+        storage.attach(space)
+        return storage
+
+    def reopen(storage: BaseStorage) -> Tuple[BaseStorage, list]:
+        if isinstance(storage, JournalStorage):
+            storage.close()
+            again = JournalStorage(storage.folder)
+            opened.append(again)
+            return again, again.open(NB201_IDENTITY, resume=True)
+        return InMemoryStorage(), storage.records()
+
+    yield new, reopen
+    for storage in opened:
+        storage.close()
+
+
+def test_create_makes_a_running_trial(backend) -> None:
+    new, _ = backend
+    storage = new()
+    trial = storage.create_trial(A)
+    assert (trial.state, trial.number, trial.value, trial.failed, trial.feasible) == (RUNNING, -1, None, False, False)
+    assert storage.get_trial(storage.space.key(A)) == trial and storage.get_trial(storage.space.key(B)) is None
+    assert storage.get_n_trials() == 1 and storage.get_n_trials([RUNNING]) == 1 and storage.get_n_trials([COMPLETE]) == 0
+    assert storage.get_trials([RUNNING]) == [trial] and storage.get_trials([COMPLETE, FAIL]) == []
+
+
+def test_tell_completes_or_fails_and_numbers_in_told_order(backend) -> None:
+    new, _ = backend
+    storage = new()
+    for arch in (A, B, C):
+        storage.create_trial(arch)
+    latency = (ConstraintValue("latency", 1.0, 2.0),)
+    done = storage.finish_trial(C, 91.5, {"test": 90.0}, latency)
+    failed = storage.finish_trial(A, None, {"error": "ValueError: boom"})
+    assert (done.number, done.state, done.value, done.info, done.constraints) == (0, COMPLETE, 91.5, {"test": 90.0},
+                                                                                  latency)
+    assert (failed.number, failed.state, failed.failed, failed.info["error"]) == (1, FAIL, True, "ValueError: boom")
+    assert [t.arch for t in storage.get_trials()] == [C, A, B]  # finished in told order, then running
+    assert storage.get_trials([RUNNING])[0].arch == B
+    assert storage.get_n_trials([COMPLETE]) == 1 and storage.get_n_trials([FAIL]) == 1
+    told = storage.finish_trial(D, 3.0)  # told without being asked: created and finished at once
+    assert told.number == 2 and storage.get_n_trials() == 4
+
+
+def test_records_keep_the_order_of_asks_and_tells(backend) -> None:
+    new, _ = backend
+    storage = new()
+    storage.create_trial(A)
+    storage.finish_trial(A, 1.0)  # sequential: no ticks written
+    storage.create_trial(B)
+    storage.create_trial(C)
+    storage.finish_trial(C, 2.0)
+    storage.finish_trial(D, None, {"error": "x"})  # never asked
+    records = storage.records()
+    assert [r["state"] for r in records] == ["complete", "complete", "fail", "running"]
+    assert "asked" not in records[0] and "told" not in records[0]
+    assert (records[1]["asked"], records[1]["told"]) == (3, 4)
+    assert (records[2]["asked"], records[2]["told"]) == (None, 5)
+    assert (records[3]["asked"], "number" in records[3]) == (2, False)
+    assert [s.state for s in read_records(records, storage.space)] == [COMPLETE, COMPLETE, FAIL, RUNNING]
+
+
+def test_a_resumed_study_continues_as_the_uninterrupted_one(backend) -> None:
+    """Asks and tells interleaved (two running at times) and a failure; the records brought back into a
+    fresh study give the same trials, the same running ones where kept, and the same next proposals."""
+    new, reopen = backend
+    objective = lambda arch: None if arch.ops[0] == 1 else float(sum(arch.ops))  # noqa: E731
+
+    def drive(study: Study, steps: str) -> None:  # "a": ask, "t": tell the oldest running
+        for step in steps:
+            if step == "a":
+                study.ask()
+            else:
+                arch = study.running[0]
+                study.tell(arch, objective(arch))
+
+    steps = "ataattaatt" * 2 + "a"  # two running at times; one running at the end
+    full = Study(RandomSearch(NasBench201(), seed=5), new())
+    drive(full, steps + "t" + "at" * 8)
+    part = Study(RandomSearch(NasBench201(), seed=5), new())
+    drive(part, steps)
+    storage, records = reopen(part.storage)
+    resumed = Study(RandomSearch(NasBench201(), seed=5), storage)
+    assert resumed.replay(records) == len(records)
+    assert [t for t in resumed.trials] == [t for t in part.trials]
+    assert any(t.failed for t in resumed.trials) and all(t.info.get("error") for t in resumed.trials if t.failed)
+    assert len(part.running) == 1
+    if isinstance(storage, JournalStorage):  # a running trial is not journaled: the resumed study asks again
+        assert not resumed.running
+        resumed.ask()
+    assert resumed.running == part.running
+    drive(resumed, "t" + "at" * 8)
+    assert resumed.trials == full.trials and resumed.storage.records() == full.storage.records()
+
+
+def test_bad_input_is_refused_with_one_clear_message(backend) -> None:
+    new, _ = backend
+    storage = new()
+    storage.create_trial(A)
+    with pytest.raises(ValueError, match="is a trial already \\(running\\); a study records each architecture once"):
+        storage.create_trial(A)
+    storage.finish_trial(A, 1.0)
+    with pytest.raises(ValueError, match="was told already \\(trial 0\\)"):
+        storage.finish_trial(A, 2.0)
+    with pytest.raises(ValueError, match="is a trial already \\(complete\\)"):
+        storage.create_trial(A)
+    for bad in (float("nan"), float("inf"), "1.0", True):
+        with pytest.raises(ValueError, match="a trial's value is a finite number or None"):
+            storage.finish_trial(B, bad)
+    with pytest.raises(TypeError, match="a trial's architecture is an Architecture, got tuple"):
+        storage.create_trial((0, 0))
+    storage.attach(NasBench201())  # the same space: no change
+    with pytest.raises(ValueError, match="already holds a study of nasbench201, not nasbench_graph; use one storage"):
+        storage.attach(NasBenchGraph())
+    with pytest.raises(ValueError, match="the storage holds another study's trials \\(1\\)"):
+        Study(RandomSearch(NasBench201()), storage)
+    assert [t.arch for t in storage.get_trials()] == [A]  # nothing half-recorded
+
+
+def test_storage_needs_a_study_and_a_study_a_storage() -> None:
+    with pytest.raises(ValueError, match="not attached to a study yet"):
+        InMemoryStorage().create_trial(A)
+    with pytest.raises(TypeError, match="storage must be a naslib_optiproxy storage"):
+        Study(RandomSearch(NasBench201()), storage={})
+    with pytest.raises(TypeError, match="Can't instantiate abstract class BaseStorage"):
+        BaseStorage()
+
+
+def test_records_of_older_versions_read_as_sequential_trials() -> None:
+    """A journal line of 0.x has no state and no ticks: trial n was asked at 2n and told at 2n + 1."""
+    space = NasBench201()
+    old = [{"kind": "trial", "number": 0, "arch": space.to_string(A), "encoding": A.to_lists(), "value": 1.5,
+            "info": {}, "constraints": []},
+           {"kind": "trial", "number": 1, "arch": space.to_string(B), "encoding": B.to_lists(), "value": None,
+            "info": {"error": "x"}}]
+    stored = read_records(old, space)
+    assert [(s.state, s.asked, s.told) for s in stored] == [(COMPLETE, 0, 1), (FAIL, 2, 3)]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"state": "done"}, "has the state 'done'; expected one of running, complete, fail"),
+    ({"state": "fail"}, "is fail with the value 1.5"),
+    ({"number": 3}, "is numbered 3"),
+    ({"told": 0}, "is told at tick 0, not after it was asked \\(0\\)"),
+    ({"asked": -1}, "has 'asked' -1, not a tick"),
+    ({"encoding": [[9] * 6, []]}, "has the encoding .* which is not a nasbench201 architecture"),
+])
+def test_malformed_records_are_named(change, words) -> None:
+    space = NasBench201()
+    record = {"number": 0, "arch": space.to_string(A), "encoding": A.to_lists(), "value": 1.5, "info": {}}
+    with pytest.raises(ValueError, match=f"trial record 0 {words}.*the journal is corrupt"):
+        read_records([{**record, **change}], space)
+
+
+def test_records_out_of_order_are_refused() -> None:
+    space = NasBench201()
+    first = {"number": 0, "encoding": A.to_lists(), "value": 1.0}
+    running = {"encoding": C.to_lists(), "state": "running", "asked": 2}
+    with pytest.raises(ValueError, match="trial record 1 is finished but follows a running one"):
+        read_records([running, {**first, "encoding": B.to_lists()}], space)
+    with pytest.raises(ValueError, match="share an 'asked'/'told' tick"):
+        read_records([first, {**running, "asked": 1}], space)
+    with pytest.raises(ValueError, match="'told' ticks are out of order"):
+        read_records([{**first, "asked": 0, "told": 5}, {"number": 1, "encoding": B.to_lists(), "value": 2.0,
+                                                         "asked": 1, "told": 3}], space)
+
+
+def test_a_journal_not_replayed_is_never_written_over(tmp_path: Path) -> None:
+    """Telling trials into a reopened journal without replaying its records first is refused."""
+    storage = JournalStorage(tmp_path / "run")
+    storage.open(NB201_IDENTITY)
+    study = Study(RandomSearch(NasBench201(), seed=0), storage)
+    study.optimize(lambda arch: 1.0, budget=2)
+    storage.close()
+    before = (tmp_path / "run" / JOURNAL_FILE).read_bytes()
+    again = JournalStorage(tmp_path / "run")
+    assert len(again.open(NB201_IDENTITY, resume=True)) == 2
+    try:
+        other = Study(RandomSearch(NasBench201(), seed=1), again)
+        with pytest.raises(ValueError, match="holds 2 trials before this one; replay them into the study first"):
+            other.tell(other.ask(), 1.0)
+    finally:
+        again.close()
+    assert (tmp_path / "run" / JOURNAL_FILE).read_bytes() == before
+
+
+# ------------------------------------------------------------------ the journal's own rules
 
 
 def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path: Path) -> None:

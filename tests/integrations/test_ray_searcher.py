@@ -7,6 +7,7 @@ tests/conftest.py), and shuts it down after the module.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -15,7 +16,8 @@ import textwrap
 
 import pytest
 
-from naslib_optiproxy import RandomSearch
+from naslib_optiproxy import RandomSearch, make_strategy
+from naslib_optiproxy.cli import main
 
 SKIP_REASON = "Ray is not installed: pip install 'naslib-optiproxy[ray]'"
 
@@ -105,6 +107,38 @@ def test_save_restore_continues_identically(ray_searcher, cora, tmp_path, tiny_o
     nexts = [[s.suggest(f"n{i}")["arch"] for i in range(6)] for s in (original, restored)]
     assert nexts[0] == nexts[1]
     assert not set(nexts[1]) & set(configs.values())
+
+
+@pytest.mark.parametrize("optimizer", ["optiproxy", "re", "ls"])
+def test_a_ray_checkpoint_and_a_cli_resume_give_the_same_history(optimizer, ray_searcher, cora, tmp_path,
+                                                                 tiny_settings):
+    """One persistence path: the CLI stops after 8 of 16 evaluations and resumes from its journal; the Ray
+    searcher (the same optimizer, trials one at a time) is checkpointed by Tune's searcher API after 8 and
+    restored into a new searcher. Both replay the stored records, and both histories are the same."""
+    search = tiny_settings(num_init=4) if optimizer == "optiproxy" else {}
+    (tmp_path / "run.yaml").write_text("search: " + json.dumps(search) + "\n")  # JSON is YAML
+    args = ["search", "--search-space", "nasbench_graph", "--dataset", "cora", "--optimizer", optimizer, "--seed", "0",
+            "--config", str(tmp_path / "run.yaml"), "--no-progress", "--out", str(tmp_path / "cli")]
+    assert main([*args, "--budget", "8"]) == 0
+    assert main([*args, "--budget", "16", "--resume"]) == 0
+    cli_history = [(h["arch"], h["val"]) for h in json.loads((tmp_path / "cli" / "result.json").read_text())["history"]]
+
+    def searcher():
+        return ray_searcher(optimizer=make_strategy(optimizer, cora.space, 0, search, "cora", False, 16, None))
+
+    def run(searcher, first):  # 8 trials, one at a time
+        live, configs = _drive(searcher, cora, 8, concurrent=1, first=first)
+        searcher.on_trial_complete(live[0], {"val": cora(cora.space.from_string(configs[live[0]])).value})
+
+    first = searcher()
+    run(first, 0)
+    first.save_to_dir(str(tmp_path / "tune"), session_str="s")  # what Tune calls at an experiment checkpoint
+    restored = searcher()
+    restored.restore_from_dir(str(tmp_path / "tune"))
+    assert len(restored.study.trials) == 8
+    run(restored, 8)
+    ray_history = [(cora.space.to_string(t.arch), t.value) for t in restored.study.trials]
+    assert len(cli_history) == 16 and ray_history == cli_history
 
 
 def test_restore_refuses_foreign_or_mismatched_files(ray_searcher, cora, tmp_path, tiny_optiproxy_config):
