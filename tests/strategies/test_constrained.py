@@ -122,6 +122,6 @@ def test_constrained_state_round_trip(tiny_optiproxy_config) -> None:
     opt = Study(OptiProxy(NasBench201(), config, seed=0))
     opt.optimize(constrained_match(), budget=20)
     clone = Study(OptiProxy(NasBench201(), config, seed=0))
-    clone.load_state_dict(copy.deepcopy(opt.state_dict()))
+    clone.replay(copy.deepcopy(opt.storage.records()))
     assert clone.strategy.num_outputs == 2 and clone.strategy.penalty.weight == opt.strategy.penalty.weight
     assert [clone.ask() for _ in range(5)] == [opt.ask() for _ in range(5)]

@@ -74,9 +74,8 @@ def test_restored_study_continues_identically(tiny_optiproxy_config, stop: int) 
     config = tiny_optiproxy_config()
     reference = Study(OptiProxy(NasBench201(), config, seed=6))
     run_ask_tell(reference, stop)
-    state = copy.deepcopy(reference.state_dict())
-    restored = Study(OptiProxy(NasBench201(), config, seed=99))
-    restored.load_state_dict(state)
+    restored = Study(OptiProxy(NasBench201(), config, seed=6))
+    assert restored.replay(copy.deepcopy(reference.storage.records())) == stop
     assert run_ask_tell(restored, 30 - stop) == run_ask_tell(reference, 30 - stop)
 
 
@@ -84,17 +83,17 @@ def test_restored_study_continues_identically_without_warm_start(tiny_optiproxy_
     config = tiny_optiproxy_config(warm_start=False)
     reference = Study(OptiProxy(NasBench201(), config, seed=6))
     run_ask_tell(reference, 13)
-    restored = Study(OptiProxy(NasBench201(), config, seed=99))
-    restored.load_state_dict(copy.deepcopy(reference.state_dict()))
+    restored = Study(OptiProxy(NasBench201(), config, seed=6))
+    restored.replay(reference.storage.records())
     assert run_ask_tell(restored, 17) == run_ask_tell(reference, 17)
 
 
 def test_state_from_another_config_is_refused(tiny_optiproxy_config) -> None:
     opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=0))
     run_ask_tell(opt, 10)
-    other = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=4), seed=0))
+    other = OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=4), seed=0)
     with pytest.raises(ValueError, match="other settings"):
-        other.load_state_dict(opt.state_dict())
+        other.load_state_dict(opt.strategy.state_dict())
 
 
 @pytest.mark.parametrize("overrides", [{"selection": "random"}, {"sampling": "uniform"},
@@ -241,8 +240,8 @@ def test_restored_study_continues_identically_with_restarts(tiny_optiproxy_confi
     config = tiny_optiproxy_config(restart_stale=2, search_epochs=60)
     reference = Study(OptiProxy(NasBench201(), config, seed=14))
     run_ask_tell(reference, 32)
-    restored = Study(OptiProxy(NasBench201(), config, seed=99))
-    restored.load_state_dict(copy.deepcopy(reference.state_dict()))
+    restored = Study(OptiProxy(NasBench201(), config, seed=14))
+    restored.replay(reference.storage.records())
     assert run_ask_tell(restored, 8) == run_ask_tell(reference, 8)
 
 

@@ -124,7 +124,7 @@ def test_fallbacks_respect_an_exhausted_space(tiny_space: TinySpace) -> None:
 
 def test_the_state_lives_in_the_library_so_state_dict_is_refused() -> None:
     with pytest.raises(NotImplementedError, match="journal replay"):
-        Study(Scripted(NasBench201(), [])).state_dict()
+        Scripted(NasBench201(), []).state_dict()
 
 
 def test_penalised_value_charges_the_relative_violation() -> None:
