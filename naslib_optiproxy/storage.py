@@ -132,12 +132,12 @@ class InMemoryStorage(BaseStorage):
     """Trials in memory (the default storage of a :class:`~naslib_optiproxy.study.Study`).
 
     Example:
-        >>> from naslib_optiproxy import NasBench201
+        >>> from naslib_optiproxy import Architecture, NasBench201
         >>> storage = InMemoryStorage()
         >>> storage.attach(NasBench201())
-        >>> arch = storage.space.sample(__import__("numpy").random.default_rng(0))
-        >>> storage.create_trial(arch).state, storage.finish_trial(arch, 91.5).state
-        (<TrialState.RUNNING: 'running'>, <TrialState.COMPLETE: 'complete'>)
+        >>> arch = Architecture((0, 1, 2, 3, 4, 0))
+        >>> storage.create_trial(arch).state.value, storage.finish_trial(arch, 91.5).state.value
+        ('running', 'complete')
     """
 
     def __init__(self) -> None:

@@ -244,9 +244,9 @@ class OptiProxySearcher(Searcher):
             raise ValueError(f"{path} was written by a {strategy.name} optimizer with other settings; build the "
                              f"searcher with the settings in the checkpoint's 'settings'")
         if self.study.storage.get_n_trials() or self._live:
-            raise ValueError(f"restore continues a new searcher; this one has suggested "
-                             f"{self.study.storage.get_n_trials()} trials already: build a new OptiProxySearcher "
-                             f"(same optimizer and settings) and restore it")
+            raise ValueError(f"restore continues a new searcher; this one has suggested trials already "
+                             f"({self.study.storage.get_n_trials()}): build a new OptiProxySearcher (same optimizer "
+                             f"and settings) and restore it")
         try:
             self.study.replay(records)
         except ValueError as error:

@@ -156,6 +156,11 @@ def test_restore_refuses_foreign_or_mismatched_files(ray_searcher, cora, tmp_pat
         ray_searcher(cora.space, config=other_config, metric="loss", mode="min").restore(str(path))
     with pytest.raises(ValueError, match="holds a 'optiproxy' optimizer"):
         ray_searcher(optimizer=RandomSearch(cora.space), metric="loss", mode="min").restore(str(path))
+    with pytest.raises(ValueError, match="written by an optimizer with seed 0; this searcher's has seed 1: build it "
+                                         "with seed=0"):
+        ray_searcher(cora.space, config=tiny_optiproxy_config(), seed=1, metric="loss", mode="min").restore(str(path))
+    with pytest.raises(ValueError, match="restore continues a new searcher; this one has suggested trials already \\(1\\)"):
+        searcher.restore(str(path))
 
     evil = tmp_path / "evil.pt"
     torch.save({"format": "naslib_optiproxy.integrations.ray.OptiProxySearcher", "payload": _Exploit()}, str(evil))
@@ -165,6 +170,29 @@ def test_restore_refuses_foreign_or_mismatched_files(ray_searcher, cora, tmp_pat
     torch.save({"weights": torch.zeros(2)}, str(other))
     with pytest.raises(ValueError, match="not an OptiProxySearcher checkpoint"):
         searcher.restore(str(other))
+
+
+def test_a_version_2_checkpoint_still_restores(ray_searcher, cora, tmp_path):
+    """Version 2 was a torch.save archive of the study's state; its trials are replayed like version 3's."""
+    import torch
+
+    original = ray_searcher(optimizer=RandomSearch(cora.space, seed=2))
+    live, configs = _drive(original, cora, 7, concurrent=1)
+    records = [{k: v for k, v in r.items() if k != "state"} for r in original.study.storage.records()
+               if r["state"] != "running"]
+    strategy = original.study.strategy
+    torch.save({"format": "naslib_optiproxy.integrations.ray.OptiProxySearcher", "version": 2, "optimizer_name": "rs",
+                "metric": "val", "mode": "max", "live": [[tid, *cora.space.from_string(configs[tid]).to_lists()]
+                                                          for tid in live],
+                "study": {"trials": records, "pending": [], "running": [cora.space.from_string(configs[live[0]])
+                                                                        .to_lists()],
+                          "num_asked": 7, "strategy": {"name": "rs", "seed": 2, "settings": strategy.settings()}}},
+               str(tmp_path / "v2.pt"))
+    restored = ray_searcher(optimizer=RandomSearch(cora.space, seed=2))
+    restored.restore(str(tmp_path / "v2.pt"))
+    assert restored.study.trials == original.study.trials and restored._live == original._live
+    nexts = [[s.suggest(f"n{i}")["arch"] for i in range(3)] for s in (original, restored)]
+    assert nexts[0] == nexts[1]
 
 
 class _Exploit:
