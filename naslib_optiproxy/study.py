@@ -219,7 +219,7 @@ class Study:
     def _loop(self, objective: Objective, budget: int, callbacks: Sequence[Callback],
               max_consecutive_failures: Optional[int]) -> None:
         streak = 0
-        while len(self.trials) < budget:
+        while self.storage.get_n_trials(FINISHED) < budget:
             try:
                 arch = self.ask()
             except SpaceExhaustedError as error:

@@ -1,9 +1,9 @@
 """The strategy protocol: propose architectures from the history a study keeps.
 
 A :class:`Strategy` (OptiProxy, RS, RE, LS) only proposes; a
-:class:`~naslib_optiproxy.study.Study` owns the trials, de-duplicates, asks, tells and
-stores. A strategy is bound to one study, whose read-only view it sees as ``self.history``
-(:class:`History`), and owns its random state, made from ``seed``.
+:class:`~naslib_optiproxy.study.Study` de-duplicates, asks and tells, and its storage owns
+the trials. A strategy is bound to one study, whose read-only view it sees as ``self.history``
+(:class:`History`: frozen trials), and owns its random state, made from ``seed``.
 
 Example:
     >>> from naslib_optiproxy import RandomSearch, NasBench201, Study
