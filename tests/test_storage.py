@@ -10,7 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
@@ -31,7 +31,8 @@ NB201_IDENTITY = {**IDENTITY, "search_space": "nasbench201", "dataset": "cifar10
 def backend(request: pytest.FixtureRequest, tmp_path: Path):
     """``(new, reopen)``: ``new()`` an attached empty storage; ``reopen(storage)`` -> ``(storage, records)``
     as a resumed run finds them (memory: its records, as a checkpoint holds them; journal: the file)."""
-    space, opened = NasBench201(), []  # type: Tuple[NasBench201, List[JournalStorage]]
+    space = NasBench201()
+    opened: List[JournalStorage] = []
 
     def new() -> BaseStorage:
         if request.param == "memory":
@@ -166,45 +167,6 @@ def test_storage_needs_a_study_and_a_study_a_storage() -> None:
         Study(RandomSearch(NasBench201()), storage={})
     with pytest.raises(TypeError, match="Can't instantiate abstract class BaseStorage"):
         BaseStorage()
-
-
-def test_records_of_older_versions_read_as_sequential_trials() -> None:
-    """A journal line of 0.x has no state and no ticks: trial n was asked at 2n and told at 2n + 1."""
-    space = NasBench201()
-    old = [{"kind": "trial", "number": 0, "arch": space.to_string(A), "encoding": A.to_lists(), "value": 1.5,
-            "info": {}, "constraints": []},
-           {"kind": "trial", "number": 1, "arch": space.to_string(B), "encoding": B.to_lists(), "value": None,
-            "info": {"error": "x"}}]
-    stored = read_records(old, space)
-    assert [(s.state, s.asked, s.told) for s in stored] == [(COMPLETE, 0, 1), (FAIL, 2, 3)]
-
-
-@pytest.mark.parametrize("change, words", [
-    ({"state": "done"}, "has the state 'done'; expected one of running, complete, fail"),
-    ({"state": "fail"}, "is fail with the value 1.5"),
-    ({"number": 3}, "is numbered 3"),
-    ({"told": 0}, "is told at tick 0, not after it was asked \\(0\\)"),
-    ({"asked": -1}, "has 'asked' -1, not a tick"),
-    ({"encoding": [[9] * 6, []]}, "has the encoding .* which is not a nasbench201 architecture"),
-])
-def test_malformed_records_are_named(change, words) -> None:
-    space = NasBench201()
-    record = {"number": 0, "arch": space.to_string(A), "encoding": A.to_lists(), "value": 1.5, "info": {}}
-    with pytest.raises(ValueError, match=f"trial record 0 {words}.*the journal is corrupt"):
-        read_records([{**record, **change}], space)
-
-
-def test_records_out_of_order_are_refused() -> None:
-    space = NasBench201()
-    first = {"number": 0, "encoding": A.to_lists(), "value": 1.0}
-    running = {"encoding": C.to_lists(), "state": "running", "asked": 2}
-    with pytest.raises(ValueError, match="trial record 1 is finished but follows a running one"):
-        read_records([running, {**first, "encoding": B.to_lists()}], space)
-    with pytest.raises(ValueError, match="share an 'asked'/'told' tick"):
-        read_records([first, {**running, "asked": 1}], space)
-    with pytest.raises(ValueError, match="'told' ticks are out of order"):
-        read_records([{**first, "asked": 0, "told": 5}, {"number": 1, "encoding": B.to_lists(), "value": 2.0,
-                                                         "asked": 1, "told": 3}], space)
 
 
 def test_a_journal_not_replayed_is_never_written_over(tmp_path: Path) -> None:
