@@ -15,7 +15,8 @@ section       what                                         declared in
 ============  ===========================================  ==============================
 
 Measured presets per search space and dataset (:mod:`~naslib_optiproxy.presets`) are what
-every door uses when no config is given: :meth:`OptiProxyConfig.preset`.
+every door uses when no config is given, through one function, :func:`resolve_settings`
+(:meth:`OptiProxyConfig.preset` is its config half).
 
 Example:
     >>> config = OptiProxyConfig.preset("nasbench201", "cifar10")
@@ -29,10 +30,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from ._settings import key_of, setting, validate
 from ._text import did_you_mean, shorten
+from .datasets import canonical_dataset
 from .constraints import ConstraintSettings
 from .presets import preset_settings
 from .proxies import FitSettings, ProxySettings
@@ -160,14 +162,12 @@ class OptiProxyConfig:
         """The measured settings for a search space (a codec or its name) and dataset, with ``overrides``.
 
         ``dataset=None`` takes the codec's own dataset where it has one (NAS-Bench-Graph),
-        else the space-wide preset. ``constrained``: a resource-constrained search (e.g.
-        HW-NAS-Bench latency), which on NAS-Bench-201 has its own preset. ``overrides``: flat
-        keys on top. The numbers behind each preset are in ``docs/results.md``.
+        else the space's default (:data:`~naslib_optiproxy.datasets.DEFAULT_DATASETS`).
+        ``constrained``: a resource-constrained search (e.g. HW-NAS-Bench latency), which on
+        NAS-Bench-201 has its own preset. ``overrides``: flat keys on top. The numbers behind each
+        preset are in ``docs/results.md``. The config half of :func:`resolve_settings`.
         """
-        name = space if isinstance(space, str) else getattr(space, "name", str(space))
-        if dataset is None and not isinstance(space, str):
-            dataset = getattr(space, "dataset", None)
-        return cls(**{**preset_settings(name, dataset, constrained), **overrides})
+        return resolve_settings(space, dataset, constrained, overrides)[1]
 
     def replace(self, **flat: Any) -> "OptiProxyConfig":
         """A copy with flat keys changed (validated)."""
@@ -188,6 +188,34 @@ class OptiProxyConfig:
                 f"or lower search.num_init")
 
 
+def resolve_settings(search_space: Any, dataset: Optional[str] = None, constrained: bool = False,
+                     overrides: Union[None, "OptiProxyConfig", Mapping[str, Any]] = None
+                     ) -> Tuple[Optional[str], "OptiProxyConfig"]:
+    """The canonical dataset and OptiProxy's settings for a run: the one place presets are resolved.
+
+    Every door calls it (``OptiProxy(space)``, :func:`~naslib_optiproxy.run.run_search`, the CLI's run
+    config, ``compare``'s checks and job keys, the NASLib plugin, the Ray searcher), so each resolves
+    ``imagenet16`` and ``ImageNet16-120`` alike.
+
+    Args:
+        search_space: A codec or its registry name (a codec's own dataset is used when ``dataset`` is None).
+        dataset: Any spelling of the dataset (:func:`~naslib_optiproxy.datasets.canonical_dataset`);
+            ``None``: the space's default.
+        constrained: A resource-constrained search (its preset may differ: HW-NAS-Bench on NAS-Bench-201).
+        overrides: Flat keys over the measured preset, or a whole :class:`OptiProxyConfig` (taken as is).
+
+    Raises:
+        ValueError: An unknown dataset or setting, or a bad value.
+    """
+    name = search_space if isinstance(search_space, str) else getattr(search_space, "name", str(search_space))
+    if dataset is None and not isinstance(search_space, str):
+        dataset = getattr(search_space, "dataset", None)
+    dataset = canonical_dataset(name, dataset)
+    if isinstance(overrides, OptiProxyConfig):
+        return dataset, overrides
+    return dataset, OptiProxyConfig(**{**preset_settings(name, dataset, constrained), **dict(overrides or {})})
+
+
 def _locate(key: Any) -> Tuple[str, str]:
     """``(section, field)`` of a flat key; ValueError with a hint for an unknown one."""
     if key in KEYS:
@@ -202,4 +230,4 @@ def _locate(key: Any) -> Tuple[str, str]:
                      f"{hint}; known settings: {', '.join(KEYS)}")
 
 
-__all__ = ["KEYS", "LoopSettings", "OptiProxyConfig", "SECTIONS"]
+__all__ = ["KEYS", "LoopSettings", "OptiProxyConfig", "SECTIONS", "resolve_settings"]

@@ -28,9 +28,8 @@ from ..objectives import BenchmarkDataError
 from ..integrations.naslib_plugin.runner import load_config
 from ..integrations.naslib_plugin.runner import run as run_naslib
 from ..result import RESULT_KEYS, SCHEMA, known_optimum
-from ..config import OptiProxyConfig
+from ..config import OptiProxyConfig, resolve_settings
 from ..run import run_search
-from ..strategies import strategy_config
 from ..threads import policy_threads
 from .methods import Method
 from .tasks import Task
@@ -62,8 +61,8 @@ class Job:
         if self.data:
             identity["data"] = self.data
         if self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
-            effective = strategy_config(self.task.space, self.task.dataset, dict(self.method.settings),
-                                        self.task.constrained).to_dict()
+            effective = resolve_settings(self.task.space, self.task.dataset, self.task.constrained,
+                                         dict(self.method.settings))[1].to_dict()
             identity["effective_settings"] = {k: v for k, v in effective.items()
                                               if not (k in SETTINGS_ADDED_LATER and v == _DEFAULTS[k])}
         return hashlib.sha256(dumps(identity).encode("utf-8")).hexdigest()[:8]

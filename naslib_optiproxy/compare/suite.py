@@ -25,7 +25,8 @@ from .._yaml import load_yaml
 from ..integrations.naslib_plugin import naslib_missing
 from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES as NASLIB_OPTIMIZER_NAMES
 from ..spaces import SEARCH_SPACES, get_search_space
-from ..strategies import check_strategy, strategy_config
+from ..config import resolve_settings
+from ..strategies import check_strategy
 from ..strategies.optiproxy import check_batch_size
 from .jobs import DataDir, Job
 from .methods import NASLIB_PREFIX, Method
@@ -139,7 +140,7 @@ class Suite:
                 raise ValueError(f"method {method.name!r}: {error}") from None
             if method.optimizer == "optiproxy":
                 for plan in self.tasks:
-                    config = strategy_config(plan.task.space, plan.task.dataset, settings, plan.task.constrained)
+                    config = resolve_settings(plan.task.space, plan.task.dataset, plan.task.constrained, settings)[1]
                     config.check_budget(plan.budget)
                     try:
                         if plan.task.space in SEARCH_SPACES:

@@ -27,11 +27,11 @@ Objective = Union[NasBench101Objective, NasBench201Objective, NasBenchGraphObjec
 OBJECTIVES: Dict[str, Callable[..., Objective]] = {
     # The user's NASLib nasbench_only108.pkl in data_dir.
     "nasbench101": lambda dataset, data_dir: NasBench101Objective(dataset, data_dir),
-    "nasbench201": lambda dataset, data_dir: NasBench201Objective(dataset or "cifar10", data_dir),
+    "nasbench201": lambda dataset, data_dir: NasBench201Objective(dataset, data_dir),
     # NAS-Bench-Graph's tables ship inside its package: no data directory.
-    "nasbench_graph": lambda dataset, data_dir: NasBenchGraphObjective(dataset or "cora"),
+    "nasbench_graph": lambda dataset, data_dir: NasBenchGraphObjective(dataset),
     # A surrogate model (ONNX or NB301 v0.9) in data_dir.
-    "nasbench301": lambda dataset, data_dir: NasBench301Objective(dataset or "cifar10", data_dir),
+    "nasbench301": lambda dataset, data_dir: NasBench301Objective(dataset, data_dir),
     # NB201 accuracy under an HW-NAS-Bench constraint: needs the option constraint=...
     "hw_nas_bench": lambda dataset, data_dir: objective_with_options("hw_nas_bench", dataset, data_dir, {}),
     # The user's NASLib nb_nlp.pickle (+ optional NB-X11 surrogate nbnlp_v01/) in data_dir (PTB only).

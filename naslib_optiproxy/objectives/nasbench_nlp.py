@@ -28,7 +28,7 @@ from ..spaces import Architecture
 from ..spaces.nasbench_nlp import NasBenchNLP
 from .errors import BenchmarkDataError, check_architecture
 from ..data.bundled import file_source
-from .nasbench201 import ENV_VAR, PathLike, resolve_data_dir
+from .files import ENV_VAR, PathLike, resolve_data_dir
 from .safe_pickle import safe_load
 
 TABLE_FILE = "nb_nlp.pickle"
