@@ -8,6 +8,7 @@ With no arguments it runs the embedded default: OptiProxy on NAS-Bench-Graph (co
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import sys
 from pathlib import Path
@@ -18,8 +19,6 @@ from tqdm import tqdm
 from .. import _startup
 from .._version import __version__
 from ..compare.command import add_compare_parser, run_compare
-from ..integrations.naslib_plugin.predictor_runner import main as naslib_predictors_main
-from ..integrations.naslib_plugin.runner import main as naslib_main
 from ..objectives import BenchmarkDataError, get_objective
 from ..run import RESULT_FILE, run_search
 from ..spaces import SEARCH_SPACES
@@ -125,7 +124,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "search")
     if args_list[0] in NASLIB_COMMANDS:  # NASLib's own argument format: handed over untouched
-        return NASLIB_COMMANDS[args_list[0]](args_list[1:])
+        return naslib_command(args_list[0], args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -223,20 +222,20 @@ def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     return run_compare(args)
 
 
-def naslib_command(argv: Sequence[str]) -> int:
-    """``naslib-optiproxy naslib --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's runner plus optiproxy."""
-    return naslib_main(list(argv))
-
-
-def naslib_predictors_command(argv: Sequence[str]) -> int:
-    """``naslib-optiproxy naslib-predictors --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's predictor evaluation."""
-    return naslib_predictors_main(list(argv))
+def naslib_command(name: str, argv: Sequence[str]) -> int:
+    """``naslib-optiproxy naslib|naslib-predictors --config-file CONFIG.yaml [KEY VALUE ...]``: the NASLib
+    plugin's runner, loaded only now (``search`` and ``compare`` never load it)."""
+    module, _, function = NASLIB_COMMANDS[name].partition(":")
+    return getattr(importlib.import_module(module), function)(list(argv))
 
 
 # subcommand -> handler (each returns the exit code)
 COMMANDS = {"search": search_command, "compare": compare_command}
-# subcommands in NASLib's argument format (argv after the name) -> handler
-NASLIB_COMMANDS = {"naslib": naslib_command, "naslib-predictors": naslib_predictors_command}
+#: Subcommands in NASLib's argument format (argv after the name) -> ``module:function`` handling them:
+#: ``naslib`` is NASLib's runner (Trainer, errors.json) with optimizer optiproxy, ``naslib-predictors``
+#: NASLib's predictor evaluation with the optiproxy predictors.
+NASLIB_COMMANDS = {"naslib": "naslib_optiproxy.integrations.naslib_plugin.runner:main",
+                   "naslib-predictors": "naslib_optiproxy.integrations.naslib_plugin.predictor_runner:main"}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,14 +22,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .._text import did_you_mean, shorten
 from .._yaml import load_yaml
-from ..integrations.naslib_plugin import naslib_missing
-from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES as NASLIB_OPTIMIZER_NAMES
 from ..spaces import SEARCH_SPACES, get_search_space
 from ..config import resolve_settings
 from ..strategies import check_strategy
 from ..strategies.optiproxy import check_batch_size
 from .jobs import DataDir, Job
-from .methods import NASLIB_PREFIX, Method
+from .methods import Method
 from .tasks import Task
 
 
@@ -125,13 +123,11 @@ class Suite:
                 raise ValueError(f"task {plan.task.name}: budget must be >= 1, got {plan.budget}")
         for method in self.methods:
             if method.through_naslib:
-                name = method.optimizer[len(NASLIB_PREFIX):]
-                if name not in NASLIB_OPTIMIZER_NAMES:
-                    raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, NASLIB_OPTIMIZER_NAMES)}; "
-                                     f"available: {', '.join(NASLIB_OPTIMIZER_NAMES)}")
-                missing = naslib_missing()
-                if missing:
-                    raise ValueError(f"method {method.name!r} runs through NASLib: {missing}")
+                runner, name = method.external_runner()
+                try:
+                    runner.check_optimizer(name)
+                except ValueError as error:
+                    raise ValueError(f"method {method.name!r}: {error}") from None
                 continue
             settings = dict(method.settings)
             try:
