@@ -20,7 +20,8 @@ from .. import _startup
 from .._version import __version__
 from ..compare.command import add_compare_parser, run_compare
 from ..objectives import BenchmarkDataError, get_objective
-from ..run import RESULT_FILE, run_search
+from ..datasets import DEFAULT_DATASETS
+from ..run import DEFAULT_BUDGET, RESULT_FILE, run_search
 from ..spaces import SEARCH_SPACES
 from ..storage import JOURNAL_FILE
 from ..strategies import BASELINES, PEERS
@@ -53,10 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--search-space", metavar="{" + ",".join(SEARCH_SPACES) + "}",
                         help="benchmark search space (default: nasbench_graph)")
     search.add_argument("--dataset", metavar="D",
-                        help="dataset (default: cifar10 for nasbench201, cora for nasbench_graph)")
+                        help="dataset (default: " + ", ".join(f"{d} for {s}" for s, d in DEFAULT_DATASETS.items()
+                                                             if s in SEARCH_SPACES) + ")")
     search.add_argument("--optimizer", metavar="NAME", help=f"optiproxy (default), the baselines {', '.join(BASELINES)}, "
                         f"or a peer optimizer: {PEERS_HELP}")
-    search.add_argument("--budget", type=int, metavar="N", help="architectures to evaluate (default: 100)")
+    search.add_argument("--budget", type=int, metavar="N", help=f"architectures to evaluate (default: {DEFAULT_BUDGET})")
     search.add_argument("--seed", type=int, metavar="S", help="random seed (default: 0)")
     search.add_argument("--data-dir", metavar="DIR", help="folder with the NAS-Bench-201 tables")
     search.add_argument("--out", metavar="DIR",

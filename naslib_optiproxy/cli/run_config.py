@@ -42,6 +42,7 @@ from ..datasets import canonical_dataset
 from ..objectives.constrained import parse_constraint
 from ..objectives.low_fidelity import canonical_fidelity
 from ..spaces import SEARCH_SPACES
+from ..run import DEFAULT_BUDGET, MAX_CONSECUTIVE_FAILURES
 from ..strategies import check_strategy
 
 #: NASLib top-level keys accepted and ignored: ``evaluation`` (NASLib's final-training
@@ -71,11 +72,11 @@ class RunConfig:
     dataset: Optional[str] = None
     optimizer: str = "optiproxy"
     seed: int = 0
-    budget: int = 100
+    budget: int = DEFAULT_BUDGET
     data_dir: Optional[str] = None
     out_dir: Optional[str] = None
     search: Optional[Dict[str, Any]] = field(default_factory=dict)
-    max_consecutive_failures: Optional[int] = 10
+    max_consecutive_failures: Optional[int] = MAX_CONSECUTIVE_FAILURES
     constraint: Optional[Any] = None
     fidelity: Optional[str] = None
 

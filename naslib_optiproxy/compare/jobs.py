@@ -48,15 +48,23 @@ class Job:
     data: str = ""
 
     @property
+    def config(self) -> Optional[OptiProxyConfig]:
+        """The OptiProxy settings this job runs with (preset + the method's settings), else ``None``."""
+        if self.method.optimizer != "optiproxy":
+            return None
+        return resolve_settings(self.task.space, self.task.dataset, self.task.constrained,
+                                dict(self.method.settings))[1]
+
+    @property
     def key(self) -> str:
         """8 hex digits identifying everything that changes this job's result."""
         identity = {"task": self.task.name, "optimizer": self.method.optimizer, "settings": list(self.method.settings),
                     "seed": self.seed, "budget": self.budget, "version": __version__, "threads": policy_threads()}
         if self.data:
             identity["data"] = self.data
-        if self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
-            effective = resolve_settings(self.task.space, self.task.dataset, self.task.constrained,
-                                         dict(self.method.settings))[1].to_dict()
+        config = self.config
+        if config is not None:  # the preset it runs with: a changed preset is a new job
+            effective = config.to_dict()
             identity["effective_settings"] = {k: v for k, v in effective.items()
                                               if not (k in SETTINGS_ADDED_LATER and v == _DEFAULTS[k])}
         return hashlib.sha256(dumps(identity).encode("utf-8")).hexdigest()[:8]

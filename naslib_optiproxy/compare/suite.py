@@ -24,6 +24,7 @@ from .._text import did_you_mean, shorten
 from .._yaml import load_yaml
 from ..spaces import SEARCH_SPACES, get_search_space
 from ..config import resolve_settings
+from ..run import DEFAULT_BUDGET
 from ..strategies import check_strategy
 from ..strategies.optiproxy import check_batch_size
 from .jobs import DataDir, Job
@@ -158,7 +159,7 @@ class Suite:
         if unknown:
             raise ValueError(f"{path}: unknown keys {[shorten(k) for k in unknown]}; "
                              f"a suite has {', '.join(SUITE_KEYS)}")
-        default_budget = _count(path, "budget", data.get("budget", 100))
+        default_budget = _count(path, "budget", data.get("budget", DEFAULT_BUDGET))
         default_checkpoints_ = data.get("checkpoints")
         plans = [_task_plan(path, index, entry, default_budget, default_checkpoints_)
                  for index, entry in enumerate(_list(path, "tasks", data.get("tasks")))]
