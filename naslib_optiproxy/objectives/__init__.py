@@ -13,6 +13,7 @@ import os
 from typing import Any, Callable, Dict, Optional, Union
 
 from .._text import did_you_mean
+from ..types import BenchmarkObjective
 from .errors import BenchmarkDataError
 from .nasbench101 import NasBench101Objective
 from .nasbench201 import NasBench201Objective, load_nb201_table
@@ -22,9 +23,7 @@ from .nasbench_nlp import NasBenchNLPObjective
 from .options import objective_with_options
 from .safe_pickle import UnsafePickleError, safe_load
 
-Objective = Union[NasBench101Objective, NasBench201Objective, NasBenchGraphObjective, NasBench301Objective]
-
-OBJECTIVES: Dict[str, Callable[..., Objective]] = {
+OBJECTIVES: Dict[str, Callable[..., BenchmarkObjective]] = {
     # The user's NASLib nasbench_only108.pkl in data_dir.
     "nasbench101": lambda dataset, data_dir: NasBench101Objective(dataset, data_dir),
     "nasbench201": lambda dataset, data_dir: NasBench201Objective(dataset, data_dir),
@@ -44,7 +43,7 @@ def get_objective(
     dataset: Optional[str] = None,
     data_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     **options: Any,
-) -> Objective:
+) -> BenchmarkObjective:
     """The benchmark objective of ``search_space`` on ``dataset`` (its default when ``None``).
 
     ``data_dir`` is where NAS-Bench-201 tables and NAS-Bench-301 surrogates are looked for;

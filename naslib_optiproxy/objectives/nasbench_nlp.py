@@ -131,6 +131,8 @@ class NasBenchNLPObjective:
         skipped: Table entries outside the codec's space (not queryable by key).
     """
 
+    dataset: Optional[str] = None  # PTB only: NAS-Bench-NLP names no dataset
+
     def __init__(self, data_dir: Optional[PathLike] = None, surrogate: Any = None, max_nodes: int = 8) -> None:
         self.space = NasBenchNLP(max_nodes)
         self.source = find_table_file(data_dir)
