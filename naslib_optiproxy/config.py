@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union
 
 from ._settings import key_of, setting, validate
 from ._text import did_you_mean, shorten
@@ -58,24 +58,28 @@ class LoopSettings:
     the paper; 0 never restarts).
     """
 
+    section: ClassVar[str] = "loop"  # its part of OptiProxyConfig (config.loop)
+
     num_init: int = setting(10, "num_init", above=0, high=100_000, doc="random architectures before the first fit")
     batch_size: int = setting(10, "batch_size", above=0, high=100_000, doc="B, evaluated per step")
     num_groups: int = setting(5, "num_groups", above=0, high=1_000, doc="K, (alpha, beta) groups")
     candidates_per_group: int = setting(80, "candidates_per_group", above=0, high=100_000,
                                         doc="Q/K, candidates drawn from each group per step")
-    selection: str = setting("proxy", "selection", choices=("proxy", "random"))
-    sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"))
-    op_noise: float = setting(0.3, "op_noise", low=0)
-    distinct_scores: bool = setting(True, "distinct_scores")
+    selection: str = setting("proxy", "selection", choices=("proxy", "random"),
+                             doc="how the B are chosen: the proxy's best candidates, or random ones (ablation)")
+    sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
+                            doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
+    op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")
+    distinct_scores: bool = setting(True, "distinct_scores", doc="keep one candidate per distinct predicted score")
     local_candidates: int = setting(0, "local_candidates", low=0, high=1_000,
                                     doc="best evaluated architectures whose one-edit neighbours join the pool")
     restart_stale: int = setting(0, "restart_stale", low=0, high=1_000,
                                  doc="redraw a group whose most likely architecture was already evaluated at this "
                                      "many consecutive steps (0: never)")
     lhs_lower: float = setting(0.9, "lhs_lower", doc="LHS initialisation of alpha: lower end")
-    lhs_range: float = setting(0.1, "lhs_range", low=0)
-    beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower")
-    beta_lhs_range: float = setting(1.0, "beta_lhs_range", low=0)
+    lhs_range: float = setting(0.1, "lhs_range", low=0, doc="LHS initialisation of alpha: width of the range")
+    beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower", doc="LHS initialisation of beta: lower end")
+    beta_lhs_range: float = setting(1.0, "beta_lhs_range", low=0, doc="LHS initialisation of beta: width of the range")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -90,8 +94,8 @@ class LoopSettings:
 MAX_CANDIDATES = 200_000
 
 #: section name -> settings class, in the order of :meth:`OptiProxyConfig.to_dict`.
-SECTIONS: Dict[str, type] = {"loop": LoopSettings, "model": ProxySettings, "fit": FitSettings,
-                             "search": SearchSettings, "constraint": ConstraintSettings}
+SECTIONS: Dict[str, type] = {cls.section: cls for cls in (LoopSettings, ProxySettings, FitSettings, SearchSettings,
+                                                           ConstraintSettings)}
 #: flat config key -> (section, field name); derived from the sections' declarations.
 KEYS: Dict[str, Tuple[str, str]] = {key_of(f): (section, f.name) for section, cls in SECTIONS.items()
                                     for f in fields(cls)}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Optional, Sequence, Tuple
 
 import torch
 
@@ -54,6 +54,8 @@ def constraints_of(trials: Sequence[Any]) -> Tuple[Constraint, ...]:
 @dataclass
 class ConstraintSettings:
     """How OptiProxy handles a constraint (paper Sec. 3.2), with their config keys."""
+
+    section: ClassVar[str] = "constraint"  # its part of OptiProxyConfig (config.constraint)
 
     weight: float = setting(1.0, "constraint_weight", above=0, doc="initial weight of the predicted violation")
     target: float = setting(0.7, "constraint_target", low=0, high=1,

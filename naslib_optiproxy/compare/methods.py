@@ -18,7 +18,7 @@ from .._text import shorten
 from .tasks import format_assignments, parse_assignments
 
 NASLIB_PREFIX = "naslib:"
-#: Frameworks that run a method themselves: prefix -> the module that checks (``check_optimizer(name)``) and runs
+#: Frameworks that run a method themselves: prefix -> the module that checks (``check_optimizer(name, label)``) and runs
 #: (``run_search(space, dataset, optimizer, seed, budget, settings, data_dir)``) its optimizers. Loaded by name
 #: only when such a method is checked or run: the framework is optional, and adapters never import each other.
 EXTERNAL_RUNNERS = {NASLIB_PREFIX: "naslib_optiproxy.integrations.naslib_plugin.jobs"}

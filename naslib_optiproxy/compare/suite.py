@@ -125,10 +125,7 @@ class Suite:
         for method in self.methods:
             if method.through_naslib:
                 runner, name = method.external_runner()
-                try:
-                    runner.check_optimizer(name)
-                except ValueError as error:
-                    raise ValueError(f"method {method.name!r}: {error}") from None
+                runner.check_optimizer(name, method.name)
                 continue
             settings = dict(method.settings)
             try:

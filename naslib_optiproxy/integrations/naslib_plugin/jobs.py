@@ -18,14 +18,15 @@ from . import naslib_missing
 from .runner import OPTIMIZER_NAMES, load_config, run
 
 
-def check_optimizer(name: str) -> None:
-    """ValueError for an optimizer NASLib's runner does not know, or when NASLib does not import here."""
+def check_optimizer(name: str, method: str) -> None:
+    """ValueError for an optimizer NASLib's runner does not know, or, naming the ``method`` label, when NASLib
+    does not import here."""
     if name not in OPTIMIZER_NAMES:
         raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, OPTIMIZER_NAMES)}; "
                          f"available: {', '.join(OPTIMIZER_NAMES)}")
     missing = naslib_missing()
     if missing:
-        raise ValueError(f"runs through NASLib: {missing}")
+        raise ValueError(f"method {method!r} runs through NASLib: {missing}")
 
 
 def run_search(search_space: str, dataset: Optional[str], optimizer: str, seed: int, budget: int,
