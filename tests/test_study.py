@@ -214,3 +214,4 @@ def test_optiproxy_without_config_is_built_for_its_dataset_and_refuses_another()
     built = OptiProxy(NasBench201(), seed=0, dataset="imagenet16")  # an alias: the same preset
     Study(built).prepare(Objective())
     assert built.config.restart_stale == 3 and built.config.model.hidden == 144
+    Study(OptiProxy(NasBench201(), seed=0, dataset="imagenet16")).prepare(lambda arch: 1.0)  # names no dataset

@@ -124,6 +124,8 @@ class OptiProxy(Strategy):
         if self._preset is None or self.history.num_started:
             return
         dataset = getattr(objective, "dataset", None)
+        if dataset is None:  # an objective that names no dataset (a plain callable): the one built for
+            dataset = self._preset[0]
         constrained = getattr(objective, "constraint", None) is not None
         try:
             dataset, wanted = resolve_settings(self.space, dataset, constrained)
