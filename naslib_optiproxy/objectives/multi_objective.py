@@ -1,0 +1,169 @@
+"""Benchmarks with several metrics per architecture, and their true Pareto fronts.
+
+:func:`multi_objective` builds a :class:`MultiMetricObjective`: each evaluation's value is the
+validation accuracy (what a study maximises today) and its ``info`` holds every metric of the
+architecture, the criteria's among them (read with :func:`~naslib_optiproxy.pareto.trial_values`).
+
+===================  =============================================  ==============================
+search space         metrics                                        from
+===================  =============================================  ==============================
+``nasbench201``      ``val``, ``test``, every HW-NAS-Bench metric   NB201 and HW-NAS-Bench tables
+                     (``edgegpu_latency``, ``fpga_energy``, ...)
+``nasbench_graph``   ``val``, ``test``, ``latency`` (s),            the nas-bench-graph wheel
+                     ``params`` (millions)
+===================  =============================================  ==============================
+
+HW-NAS-Bench has no ``edgetpu_latency`` for 4,699 of the 15,625 cells per dataset (stored as
+-1). An architecture whose criteria include a metric the table did not measure is a *failed
+evaluation*: it costs one evaluation, as a failed hardware measurement would, is never on a
+front and is never fitted on; the true front is computed over the measured cells only.
+
+:meth:`MultiMetricObjective.front_score` enumerates the whole table once (cached per process)
+for the exact true front and the :class:`~naslib_optiproxy.pareto.Bounds` of the reference-point
+convention: the best and the worst value of each criterion over the (measured) table.
+
+Example:
+    >>> objective = multi_objective("nasbench201", "cifar10", "val,edgegpu_latency:min")
+    >>> score = objective.front_score()
+    >>> len(score.front), round(score.share(score.front), 6)
+    (27, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .._text import did_you_mean
+from ..data import bundled
+from ..pareto import Bounds, Criterion, CriterionLike, FrontScore, pareto_front, parse_criteria
+from ..types import Architecture, Evaluation
+from .hw_nas_bench import HW_METRICS, NOT_MEASURED, hw_source, load_hw_table
+from .nasbench201 import NasBench201Objective
+from .nasbench_graph import NasBenchGraphObjective
+
+PathLike = Union[str, "os.PathLike[str]"]
+Metrics = Mapping[str, float]
+
+#: metrics each benchmark reports, by search space
+METRICS = {"nasbench201": ("val", "test", *HW_METRICS), "nasbench_graph": ("val", "test", "latency", "params")}
+_ALIASES = {"hw_nas_bench": "nasbench201"}
+_FRONTS: Dict[Tuple[Any, ...], FrontScore] = {}
+
+
+class MultiMetricObjective:
+    """An objective reporting several metrics per architecture, with the table's true front.
+
+    Args:
+        objective: The accuracy objective (``arch -> Evaluation``), with ``space`` and ``dataset``.
+        criteria: The criteria searched for (their metrics must be among ``metrics_names``).
+        extra: ``arch -> {metric: value}`` for metrics the objective does not report itself.
+        rows: Iterates ``{metric: value}`` over the benchmark's whole table (for the true front).
+        not_measured: ``{metric: sentinel}`` values that mean the table has no measurement.
+        metric_names: Every metric this benchmark reports.
+        identity: Names the tables read, for the front cache.
+    """
+
+    def __init__(self, objective: Any, criteria: Sequence[Criterion], extra: Optional[Callable[[Architecture], Metrics]],
+                 rows: Callable[[], Iterable[Metrics]], metric_names: Sequence[str],
+                 not_measured: Optional[Mapping[str, float]] = None, identity: Tuple[Any, ...] = ()) -> None:
+        self.objective = objective
+        self.space = objective.space
+        self.dataset = objective.dataset
+        self.metric_names = tuple(metric_names)
+        for criterion in criteria:
+            if criterion.metric not in self.metric_names:
+                raise ValueError(f"{self.space.name} reports no metric {criterion.metric!r}"
+                                 f"{did_you_mean(criterion.metric, self.metric_names)}; known metrics: "
+                                 f"{', '.join(self.metric_names)}")
+        self.criteria = tuple(criteria)
+        self._extra = extra
+        self._rows = rows
+        self.not_measured = dict(not_measured or {})
+        self._identity = (*identity, self.criteria)
+        self.data_source = getattr(objective, "data_source", None)
+
+    def measured(self, metric: str, value: Any) -> bool:
+        """Whether ``value`` is a measurement (a finite number, not the table's sentinel for 'not measured')."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        return math.isfinite(number) and number != self.not_measured.get(metric)
+
+    def __call__(self, arch: Architecture) -> Evaluation:
+        evaluation = self.objective(arch)
+        info = {**evaluation.info, **(dict(self._extra(arch)) if self._extra is not None else {})}
+        missing = [c.metric for c in self.criteria if not self.measured(c.metric, info.get(c.metric))]
+        if missing:
+            info["error"] = f"{', '.join(missing)} not measured for this architecture in the benchmark's table"
+            return Evaluation(None, info)
+        return Evaluation(evaluation.value, info)
+
+    def table_points(self) -> np.ndarray:
+        """``[n, M]``: the criteria's values of every architecture of the table with all of them measured."""
+        names = [c.metric for c in self.criteria]
+        points = [[row[m] for m in names] for row in self._rows() if all(self.measured(m, row[m]) for m in names)]
+        return np.array(points, dtype=np.float64).reshape(-1, len(names))
+
+    def front_score(self) -> FrontScore:
+        """The true front of the whole table and the reference-point convention (cached per process)."""
+        score = _FRONTS.get(self._identity)
+        if score is None:
+            points = self.table_points()
+            score = FrontScore(self.criteria, pareto_front(points, self.criteria), Bounds.of(points, self.criteria))
+            _FRONTS[self._identity] = score
+        return score
+
+    def __repr__(self) -> str:
+        return (f"MultiMetricObjective({self.space.name!r}, {self.dataset!r}, "
+                f"criteria={','.join(map(str, self.criteria))!r})")
+
+
+def multi_objective(search_space: str, dataset: Optional[str], criteria: Union[str, Iterable[CriterionLike]],
+                    data_dir: Optional[PathLike] = None, hw_dir: Optional[PathLike] = None) -> MultiMetricObjective:
+    """The multi-metric objective of a benchmark (module docstring) for ``criteria``.
+
+    Raises:
+        ValueError: An unknown search space or metric, or malformed criteria.
+        BenchmarkDataError: A table is missing or malformed.
+    """
+    space = _ALIASES.get(search_space, search_space)
+    if space not in METRICS:
+        raise ValueError(f"no multi-metric benchmark for search space {search_space!r}"
+                         f"{did_you_mean(search_space, METRICS)}; available: {', '.join(METRICS)}")
+    parsed = parse_criteria(criteria)
+    if space == "nasbench_graph":
+        return _graph(dataset or "cora", parsed)
+    return _nb201_hw(dataset or "cifar10", parsed, data_dir, hw_dir)
+
+
+def _nb201_hw(dataset: str, criteria: Tuple[Criterion, ...], data_dir: Optional[PathLike],
+              hw_dir: Optional[PathLike]) -> MultiMetricObjective:
+    base = NasBench201Objective(dataset, data_dir)
+    hardware = load_hw_table(base.dataset, hw_dir, data_dir)
+
+    def extra(arch: Architecture) -> Metrics:
+        return hardware[tuple(int(o) for o in arch.ops)]
+
+    def rows() -> Iterator[Metrics]:
+        for arch in base.space:
+            yield {**base(arch).info, **extra(arch)}
+
+    hw = hw_source(base.dataset, hw_dir, data_dir)
+    objective = MultiMetricObjective(base, criteria, extra, rows, METRICS["nasbench201"], NOT_MEASURED,
+                                     identity=("nasbench201", base.dataset, repr(base.data_source), repr(hw)))
+    objective.data_source = bundled.combined_source(accuracy=base.data_source, hardware=hw)
+    return objective
+
+
+def _graph(dataset: str, criteria: Tuple[Criterion, ...]) -> MultiMetricObjective:
+    base = NasBenchGraphObjective(dataset)
+    return MultiMetricObjective(base, criteria, None, base.records, METRICS["nasbench_graph"],
+                                identity=("nasbench_graph", base.dataset, str(base.source)))
+
+
+__all__ = ["METRICS", "MultiMetricObjective", "multi_objective"]
