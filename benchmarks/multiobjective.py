@@ -356,6 +356,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--report-only", action="store_true", help="tabulate the cached jobs, run nothing")
     args = parser.parse_args(argv)
     if not 1 <= args.budget <= 10_000:
         parser.error(f"--budget must be in 1..10000, got {args.budget}")
@@ -370,7 +371,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     jobs = [Job(m, s, seed, args.budget) for s in settings for m in methods for seed in seeds]
-    run_jobs(jobs, args.out, args.jobs)
+    if not args.report_only:
+        run_jobs(jobs, args.out, args.jobs)
     records = load_records(args.out, jobs)
     table = summarise(records, settings, methods, args.budget)
     text = report(table, methods, args.budget, methods[0])

@@ -17,6 +17,12 @@ A step of :class:`OptiProxyMO` (``docs/design.md``, "Multi-objective search"):
    for the next choice; when no candidate improves it, the remaining slots go round the groups,
    each taking its best candidate by its own scalarisation (``mo_selection``).
 
+Once some evaluations failed (e.g. a metric the hardware could not measure), a
+:class:`~naslib_optiproxy.proxies.success.SuccessModel` is fitted on every evaluation and the
+improvement of step 4 becomes the expected one, ``P(success) x HVI``, with candidates predicted
+to fail ranked last in the fallback (``mo_success=select``); ``search`` also adds
+``log P(success)`` to every group's score in step 3.
+
 Single-objective OptiProxy is untouched: this is a subclass, and it reads several values
 of a trial only through :func:`~naslib_optiproxy.pareto.trial_values`.
 """
@@ -25,16 +31,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import moocore
 import numpy as np
 import torch
+from torch import nn
 
 from .._settings import key_of, setting, validate
 from ..config import OptiProxyConfig
 from ..pareto import Criterion, CriterionLike, parse_criteria, trial_values
 from ..proxies import ProxyTrainer
+from ..proxies.success import SuccessModel
 from ..spaces import SearchSpace
 from ..types import Architecture, Trial
 from .base import sample_unseen
@@ -56,6 +64,9 @@ class FrontSettings:
                            doc="group k's weights: its stratum of the simplex (two criteria) or Dirichlet draws")
     selection: str = setting("hvi", "mo_selection", choices=("hvi", "scalar"),
                              doc="batch by greedy predicted hypervolume improvement, or round the groups' scores")
+    success: str = setting("select", "mo_success", choices=("off", "select", "search"),
+                           doc="once evaluations failed, weigh candidates by their predicted chance of success "
+                               "(select), also in the gradient search (search), or not (off)")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -101,11 +112,14 @@ def group_weights(num_groups: int, num_criteria: int, rng: np.random.Generator, 
     return rng.dirichlet(np.ones(num_criteria), size=num_groups)
 
 
-def greedy_hvi(front: np.ndarray, predicted: np.ndarray, count: int, reference: np.ndarray) -> List[int]:
+def greedy_hvi(front: np.ndarray, predicted: np.ndarray, count: int, reference: np.ndarray,
+               chance: Optional[np.ndarray] = None) -> List[int]:
     """Indices of up to ``count`` rows of ``predicted`` chosen one by one by hypervolume improvement.
 
     Minimisation units (moocore's). Each choice joins ``front`` before the next; stops early
     when no remaining row improves the hypervolume (rows equal to a chosen one never do).
+    ``chance [n]``: each row's probability of a successful evaluation; the improvement is then
+    the expected one, ``chance * HVI``.
     """
     current = front.reshape(-1, predicted.shape[1])
     chosen: List[int] = []
@@ -119,9 +133,11 @@ def greedy_hvi(front: np.ndarray, predicted: np.ndarray, count: int, reference: 
         rows = np.flatnonzero(inside)
         if not len(rows):
             break
-        gains = [float(moocore.hypervolume(np.vstack([current, predicted[i]]), ref=reference)) - base for i in rows]
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
+        gains = np.array([float(moocore.hypervolume(np.vstack([current, predicted[i]]), ref=reference)) - base
+                          for i in rows])
+        expected = gains * chance[rows] if chance is not None else gains
+        best = int(np.argmax(expected))
+        if expected[best] <= 0:
             break
         i = int(rows[best])
         chosen.append(i)
@@ -129,6 +145,17 @@ def greedy_hvi(front: np.ndarray, predicted: np.ndarray, count: int, reference: 
         current = np.vstack([current, predicted[i]])
         base += gains[best]
     return chosen
+
+
+class _WithSuccess(nn.Module):
+    """The proxy's heads with the chance of success as one more column (for the gradient search)."""
+
+    def __init__(self, proxy: nn.Module, success: SuccessModel) -> None:
+        super().__init__()
+        self.proxy, self.success = proxy, success
+
+    def forward(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.proxy(x, adj), self.success(x, adj)[:, None]], dim=1)
 
 
 class OptiProxyMO(OptiProxy):
@@ -169,6 +196,8 @@ class OptiProxyMO(OptiProxy):
         super()._configure(config)
         self._build_proxy(num_outputs=len(self.criteria))
         self._by_hvi = 0
+        self.success = SuccessModel()
+        self._success_fitted = False
 
     def prepare(self, objective: Any) -> None:
         """Take the preset of the objective's dataset (only when no config was given)."""
@@ -191,12 +220,11 @@ class OptiProxyMO(OptiProxy):
             self.trainer = ProxyTrainer(self.proxy, c.fit, self.generator)
         fit_loss = self.trainer.fit(x, adj, y)
         self._fit_units(y)
+        self._fit_success()
         self.weights = group_weights(c.loop.num_groups, len(self.criteria), self.rng, fs.weights)
         weights = torch.as_tensor(self.weights, dtype=torch.float32)
         restarted = self._restart_stale_groups()
-        trace = (self.gradient_search.run(self.proxy, lambda out: scalarise(self._units(out), weights, fs.scalarisation,
-                                                                            fs.rho))
-                 if c.search.epochs else [])
+        trace = self.gradient_search.run(*self._search_model(weights)) if c.search.epochs else []
         candidates = self._candidates()
         chosen = self._select_batch(candidates)
         while len(chosen) < c.loop.batch_size:
@@ -205,8 +233,37 @@ class OptiProxyMO(OptiProxy):
                               "fit_epochs": self.trainer.last_epochs,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
                               "valid_draws": self._valid_fraction, "restarted_groups": restarted,
-                              "by_hvi": self._by_hvi})
+                              "by_hvi": self._by_hvi, "success_model": self._success_fitted})
         return chosen
+
+    def _search_model(self, weights: torch.Tensor) -> Tuple[nn.Module, Callable[[torch.Tensor], torch.Tensor]]:
+        """What the gradient search climbs: each group's scalarisation of the heads, plus the log chance of
+        success with ``mo_success=search`` (the model then outputs it as one more column)."""
+        fs = self.front_settings
+        if fs.success != "search" or not self._success_fitted:
+            return self.proxy, lambda output: scalarise(self._units(output), weights, fs.scalarisation, fs.rho)
+        model = _WithSuccess(self.proxy, self.success)
+        return model, lambda output: (scalarise(self._units(output[:, :-1]), weights, fs.scalarisation, fs.rho)
+                                      + torch.log(output[:, -1].clamp_min(1e-6)))
+
+    def _fit_success(self) -> None:
+        """Fit the chance of success on every told evaluation, once some failed (``mo_success`` not ``off``)."""
+        told = list(self.history.trials)
+        ok = [trial_values(t, self.criteria) is not None for t in told]
+        self._success_fitted = self.front_settings.success != "off" and not all(ok)
+        if self._success_fitted:
+            x, adj = self._encode([t.arch for t in told])
+            self.success.fit(x, adj, torch.tensor(ok))
+
+    def _encode(self, archs: Sequence[Architecture]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Encodings ``(x, adj)`` of evaluated architectures (cached by canonical key)."""
+        new = [a for a in archs if self.space.key(a) not in self._encodings]
+        if new:
+            xs, adjs = self.space.encode_batch(new)
+            for arch, xi, ai in zip(new, xs, adjs):
+                self._encodings[self.space.key(arch)] = (xi, ai)
+        pairs = [self._encodings[self.space.key(a)] for a in archs]
+        return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs])
 
     # ----------------------------------------------------------------- units
     def _fit_units(self, y: torch.Tensor) -> None:
@@ -232,17 +289,23 @@ class OptiProxyMO(OptiProxy):
             return super()._select(candidates)
         x, adj = self.space.encode_batch(candidates)
         v = self._units(self.trainer.predict(x, adj, standardised=True))
+        chance = None
+        if self._success_fitted:
+            with torch.no_grad():
+                chance = self.success(x, adj).numpy().astype(np.float64)
         order: List[int] = []
         if fs.selection == "hvi":
             observed = self._observed
             reference = np.full(len(self.criteria), 1.0 + REFERENCE_MARGIN)
             order = greedy_hvi(1.0 - observed.numpy().astype(np.float64), 1.0 - v.numpy().astype(np.float64),
-                               loop.batch_size, reference)
+                               loop.batch_size, reference, chance)
             self._by_hvi = len(order)
         scores = scalarise(v[None, :, :], torch.as_tensor(self.weights, dtype=torch.float32)[:, None, :],
                            fs.scalarisation, fs.rho).numpy()  # [K, candidates]
+        likely = np.ones(len(candidates), dtype=bool) if chance is None else chance >= 0.5
         taken = {tuple(v[i].tolist()) for i in order}
-        rankings = [list(np.argsort(-row, kind="stable")) for row in scores]
+        # each group's ranking by its own score, the candidates predicted to fail after all the others
+        rankings = [list(np.lexsort((-row, ~likely))) for row in scores]
         group = 0
         while len(order) < loop.batch_size and any(rankings):
             ranking = rankings[group % len(rankings)]
@@ -290,14 +353,7 @@ class OptiProxyMO(OptiProxy):
     def _training_data(self, constraints: Sequence[Any] = ()) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Encodings and targets ``[n, M]`` of the trials with every value; the log of positive ``min`` metrics."""
         done = self._successes()
-        new = [t.arch for t in done if self.space.key(t.arch) not in self._encodings]
-        if new:
-            xs, adjs = self.space.encode_batch(new)
-            for arch, xi, ai in zip(new, xs, adjs):
-                self._encodings[self.space.key(arch)] = (xi, ai)
-        pairs = [self._encodings[self.space.key(t.arch)] for t in done]
-        x = torch.stack([p[0] for p in pairs])
-        adj = torch.stack([p[1] for p in pairs])
+        x, adj = self._encode([t.arch for t in done])
         values = torch.tensor(np.stack([trial_values(t, self.criteria) for t in done]), dtype=torch.float64)
         self._log_metric = [self.config.constraint.log and not c.maximise and bool((values[:, j] > 0).all())
                             for j, c in enumerate(self.criteria)]

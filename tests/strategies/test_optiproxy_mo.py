@@ -142,13 +142,25 @@ def test_random_selection_ablation_and_local_candidates_run(tiny_optiproxy_confi
     assert len(strategy._local_candidates(2)) == 2 * 24  # two front points, 24 one-edit neighbours each
 
 
-def test_failed_evaluations_are_not_fitted_and_never_on_the_front(tiny_optiproxy_config) -> None:
-    strategy = _strategy(tiny_optiproxy_config, seed=4)
+@pytest.mark.parametrize("success", ["off", "select", "search"])
+def test_failed_evaluations_are_not_fitted_and_never_on_the_front(tiny_optiproxy_config, success: str) -> None:
+    strategy = _strategy(tiny_optiproxy_config, seed=4, mo_success=success)
     study = Study(strategy)
     study.optimize(tradeoff(fail_all_pool=True), budget=40)
     failed = [t for t in study.trials if t.failed]
     assert failed and not set(t.number for t in failed) & {t.number for t in strategy.front()}
     assert strategy._training_data()[2].shape == (40 - len(failed), 2)
+    first_failure = failed[0].number
+    fitted = [s["success_model"] for s in strategy.step_log]
+    assert fitted == [success != "off" and s["evaluations"] > first_failure for s in strategy.step_log]
+
+
+def test_greedy_hvi_weighs_each_improvement_by_its_chance_of_success() -> None:
+    front, reference = np.array([[0.5, 0.5]]), np.array([1.1, 1.1])
+    predicted = np.array([[0.1, 0.1], [0.3, 0.3]])  # the first improves more, but will likely fail
+    assert greedy_hvi(front, predicted, 1, reference)[0] == 0
+    assert greedy_hvi(front, predicted, 1, reference, chance=np.array([0.05, 0.9])) == [1]
+    assert greedy_hvi(front, predicted, 2, reference, chance=np.array([0.0, 0.9])) == [1]  # sure to fail: never
 
 
 def test_a_saved_state_continues_identically(tiny_optiproxy_config) -> None:
