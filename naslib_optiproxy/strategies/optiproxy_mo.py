@@ -5,7 +5,8 @@ A step of :class:`OptiProxyMO` (``docs/design.md``, "Multi-objective search"):
 1. Fit the proxy with one head per criterion on every trial that has all the criteria's
    values (the log of a positive metric to minimise, each head standardised on its own).
 2. Map the heads to maximisation units in ``[0, 1]`` over the evaluated points: ``v_j = (s_j z_j -
-   lo_j) / (hi_j - lo_j)``, ``s_j`` = +1 (max) or -1 (min), ``lo``/``hi`` the evaluated range.
+   lo_j) / (hi_j - lo_j)``, ``s_j`` = +1 (max) or -1 (min), ``hi`` the best evaluated value and
+   ``lo`` the worst (or the ``mo_floor`` quantile of the evaluated values).
 3. Give every (alpha, beta) group k weights ``lambda_k`` on the simplex, redrawn at every step
    (``mo_weights``: two criteria: group k's stratum ``[k, k+1) / K`` of ``w``, ``lambda_k = (w, 1 - w)``,
    so the K groups aim at K parts of the front; else Dirichlet draws), and run the gradient
@@ -13,7 +14,8 @@ A step of :class:`OptiProxyMO` (``docs/design.md``, "Multi-objective search"):
    ``g_k(v) = min_j lambda_kj (v_j - 1) + rho * sum_j lambda_kj (v_j - 1)`` (``mo_scalarisation``).
 4. Pool the candidates of all groups (plus the one-edit neighbours of the ``local_candidates``
    evaluated front points that add most hypervolume) and choose the batch greedily by predicted
-   hypervolume improvement over the evaluated front, each chosen prediction joining the front
+   hypervolume improvement over the evaluated front (its reference point ``mo_margin`` of each evaluated
+   range below the worst evaluated value), each chosen prediction joining the front
    for the next choice; when no candidate improves it, the remaining slots go round the groups,
    each taking its best candidate by its own scalarisation (``mo_selection``).
 
@@ -48,10 +50,6 @@ from ..types import Architecture, Trial
 from .base import sample_unseen
 from .optiproxy import OptiProxy
 
-#: HVI is measured against a reference point this far below the worst evaluated value (in [0, 1] units),
-#: so that the extreme points of the evaluated front count.
-REFERENCE_MARGIN = 0.1
-
 
 @dataclass
 class FrontSettings:
@@ -64,6 +62,12 @@ class FrontSettings:
                            doc="group k's weights: its stratum of the simplex (two criteria) or Dirichlet draws")
     selection: str = setting("hvi", "mo_selection", choices=("hvi", "scalar"),
                              doc="batch by greedy predicted hypervolume improvement, or round the groups' scores")
+    margin: float = setting(0.1, "mo_margin", low=0, high=10,
+                            doc="the hypervolume's reference point lies this far (in evaluated ranges) below the "
+                                "worst evaluated value of each criterion; 0: points extending a range add nothing")
+    floor: float = setting(0.0, "mo_floor", low=0, high=0.99,
+                           doc="0 of the [0, 1] units each head is rescaled to: this quantile of the evaluated "
+                               "values (0: the worst), so that poor outliers do not squeeze the front's region")
     success: str = setting("select", "mo_success", choices=("off", "select", "search"),
                            doc="once evaluations failed, weigh candidates by their predicted chance of success "
                                "(select), also in the gradient search (search), or not (off)")
@@ -267,10 +271,12 @@ class OptiProxyMO(OptiProxy):
 
     # ----------------------------------------------------------------- units
     def _fit_units(self, y: torch.Tensor) -> None:
-        """The evaluated range of every head in sign-flipped standardised units (``lo``, ``hi``)."""
+        """The evaluated range of every head in sign-flipped standardised units: ``lo`` (the ``mo_floor``
+        quantile of the evaluated values; 0: the worst) and ``hi`` (the best)."""
         signs = torch.tensor([c.sign for c in self.criteria], dtype=torch.float32)
         u = signs * self.trainer.standardizer.transform(y)
-        self._signs, self._lo = signs, u.min(0).values
+        self._signs = signs
+        self._lo = torch.quantile(u, self.front_settings.floor, dim=0) if self.front_settings.floor else u.min(0).values
         self._span = (u.max(0).values - self._lo).clamp_min(1e-6)
         self._observed = (u - self._lo) / self._span
 
@@ -296,7 +302,7 @@ class OptiProxyMO(OptiProxy):
         order: List[int] = []
         if fs.selection == "hvi":
             observed = self._observed
-            reference = np.full(len(self.criteria), 1.0 + REFERENCE_MARGIN)
+            reference = np.full(len(self.criteria), 1.0 + fs.margin)
             order = greedy_hvi(1.0 - observed.numpy().astype(np.float64), 1.0 - v.numpy().astype(np.float64),
                                loop.batch_size, reference, chance)
             self._by_hvi = len(order)
@@ -326,7 +332,7 @@ class OptiProxyMO(OptiProxy):
         trials, points = self._front_trials()
         if len(trials) > incumbents:
             minimise = -points * np.array([c.sign for c in self.criteria])
-            reference = minimise.max(0) + 1e-9 + REFERENCE_MARGIN * np.ptp(minimise, axis=0)
+            reference = minimise.max(0) + 1e-9 + self.front_settings.margin * np.ptp(minimise, axis=0)
             gains = moocore.hv_contributions(minimise, ref=reference)
             keep = np.argsort(-gains, kind="stable")[:incumbents]
             trials = [trials[i] for i in sorted(keep)]
