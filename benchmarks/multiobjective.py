@@ -137,7 +137,10 @@ def parse_method(text: str) -> Tuple[str, Dict[str, Any]]:
     options: Dict[str, Any] = {}
     for item in filter(None, (match["args"] or "").split(",")):
         key, _, value = item.partition("=")
-        options[key.strip()] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
+        # YAML 1.1 reads off/on/yes/no as booleans: keep them as words unless written true/false
+        options[key.strip()] = value.strip() if isinstance(parsed, bool) and value.strip().lower() not in (
+            "true", "false") else parsed
     return match["name"], options
 
 

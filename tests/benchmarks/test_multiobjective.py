@@ -33,6 +33,8 @@ def test_groups_name_every_setting_of_the_issue() -> None:
 def test_methods_parse_their_options_and_build_strategies() -> None:
     assert mo.parse_method("optiproxy-mo[mo_selection=scalar,batch_size=5]") == (
         "optiproxy-mo", {"mo_selection": "scalar", "batch_size": 5})
+    assert mo.parse_method("optiproxy-mo[mo_success=off,warm_start=false]")[1] == {"mo_success": "off",
+                                                                                  "warm_start": False}
     with pytest.raises(ValueError, match="bad method 'nsga3'"):
         mo.parse_method("nsga3")
     objective = mo.objective_of(SETTING)

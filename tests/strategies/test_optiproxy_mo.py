@@ -125,13 +125,18 @@ def test_the_front_search_beats_random_on_the_synthetic_tradeoff(tiny_optiproxy_
     assert ours > rs
 
 
-@pytest.mark.parametrize("front", [{"mo_selection": "scalar"}, {"mo_weights": "random", "mo_scalarisation": "linear"}])
+@pytest.mark.parametrize("front", [{"mo_selection": "scalar"}, {"mo_weights": "random", "mo_scalarisation": "linear"},
+                                   {"mo_floor": 0.5, "mo_margin": 0.0}])
 def test_other_front_settings_run(tiny_optiproxy_config, front) -> None:
     strategy = _strategy(tiny_optiproxy_config, **front)
     Study(strategy).optimize(tradeoff(), budget=20)
     if front.get("mo_selection") == "scalar":
         assert all(s["by_hvi"] == 0 for s in strategy.step_log)
     assert len(strategy.history.trials) == 20
+    observed = strategy._observed  # the evaluated points in the [0, 1] units of the last step
+    assert torch.allclose(observed.max(0).values, torch.ones(2))
+    floor = front.get("mo_floor", 0.0)
+    assert torch.allclose(torch.quantile(observed, floor, dim=0), torch.zeros(2), atol=1e-6)
 
 
 def test_random_selection_ablation_and_local_candidates_run(tiny_optiproxy_config) -> None:

@@ -1,0 +1,1 @@
+"""Scripts that measure the method; run a module with ``python -m benchmarks.<name>`` from the checkout."""
