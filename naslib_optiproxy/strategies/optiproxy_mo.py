@@ -68,7 +68,7 @@ class FrontSettings:
     floor: float = setting(0.0, "mo_floor", low=0, high=0.99,
                            doc="0 of the [0, 1] units each head is rescaled to: this quantile of the evaluated "
                                "values (0: the worst), so that poor outliers do not squeeze the front's region")
-    success: str = setting("select", "mo_success", choices=("off", "select", "search"),
+    success: str = setting("search", "mo_success", choices=("off", "select", "search"),
                            doc="once evaluations failed, weigh candidates by their predicted chance of success "
                                "(select), also in the gradient search (search), or not (off)")
 
