@@ -29,11 +29,13 @@ setup(
     extras_require={"test": ["pytest", "onnxruntime", "matplotlib"], "plot": ["matplotlib"], "ray": ["ray[tune]"],
                     "nb301": ["onnxruntime"],
                     # what NASLib (a git checkout on PYTHONPATH: its setup.py refuses Python > 3.9) imports on
-                    # Python 3.11. Not torchvision: PyPI's is a CUDA build that pulls a CUDA torch; install torch and
-                    # torchvision from the PyTorch CPU index first (docs/naslib.md, the recipe)
-                    "naslib": ["fvcore", "ConfigSpace", "scikit-learn", "scikit-image", "six",
-                               "pytorch-msssim", "transforms3d", "seaborn", "lightgbm", "ngboost", "xgboost",
-                               "pybnn", "pyro-ppl", "grakel", "nasbench-pytorch"]},
+                    # Python 3.11, without CUDA pieces: xgboost-cpu (the xgboost module without NCCL's 350 MB), and
+                    # neither torchvision nor pybnn (which requires torchvision): pip would take PyPI's CUDA
+                    # torchvision and with it a CUDA torch. Install both with --no-deps (docs/naslib.md, the recipe);
+                    # emcee is what pybnn (and NASLib's lce_m) import besides torch, numpy and scipy
+                    "naslib": ["fvcore", "ConfigSpace", "scikit-learn", "scikit-image", "scipy", "six",
+                               "pytorch-msssim", "transforms3d", "seaborn", "lightgbm", "ngboost", "xgboost-cpu",
+                               "emcee", "pyro-ppl", "grakel", "nasbench-pytorch"]},
     entry_points={"console_scripts": ["naslib-optiproxy=naslib_optiproxy.cli:main"]},
     license="Apache-2.0",
 )

@@ -6,7 +6,7 @@ choice per slot (:class:`ChoiceTopology`), ``[K, slots]`` Bernoulli log-odds of 
 (:class:`BernoulliTopology`), or absent (:class:`FixedTopology`).
 
 :meth:`ArchitectureDistribution.relaxed` draws one differentiable sample per group
-(Eq. 9/10) for the gradient search; :meth:`ArchitectureDistribution.sample` draws
+(Eq. 9/10) for the gradient search; :meth:`ArchitectureDistribution.sample_valid` draws
 discrete architectures (Eq. 5/6) from one group, conditioned on validity
 (:mod:`~naslib_optiproxy.conditional`).
 """
@@ -114,36 +114,24 @@ class ArchitectureDistribution(nn.Module):
             return torch.softmax(self.beta.masked_fill(~self.choice_mask, float("-inf")), -1).numpy().astype(np.float64)
         return torch.sigmoid(self.beta).numpy().astype(np.float64)
 
-    def sample(
-        self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0
-    ) -> List[Architecture]:
+    def sample_valid(self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0) -> ValidDraws:
         """``n`` discrete architectures from group ``group`` (Eq. 5 and 6), conditioned on validity.
 
         Spaces with validity rules get draws from the group's distribution given that the
-        architecture is valid (:mod:`~naslib_optiproxy.conditional`); a draw that stays invalid
-        is dropped, so fewer than ``n`` may come back (:meth:`sample_valid` says how many).
+        architecture is valid (:mod:`~naslib_optiproxy.conditional`): importance resampling where
+        the codec offers a proposal, else rejection starting from :meth:`product_draws`. A draw
+        that stays invalid is dropped, so fewer than ``n`` may come back; the result says how
+        many were requested and proposed.
 
         Args:
             op_noise: Exploration: add ``op_noise * U(0, 1)`` to every op (and choice)
                 probability before renormalising (the authors' release uses 0.3 on NB201).
                 0 samples exactly from the optimised distribution.
         """
-        return self.sample_valid(group, n, rng, op_noise).archs
-
-    def sample_valid(self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0) -> ValidDraws:
-        """:meth:`sample` with the draw statistics (requested, proposals, valid fraction).
-
-        Importance resampling where the codec offers a proposal, else rejection starting from
-        :meth:`product_sample`'s draws (:mod:`~naslib_optiproxy.conditional`).
-        """
         if self.space.has_proposal:
             return importance_resampling(self.space, self.slot_probabilities(group, n, rng, op_noise), rng)
-        probs, first = self._product(group, n, rng, op_noise)
+        probs, first = self.product_draws(group, n, rng, op_noise)
         return rejection(self.space, probs, first, rng)
-
-    def product_sample(self, group: int, n: int, rng: np.random.Generator, op_noise: float = 0.0) -> List[Architecture]:
-        """``n`` plain draws of Eq. 5 and 6 from group ``group``, not conditioned (invalid ones included)."""
-        return self._product(group, n, rng, op_noise)[1]
 
     def slot_probabilities(self, group: int, n: int, rng: np.random.Generator,
                            op_noise: float = 0.0) -> SlotProbabilities:
@@ -151,10 +139,10 @@ class ArchitectureDistribution(nn.Module):
         op_probs = self._noisy(self.op_probabilities()[group], n, op_noise, rng)
         return SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng), self._bernoulli)
 
-    def _product(self, group: int, n: int, rng: np.random.Generator,
-                 op_noise: float) -> Tuple[SlotProbabilities, List[Architecture]]:
-        """The per-draw probabilities and one product draw per row, in the historical random stream
-        (ops drawn before the topology's noise)."""
+    def product_draws(self, group: int, n: int, rng: np.random.Generator,
+                      op_noise: float = 0.0) -> Tuple[SlotProbabilities, List[Architecture]]:
+        """``n`` plain draws of Eq. 5 and 6 from group ``group``, not conditioned on validity, with
+        the per-draw probabilities they came from (ops drawn before the topology's noise)."""
         op_probs = self._noisy(self.op_probabilities()[group], n, op_noise, rng)
         ops = sample_categorical(op_probs, rng)
         probs = SlotProbabilities(op_probs, self._topology_rows(group, n, op_noise, rng), self._bernoulli)

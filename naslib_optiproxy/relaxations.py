@@ -9,9 +9,6 @@
   a single Gumbel draw instead, which gives ``1 - exp(-e^beta)``; we do not.
 * Choice topologies (pick one of several candidate inputs) use the Gumbel-softmax over
   masked logits (:func:`gumbel_softmax` with ``mask``).
-* The same samplers as ``nn.Module`` s found by name (:data:`SAMPLERS`, :func:`make_sampler`):
-  ``gumbel_softmax`` (Eq. 9), ``binary_concrete`` (Eq. 10), ``grouped_choice`` (Eq. 9 over
-  each slot's masked candidates), and the hard ``categorical`` (Eq. 5) and ``bernoulli`` (Eq. 6).
 * :class:`LinearTemperature`: tau decays linearly from ``base_temp`` to ``min_temp``
   over one search (restarted each step, Algorithm 1 line 11).
 * :func:`latin_hypercube`: LHS initialisation of the K (alpha, beta) groups (Sec. 2.4).
@@ -19,13 +16,10 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Optional
 
 import numpy as np
 import torch
-from torch import nn
-
-from ._text import did_you_mean
 
 _EPS = 1e-10
 
@@ -102,80 +96,6 @@ def sample_bernoulli(probs: np.ndarray, rng: np.random.Generator, n: Optional[in
     probs = np.asarray(probs, dtype=np.float64)
     shape = probs.shape if n is None else (n,) + probs.shape
     return (rng.random(shape) < probs).astype(np.int64)
-
-
-class GumbelSoftmax(nn.Module):
-    """Eq. (9) as a module: ``logits [..., M] -> `` soft one-hot ``[..., M]`` (rows sum to 1).
-
-    Args:
-        straight_through: Forward the hard one-hot, backward the soft gradient.
-    """
-
-    def __init__(self, straight_through: bool = False) -> None:
-        super().__init__()
-        self.straight_through = straight_through
-
-    def forward(self, logits: torch.Tensor, tau: float, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        return gumbel_softmax(logits, tau, generator, self.straight_through)
-
-
-class GroupedChoice(GumbelSoftmax):
-    """Eq. (9) per slot over its own candidates: ``logits [..., slots, C]`` with ``mask [slots, C]``
-    (True where slot ``i`` has candidate ``j``) ``-> [..., slots, C]``, zero outside the mask."""
-
-    def __init__(self, mask: torch.Tensor, straight_through: bool = False) -> None:
-        super().__init__(straight_through)
-        self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.bool))
-
-    def forward(self, logits: torch.Tensor, tau: float, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        return gumbel_softmax(logits, tau, generator, self.straight_through, self.mask)
-
-
-class BinaryConcrete(nn.Module):
-    """Eq. (10) as a module: log-odds ``beta [...] -> `` soft edges in ``(0, 1)`` of the same shape."""
-
-    def __init__(self, straight_through: bool = False) -> None:
-        super().__init__()
-        self.straight_through = straight_through
-
-    def forward(self, logits: torch.Tensor, tau: float, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        return binary_concrete(logits, tau, generator, self.straight_through)
-
-
-class HardCategorical(nn.Module):
-    """Eq. (5): an exact one-hot draw of ``Cat(softmax(logits))``, ``[..., M] -> [..., M]`` (no gradient).
-
-    ``tau`` is accepted and ignored, so that every sampler is called the same way.
-    """
-
-    def forward(self, logits: torch.Tensor, tau: float = 1.0, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        probs = torch.softmax(logits.detach(), -1)
-        index = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator)
-        return nn.functional.one_hot(index.reshape(probs.shape[:-1]), probs.shape[-1]).to(probs)
-
-
-class HardBernoulli(nn.Module):
-    """Eq. (6): exact 0/1 draws of ``Bernoulli(sigmoid(logits))``, same shape (no gradient)."""
-
-    def forward(self, logits: torch.Tensor, tau: float = 1.0, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-        return torch.bernoulli(torch.sigmoid(logits.detach()), generator=generator)
-
-
-#: Sampler modules by name; every one is called as ``sampler(logits, tau, generator)``.
-SAMPLERS: Dict[str, Type[nn.Module]] = {
-    "gumbel_softmax": GumbelSoftmax,
-    "grouped_choice": GroupedChoice,
-    "binary_concrete": BinaryConcrete,
-    "categorical": HardCategorical,
-    "bernoulli": HardBernoulli,
-}
-
-
-def make_sampler(name: str, **options) -> nn.Module:
-    """The sampler module registered as ``name`` (:data:`SAMPLERS`), built with ``options``."""
-    if name not in SAMPLERS:
-        raise ValueError(f"unknown sampler {name!r}{did_you_mean(name, SAMPLERS)}; choose one of {', '.join(SAMPLERS)}")
-    return SAMPLERS[name](**options)
 
 
 class LinearTemperature:

@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Any, Callable, Dict, Sequence
 
+import numpy as np
 import pytest
 import torch
 
 from naslib_optiproxy.objectives.hw_nas_bench import ENV_VAR as HW_ENV_VAR
 from naslib_optiproxy.objectives.low_fidelity import ENV_VAR as LOWFI_ENV_VAR
+from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.data import nb201_table
+from naslib_optiproxy.objectives import NasBenchGraphObjective
 from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, DATASETS, ENV_VAR
 from naslib_optiproxy.spaces import Architecture
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 
 SHARED_BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 NO_SHARED_VAR = "NASLIB_OPTIPROXY_NO_SHARED"
+#: The one small OptiProxy setting of the tests (flat keys): 10 random, then batches of 5 from 3 groups
+#: of 20 candidates; a proxy 16 wide, short fits and searches. A test overrides only what it is about.
+TINY_SETTINGS: Dict[str, Any] = {"num_init": 10, "batch_size": 5, "num_groups": 3, "candidates_per_group": 20,
+                                 "gcn_hidden": 16, "linear_size": 16, "model_epochs": 20, "search_epochs": 10}
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +68,23 @@ def shared_benchmarks() -> Path:
     return SHARED_BENCHMARKS
 
 
+RAY_SKIP = "Ray is not installed: pip install 'naslib-optiproxy[ray]'"
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray with 2 CPUs for the tests of one module (its files in a short temporary folder: Ray's
+    socket paths must stay short); shut down and removed after them. Skips where Ray is not installed."""
+    ray = pytest.importorskip("ray", reason=RAY_SKIP)
+    folder = tempfile.mkdtemp(prefix="ray-")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False, _temp_dir=folder)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
     """The tiny proxies run fastest on one thread and do not stall when other work shares the CPU."""
@@ -75,3 +102,51 @@ def nb201() -> NasBench201:
 @pytest.fixture(scope="session")
 def nbg() -> NasBenchGraph:
     return NasBenchGraph()
+
+
+@pytest.fixture(scope="module")
+def cora() -> NasBenchGraphObjective:
+    """The NAS-Bench-Graph objective on cora (one per test module)."""
+    return NasBenchGraphObjective("cora")
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder, so that runs read the bundled tables and write nowhere else."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def tiny_settings() -> Callable[..., Dict[str, Any]]:
+    """``tiny_settings(**overrides)``: :data:`TINY_SETTINGS` with ``overrides``, as flat keys."""
+    return lambda **overrides: {**TINY_SETTINGS, **overrides}
+
+
+@pytest.fixture
+def tiny_optiproxy_config(tiny_settings: Callable[..., Dict[str, Any]]) -> Callable[..., OptiProxyConfig]:
+    """``tiny_optiproxy_config(**overrides)``: the :class:`OptiProxyConfig` of ``tiny_settings(**overrides)``."""
+    return lambda **overrides: OptiProxyConfig(**tiny_settings(**overrides))
+
+
+@pytest.fixture
+def tiny_method(tiny_settings: Callable[..., Dict[str, Any]]) -> Callable[..., str]:
+    """``tiny_method(**overrides)``: ``optiproxy[key=value,...]`` of ``tiny_settings(**overrides)`` (``compare``)."""
+    return lambda **overrides: "optiproxy[" + ",".join(f"{k}={v}" for k, v in tiny_settings(**overrides).items()) + "]"
+
+
+def _ranks(values: Sequence[float]) -> np.ndarray:
+    """Ranks from 0, ties averaged (Spearman's convention)."""
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    for value in np.unique(values):
+        ranks[values == value] = ranks[values == value].mean()
+    return ranks
+
+
+@pytest.fixture(scope="session")
+def spearman() -> Callable[[Sequence[float], Sequence[float]], float]:
+    """Spearman's rank correlation of two sequences, ties averaged (no scipy needed)."""
+    return lambda a, b: float(np.corrcoef(_ranks(a), _ranks(b))[0, 1])

@@ -24,7 +24,7 @@ from naslib_optiproxy import Architecture, OptiProxyConfig, cli, get_objective
 from naslib_optiproxy.compare import executors
 from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS, load_hw_table
 from naslib_optiproxy.objectives.low_fidelity import LOWFI_FILE, load_lowfi_table
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, ENV_VAR, LIGHT_FILES, NasBench201Objective
+from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, LIGHT_FILES, NasBench201Objective
 from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 from naslib_optiproxy.strategies import RandomSearch
@@ -157,14 +157,6 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
         _yaml("# padding\n" * 120_000 + "budget: 10\n"),
         ["config file run.yaml is larger than 1024 kB; a config holds a few settings"]),
 }
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in tmp_path, without the user's data variable."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    return tmp_path
 
 
 def run_cli(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:

@@ -15,7 +15,6 @@ from naslib_optiproxy.objectives.nasbench201 import ENV_VAR, expected_files
 from naslib_optiproxy.result import RESULT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = "search:\n  model_epochs: 5\n  search_epochs: 5\n"
 
 
 @pytest.fixture(autouse=True)
@@ -51,9 +50,10 @@ def check_result(out_dir: Path, budget: int) -> dict:
 
 
 @pytest.mark.parametrize("optimizer", ["rs", "optiproxy"])
-def test_graph_search_end_to_end(optimizer: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_graph_search_end_to_end(optimizer: str, tmp_path: Path, capsys: pytest.CaptureFixture, tiny_settings) -> None:
     config = tmp_path / "run.yaml"
-    config.write_text(f"optimizer: {optimizer}\nbudget: 99\nseed: 1\n" + (TINY if optimizer == "optiproxy" else ""))
+    search = f"search: {json.dumps(tiny_settings())}\n" if optimizer == "optiproxy" else ""  # JSON is YAML
+    config.write_text(f"optimizer: {optimizer}\nbudget: 99\nseed: 1\n" + search)
     out = tmp_path / "out"
     code, stdout, _ = run(["search", "--config", str(config), "--budget", "12", "--out", str(out),
                            "--no-progress"], capsys)
@@ -63,8 +63,8 @@ def test_graph_search_end_to_end(optimizer: str, tmp_path: Path, capsys: pytest.
         optimizer, "nasbench_graph", "cora", 1)
     assert {"latency", "params"} <= set(result["history"][0])
     if optimizer == "optiproxy":
-        assert result["settings"]["model_epochs"] == 5 and result["settings"]["search_epochs"] == 5
-        assert result["settings"]["num_init"] == 10  # the full effective settings
+        assert {k: result["settings"][k] for k in tiny_settings()} == tiny_settings()
+        assert {"lr_alpha", "op_noise", "proxy"} <= set(result["settings"])  # the full effective settings
     else:
         assert result["settings"] == {}
     assert result["best"]["arch"] in stdout and str(out / "result.json") in stdout
@@ -82,9 +82,9 @@ def test_same_seed_same_history_and_progress_on_stderr(tmp_path: Path, capsys: p
     assert strip[0] == strip[1]
 
 
-def test_nasbench201_on_the_bundled_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_nasbench201_on_the_bundled_data(tmp_path: Path, capsys: pytest.CaptureFixture, tiny_settings) -> None:
     config = tmp_path / "run.yaml"
-    config.write_text(TINY)
+    config.write_text(f"search: {json.dumps(tiny_settings())}\n")
     code, stdout, stderr = run(["--search-space", "nasbench201", "--budget", "12",
                                 "--config", str(config), "--no-progress"], capsys)
     assert code == 0, stderr

@@ -8,27 +8,8 @@ from pathlib import Path
 import pytest
 
 from naslib_optiproxy import cli
+from naslib_optiproxy.cli import run_from_config
 from naslib_optiproxy.cli.run_config import RunConfig
-from naslib_optiproxy.objectives import get_objective
-from naslib_optiproxy.run import run_search
-
-TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 10, "batch_size": 5}
-
-
-def run_config(cfg: RunConfig, resume: bool = False) -> dict:
-    """What ``naslib-optiproxy search`` runs for ``cfg``."""
-    cfg = cfg.resolved()
-    objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
-    return run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search, cfg.out_dir, resume=resume,
-                      max_consecutive_failures=cfg.max_consecutive_failures)
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty folder, so the runs use the bundled NB201, HW-NAS-Bench and 12-epoch tables."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
 
 @pytest.mark.parametrize("value, expected", [
     ("edgegpu_latency<=2", {"metric": "edgegpu_latency", "max": 2.0}),
@@ -77,13 +58,13 @@ def test_cli_constraint_result_reports_only_feasible_best(in_tmp: Path, tmp_path
     assert best_entry["feasible"] and best_entry["edgegpu_latency"] <= 2.0
 
 
-def test_optiproxy_constrained_run_and_resume(in_tmp: Path, tmp_path: Path) -> None:
+def test_optiproxy_constrained_run_and_resume(in_tmp: Path, tmp_path: Path, tiny_settings) -> None:
     cfg = RunConfig(search_space="nasbench201", dataset="ImageNet16-120", budget=20, seed=1,
-                    out_dir=str(tmp_path / "run"), search=TINY,
+                    out_dir=str(tmp_path / "run"), search=tiny_settings(),
                     constraint="raspi4_latency<=4")
-    first = run_config(cfg.replace(budget=15))
-    resumed = run_config(cfg, resume=True)
-    straight = run_config(cfg.replace(out_dir=str(tmp_path / "straight")))
+    first = run_from_config(cfg.replace(budget=15))
+    resumed = run_from_config(cfg, resume=True)
+    straight = run_from_config(cfg.replace(out_dir=str(tmp_path / "straight")))
     archs = [[h["arch"] for h in r["history"]] for r in (first, resumed, straight)]
     assert archs[1] == archs[2] and archs[0] == archs[2][:15] and resumed["best"] == straight["best"]
     if resumed["best"] is not None:
@@ -93,7 +74,7 @@ def test_optiproxy_constrained_run_and_resume(in_tmp: Path, tmp_path: Path) -> N
 def test_low_fidelity_run_accounts_its_epochs(in_tmp: Path, tmp_path: Path) -> None:
     cfg = RunConfig(search_space="nasbench201", dataset="cifar100", optimizer="rs", budget=15,
                     out_dir=str(tmp_path / "low"), fidelity="low")
-    result = run_config(cfg)
+    result = run_from_config(cfg)
     promoted = result["promoted"]
     assert result["fidelity"] == "low" and len(result["epochs"]) == 15
     assert result["epochs"][-1] == 15 * 12 + 200 * len(promoted)

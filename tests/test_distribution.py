@@ -80,7 +80,7 @@ def test_bernoulli_topology_shapes() -> None:
     _, topo = dist.relaxed(0.5, torch.Generator().manual_seed(0))
     assert topo.shape == (K, 5) and torch.all((topo > 0) & (topo < 1))
     np.testing.assert_allclose(dist.topology_probabilities(), torch.sigmoid(dist.beta).detach().numpy(), rtol=1e-6)
-    archs = dist.sample(1, 50, np.random.default_rng(3))
+    archs = dist.sample_valid(1, 50, np.random.default_rng(3)).archs
     assert all(EdgeSpace().is_valid(a) for a in archs)
 
 
@@ -106,11 +106,11 @@ def test_latin_hypercube_initialisation_across_groups() -> None:
 def test_samples_are_well_formed() -> None:
     nb201 = NasBench201()
     dist = ArchitectureDistribution(nb201, K, np.random.default_rng(7))
-    archs = dist.sample(2, 500, np.random.default_rng(8), op_noise=0.3)
+    archs = dist.sample_valid(2, 500, np.random.default_rng(8), op_noise=0.3).archs
     assert len(archs) == 500 and all(nb201.is_valid(a) for a in archs)
     nbg = NasBenchGraph()
     dist = ArchitectureDistribution(nbg, K, np.random.default_rng(9))
-    archs = dist.sample(0, 2000, np.random.default_rng(10))
+    archs = dist.sample_valid(0, 2000, np.random.default_rng(10)).archs
     # The distribution can produce an all-skip cell (probability ~9^-4); everything else is valid.
     assert all(nbg.is_valid(a) or set(a.ops) == {nbg.op_names.index("skip")} for a in archs)
     assert sum(nbg.is_valid(a) for a in archs) > 1990
@@ -125,7 +125,7 @@ def test_sample_frequencies_match_probabilities_without_noise() -> None:
         dist.alpha.copy_(torch.randn(K, 4, 9, generator=gen))
         dist.beta.copy_(2 * torch.randn(K, 4, 4, generator=gen))
     group = 2
-    archs = dist.sample(group, DRAWS, np.random.default_rng(13), op_noise=0.0)
+    archs = dist.sample_valid(group, DRAWS, np.random.default_rng(13), op_noise=0.0).archs
     ops = np.array([a.ops for a in archs])
     links = np.array([a.topology for a in archs])
     op_probs = dist.op_probabilities()[group]
@@ -147,8 +147,8 @@ def test_samples_come_from_the_requested_group() -> None:
         dist.alpha.zero_()
         dist.alpha[0, :, 0] = 8.0
         dist.alpha[1, :, 4] = 8.0
-    first = np.array([a.ops for a in dist.sample(0, 500, np.random.default_rng(15))])
-    second = np.array([a.ops for a in dist.sample(1, 500, np.random.default_rng(15))])
+    first = np.array([a.ops for a in dist.sample_valid(0, 500, np.random.default_rng(15)).archs])
+    second = np.array([a.ops for a in dist.sample_valid(1, 500, np.random.default_rng(15)).archs])
     assert (first == 0).mean() > 0.99 and (second == 4).mean() > 0.99
 
 
@@ -158,8 +158,8 @@ def test_op_noise_flattens_the_distribution() -> None:
         dist.alpha.zero_()
         dist.alpha[..., 2] = 5.0  # p(op 2) = e^5 / (e^5 + 4) = 0.974
     rng = np.random.default_rng(17)
-    exact = np.array([a.ops for a in dist.sample(0, 5000, rng, op_noise=0.0)])
-    noisy = np.array([a.ops for a in dist.sample(0, 5000, rng, op_noise=1.0)])
+    exact = np.array([a.ops for a in dist.sample_valid(0, 5000, rng, op_noise=0.0).archs])
+    noisy = np.array([a.ops for a in dist.sample_valid(0, 5000, rng, op_noise=1.0).archs])
     p_exact, p_noisy = (exact == 2).mean(), (noisy == 2).mean()
     assert p_exact == pytest.approx(np.exp(5) / (np.exp(5) + 4), abs=0.01)
     # With U(0,1) noise on every probability, op 2 keeps about (0.97 + 0.5) / (1 + 2.5) = 0.42.

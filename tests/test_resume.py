@@ -15,22 +15,13 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from naslib_optiproxy import OptiProxy, OptiProxyConfig, RandomSearch, Study, TooManyFailuresError, cli
+from naslib_optiproxy import OptiProxy, RandomSearch, Study, TooManyFailuresError, cli
+from naslib_optiproxy.cli import run_from_config
 from naslib_optiproxy.cli.run_config import RunConfig
-from naslib_optiproxy.run import run_search
 from naslib_optiproxy.spaces import Architecture
 from naslib_optiproxy.types import Evaluation
 
-TINY = {"model_epochs": 5, "search_epochs": 5, "num_init": 2}
 TORN = '{"kind":"trial","number":99,"arch":"half-wri'
-
-
-def run_config(cfg: RunConfig, resume: bool = False) -> Dict[str, Any]:
-    """What ``naslib-optiproxy search`` runs for ``cfg`` (its objective through ``cli.get_objective``)."""
-    cfg = cfg.resolved()
-    objective = cli.get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
-    return run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search, cfg.out_dir, resume=resume,
-                      max_consecutive_failures=cfg.max_consecutive_failures)
 
 
 class SimulatedCrash(BaseException):
@@ -84,15 +75,15 @@ def journal_records(path: Path) -> List[Dict[str, Any]]:
 
 # ------------------------------------------------------------------ (a) in process
 @pytest.mark.parametrize("optimizer", ["optiproxy", "re", "ls"])
-def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap) -> None:
-    search = TINY if optimizer == "optiproxy" else {}
+def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap, tiny_settings) -> None:
+    search = tiny_settings(num_init=2) if optimizer == "optiproxy" else {}
     cfg = RunConfig(optimizer=optimizer, budget=30, search=search, out_dir=str(tmp_path / "full"))
-    full = run_config(cfg)
+    full = run_from_config(cfg)
 
     crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
     first = wrap(crash_at=12)
     with pytest.raises(SimulatedCrash):
-        run_config(crashed)
+        run_from_config(crashed)
     assert len(first["c"].calls) == 12
     journal = tmp_path / "crashed" / "journal.jsonl"
     with open(journal, "a") as handle:  # the 13th record, half written when the process died
@@ -100,7 +91,7 @@ def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, 
 
     second = wrap()
     with pytest.warns(RuntimeWarning, match="dropped a truncated last line"):
-        resumed = run_config(crashed, resume=True)
+        resumed = run_from_config(crashed, resume=True)
     assert len(second["c"].calls) == 18
     same_run(resumed, full)
     records = journal_records(journal)  # every line complete again
@@ -112,20 +103,20 @@ def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, 
 
 def test_resume_of_a_finished_run_evaluates_nothing_and_a_larger_budget_extends_it(tmp_path: Path, wrap) -> None:
     cfg = RunConfig(optimizer="rs", budget=8, out_dir=str(tmp_path / "run"))
-    done = run_config(cfg)
+    done = run_from_config(cfg)
     counted = wrap()
-    again = run_config(cfg, resume=True)
+    again = run_from_config(cfg, resume=True)
     assert counted["c"].calls == []
     same_run(again, done)
-    longer = run_config(cfg.replace(budget=12), resume=True)
+    longer = run_from_config(cfg.replace(budget=12), resume=True)
     assert len(counted["c"].calls) == 4
-    reference = run_config(cfg.replace(budget=12, out_dir=str(tmp_path / "ref")))
+    reference = run_from_config(cfg.replace(budget=12, out_dir=str(tmp_path / "ref")))
     same_run(longer, reference)
 
 
 def test_resume_without_a_journal_starts_a_new_run(tmp_path: Path) -> None:
     cfg = RunConfig(optimizer="rs", budget=5, out_dir=str(tmp_path / "new"))
-    result = run_config(cfg, resume=True)
+    result = run_from_config(cfg, resume=True)
     assert len(result["history"]) == 5 and len(journal_records(tmp_path / "new" / "journal.jsonl")) == 5
 
 
@@ -160,9 +151,10 @@ def test_replay_restores_failed_trials_and_info(nb201) -> None:
 
 
 # ------------------------------------------------------------------ (b) SIGKILL, NB201
-def test_sigkill_at_random_points_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrap) -> None:
+def test_sigkill_at_random_points_then_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrap,
+                                              tiny_settings) -> None:
     config = tmp_path / "tiny.yaml"
-    config.write_text("search:\n  model_epochs: 5\n  search_epochs: 5\n  batch_size: 1\n")
+    config.write_text("search: " + json.dumps(tiny_settings(batch_size=1)) + "\n")  # JSON is YAML
     budget = 40
     args = ["search", "--search-space", "nasbench201", "--dataset", "cifar10",
             "--budget", str(budget), "--config", str(config), "--no-progress"]
@@ -207,23 +199,27 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, monkeypatch: pytes
 
 
 # ------------------------------------------------------------------ (c) refusals
-def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    cfg = RunConfig(optimizer="optiproxy", budget=3, search=TINY, out_dir=str(tmp_path / "run"))
-    run_config(cfg)
+def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                            tiny_settings) -> None:
+    search = tiny_settings(num_init=2)
+    epochs = search["model_epochs"]
+    cfg = RunConfig(optimizer="optiproxy", budget=3, search=search, out_dir=str(tmp_path / "run"))
+    run_from_config(cfg)
     journal = tmp_path / "run" / "journal.jsonl"
     before = journal.read_bytes()
 
     with pytest.raises(ValueError, match="already holds a run; pass --resume to continue it or choose another --out"):
-        run_config(cfg)
+        run_from_config(cfg)
     for change, words in [
         ({"seed": 1}, "seed: journal 0, this run 1"),
-        ({"search": {**TINY, "model_epochs": 6}}, "search.model_epochs: journal 5, this run 6"),
+        ({"search": {**search, "model_epochs": epochs + 1}},
+         f"search.model_epochs: journal {epochs}, this run {epochs + 1}"),
         ({"dataset": "citeseer"}, "dataset: journal 'cora', this run 'citeseer'"),
         ({"optimizer": "rs", "search": {}}, "optimizer: journal 'optiproxy', this run 'rs'"),
         ({"budget": 2}, "holds 3 evaluations, more than the budget 2; resume with --budget 3 or more"),
     ]:
         with pytest.raises(ValueError) as error:
-            run_config(cfg.replace(**change), resume=True)
+            run_from_config(cfg.replace(**change), resume=True)
         assert words in str(error.value)
         if "budget" not in change:
             assert "written by another run" in str(error.value) and "another --out" in str(error.value)
@@ -233,7 +229,7 @@ def test_existing_journal_needs_resume_and_matching_settings(tmp_path: Path, cap
     header = json.loads(lines[0])
     journal.write_text("\n".join([json.dumps({**header, "version": "0.0.1"}), *lines[1:]]) + "\n")
     with pytest.raises(ValueError, match=r"package version: journal '0.0.1', this run '\d"):
-        run_config(cfg, resume=True)
+        run_from_config(cfg, resume=True)
 
     code = cli.main(["search", "--optimizer", "rs", "--budget", "3", "--out", str(tmp_path / "run"),
                      "--no-progress", "--resume"])
@@ -263,7 +259,7 @@ def test_consecutive_failures_stop_the_run_with_the_last_error(nb201) -> None:
         opt.optimize(broken, budget=50, max_consecutive_failures=0)
 
 
-def test_failed_architectures_are_never_proposed_again_nor_fitted(nb201) -> None:
+def test_failed_architectures_are_never_proposed_again_nor_fitted(nb201, tiny_optiproxy_config) -> None:
     def flaky(arch: Architecture) -> Any:
         if arch.ops[0] == 0:
             raise RuntimeError("out of memory")
@@ -271,7 +267,7 @@ def test_failed_architectures_are_never_proposed_again_nor_fitted(nb201) -> None
             return Evaluation(math.inf, {"note": "diverged"})
         return float(sum(arch.ops))
 
-    opt = Study(OptiProxy(nb201, OptiProxyConfig(batch_size=5, **TINY), seed=0))
+    opt = Study(OptiProxy(nb201, tiny_optiproxy_config(num_init=2), seed=0))
     opt.optimize(flaky, budget=40, max_consecutive_failures=None)
     keys = [nb201.key(t.arch) for t in opt.trials]
     failed = [t for t in opt.trials if t.failed]

@@ -54,7 +54,7 @@ def test_search_raises_the_rewarded_op_in_every_group() -> None:
     assert len(trace) == 60 and proxy.calls == 60
     assert np.mean(trace[-10:]) > np.mean(trace[:10])
     # The discrete samples follow: almost every drawn op is nor_conv_3x3 now.
-    ops = np.array([a.ops for g in range(3) for a in dist.sample(g, 200, np.random.default_rng(1))])
+    ops = np.array([a.ops for g in range(3) for a in dist.sample_valid(g, 200, np.random.default_rng(1)).archs])
     assert (ops == CONV3).mean() > 0.7
 
 

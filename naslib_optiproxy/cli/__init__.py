@@ -122,12 +122,10 @@ def search_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         cfg = config_from_args(args)
         fresh = fresh_folder(Path(cfg.resolved_out_dir())) if cfg.out_dir is None and not args.resume else None
         cfg = cfg.resolved(out_dir=fresh)
-        objective = get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
+        objective = config_objective(cfg)
         with tqdm(total=cfg.budget, desc=f"{cfg.optimizer} {cfg.search_space}/{objective.dataset}", file=sys.stderr,
                   disable=args.no_progress, unit="eval", dynamic_ncols=True) as bar:
-            result = run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search_config(), cfg.out_dir,
-                                resume=args.resume, callbacks=[_progress(bar)],
-                                max_consecutive_failures=cfg.max_consecutive_failures)
+            result = run_from_config(cfg, args.resume, [_progress(bar)], objective)
     except (BenchmarkDataError, ValueError, TypeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -149,6 +147,21 @@ def search_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
               file=sys.stderr)
     print(summary(result, cfg.out_dir))
     return 0
+
+
+def config_objective(cfg: RunConfig) -> Any:
+    """The objective a resolved ``cfg`` searches (space, dataset, data folder, constraint, fidelity)."""
+    return get_objective(cfg.search_space, cfg.dataset, cfg.data_dir, **cfg.objective_options())
+
+
+def run_from_config(cfg: RunConfig, resume: bool = False, callbacks: Sequence[Callable[[Study, Trial], None]] = (),
+               objective: Any = None) -> Dict[str, Any]:
+    """What ``naslib-optiproxy search`` runs for ``cfg``: its objective (unless given), the settings the
+    CLI resolves (preset + ``search:``), journal and result in ``cfg``'s out folder; returns the result."""
+    cfg = cfg.resolved()
+    objective = config_objective(cfg) if objective is None else objective
+    return run_search(objective, cfg.optimizer, cfg.budget, cfg.seed, cfg.search_config(), cfg.out_dir,
+                      resume=resume, callbacks=callbacks, max_consecutive_failures=cfg.max_consecutive_failures)
 
 
 def fresh_folder(folder: Path) -> str:

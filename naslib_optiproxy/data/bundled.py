@@ -55,7 +55,7 @@ def bundled_file(name: str) -> Path:
         raise BenchmarkDataError(
             f"the bundled benchmark data {path} is missing: this installation of naslib-optiproxy is incomplete. "
             "Reinstall it (pip install -e . in the checkout, or pip install naslib-optiproxy), or rebuild the "
-            "data with python benchmarks/build_data.py from a checkout beside ../shared.")
+            "data with python -m benchmarks.data.build_data from a checkout beside ../shared.")
     return path
 
 

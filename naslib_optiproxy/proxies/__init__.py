@@ -1,19 +1,21 @@
 """Differentiable proxy models, their loss and their fitting.
 
-The graph proxies (:mod:`.graph`) are built from PyG layers; ``torch_geometric`` is imported
-when the first one is built, so ``import naslib_optiproxy`` and the baselines never pay for it.
+The graph proxies (:mod:`.graph`) are built from PyG layers, one registered family each
+(:mod:`.families`); ``torch_geometric`` is imported when the first one is built, so
+``import naslib_optiproxy`` and the baselines never pay for it.
 """
 
 from __future__ import annotations
 
 from .factory import PROXIES, ProxySettings, build_proxy
+from .families import FAMILIES, LAYERS, LayerFamily, make_conv, normalized_adjacency
 from .fit import FitSettings, ProxyTrainer, Standardizer
-from .graph import LAYERS, DirectedGraphConv, GCNProxy, GraphProxy, make_conv, normalized_adjacency
+from .graph import DirectedGraphConv, GraphProxy, initialise_seeded
 from .loss import pairwise_ranking_loss, proxy_loss
 from .mlp import MLPProxy
 
 __all__ = [
-    "DirectedGraphConv", "GCNProxy", "GraphProxy", "LAYERS", "MLPProxy", "FitSettings", "ProxyTrainer",
-    "Standardizer", "make_conv", "pairwise_ranking_loss", "proxy_loss", "normalized_adjacency", "build_proxy",
-    "PROXIES", "ProxySettings",
+    "DirectedGraphConv", "FAMILIES", "GraphProxy", "LAYERS", "LayerFamily", "MLPProxy", "FitSettings", "ProxyTrainer",
+    "Standardizer", "initialise_seeded", "make_conv", "pairwise_ranking_loss", "proxy_loss", "normalized_adjacency",
+    "build_proxy", "PROXIES", "ProxySettings",
 ]

@@ -108,9 +108,7 @@ class OptiProxy(Strategy):
 
     def _build_proxy(self, num_outputs: int) -> None:
         """A freshly initialised proxy (seeded) with ``num_outputs`` heads, and its trainer."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
-            self.proxy = self.config.model.build(self.space.num_nodes, self.space.num_features, num_outputs)
+        self.proxy = self.config.model.build(self.space.num_nodes, self.space.num_features, num_outputs, self.seed)
         self.num_outputs = num_outputs
         self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
         self.trainer = ProxyTrainer(self.proxy, self.config.fit, self.generator)

@@ -1,4 +1,4 @@
-"""The executors on a tiny budget: process pool, Ray local mode, and resume after a kill."""
+"""The executors on a tiny budget: process pool, Ray (a local 2-CPU cluster), and resume after a kill."""
 
 import json
 import os
@@ -16,10 +16,15 @@ from naslib_optiproxy.compare.executors import pending
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def tiny_jobs(methods=("optiproxy[num_init=4,model_epochs=5,search_epochs=3,batch_size=2]", "rs"), seeds=(0, 1),
-              budget=8):
-    task = Task.parse("nasbench_graph/cora")
-    return [Job(task, Method.parse(m), s, budget) for m in methods for s in seeds]
+@pytest.fixture
+def tiny_jobs(tiny_method):
+    """``tiny_jobs(methods=(tiny OptiProxy, rs), seeds=(0, 1), budget=8)``: jobs on cora; OptiProxy steps from 4."""
+
+    def make(methods=(tiny_method(num_init=4, batch_size=2), "rs"), seeds=(0, 1), budget=8):
+        task = Task.parse("nasbench_graph/cora")
+        return [Job(task, Method.parse(m), s, budget) for m in methods for s in seeds]
+
+    return make
 
 
 def check_records(records, jobs):
@@ -30,7 +35,7 @@ def check_records(records, jobs):
         assert r["best"]["val"] == r["trajectory"][-1] and r["optimum_val"] >= r["best"]["val"]
 
 
-def test_process_executor_runs_two_methods_two_seeds(tmp_path):
+def test_process_executor_runs_two_methods_two_seeds(tmp_path, tiny_jobs):
     jobs = tiny_jobs()
     seen = []
     records = run_jobs(jobs, str(tmp_path), "process", workers=2, progress=lambda *a: seen.append(a[2]))
@@ -43,7 +48,7 @@ def test_process_executor_runs_two_methods_two_seeds(tmp_path):
     assert again[0]["trajectory"] == records[0]["trajectory"]
 
 
-def test_finished_jobs_are_not_rerun(tmp_path):
+def test_finished_jobs_are_not_rerun(tmp_path, tiny_jobs):
     jobs = tiny_jobs(methods=("rs",))
     path = tmp_path / jobs[0].relative_path
     path.parent.mkdir(parents=True)
@@ -54,26 +59,36 @@ def test_finished_jobs_are_not_rerun(tmp_path):
     assert records[0]["marker"] is True and "marker" not in records[1]
 
 
-def test_ray_executor_in_local_mode(tmp_path):
-    ray = pytest.importorskip("ray", reason="Ray is optional: pip install 'naslib-optiproxy[ray]'")
-    jobs = tiny_jobs()
-    try:
-        records = run_jobs(jobs, str(tmp_path), "ray", workers=2)
-    finally:
-        ray.shutdown()
-    check_records(records, jobs)
+def test_compare_on_ray_equals_the_local_executor(local_ray, tmp_path, tiny_jobs, tiny_method):
+    """``naslib-optiproxy compare --executor ray`` on a local 2-CPU Ray: the same runs as local processes."""
+    from naslib_optiproxy.cli import main
+
+    methods = (tiny_method(num_init=4, batch_size=2), "rs")
+    args = ["compare", "--tasks", "nasbench_graph/cora", "--optimizers", *methods,
+            "--seeds", "0-1", "--budget", "8", "--jobs", "2", "--reuse-workers", "--no-plot"]
+    assert main([*args, "--executor", "ray", "--out", str(tmp_path / "ray")]) == 0
+    assert main([*args, "--executor", "process", "--out", str(tmp_path / "process")]) == 0
+    runs = {executor: {p.relative_to(tmp_path / executor): json.loads(p.read_text())
+                       for p in (tmp_path / executor).rglob("seed-*.json")} for executor in ("ray", "process")}
+    assert sorted(runs["ray"]) == sorted(runs["process"]) and len(runs["ray"]) == 4
+    for path, record in runs["ray"].items():
+        local = runs["process"][path]
+        assert [(h["arch"], h["val"]) for h in record["history"]] == [(h["arch"], h["val"]) for h in local["history"]]
+        assert record["trajectory"] == local["trajectory"] and record["settings"] == local["settings"]
+    jobs = tiny_jobs(methods)
+    check_records([runs["ray"][job.relative_path] for job in jobs], jobs)
 
 
-def test_unknown_executor():
+def test_unknown_executor(tiny_jobs):
     with pytest.raises(ValueError, match="process"):
         run_jobs(tiny_jobs(), "/nonexistent", "dask")
 
 
-def test_killed_comparison_completes_on_rerun_without_redoing_finished_jobs(tmp_path):
+def test_killed_comparison_completes_on_rerun_without_redoing_finished_jobs(tmp_path, tiny_method):
     out = tmp_path / "cmp"
     # optiproxy jobs run in order, one at a time: the first finishes well before the last
     command = [sys.executable, "-m", "naslib_optiproxy", "compare", "--tasks", "nasbench_graph/cora",
-               "--optimizers", "optiproxy[num_init=4,model_epochs=20,search_epochs=10,batch_size=2]",
+               "--optimizers", tiny_method(num_init=4, batch_size=2),
                "--seeds", "0-3", "--budget", "14", "--jobs", "1", "--out", str(out), "--no-plot"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -13,11 +13,6 @@ from naslib_optiproxy.types import Evaluation
 from naslib_optiproxy.spaces import Architecture
 
 
-@pytest.fixture(scope="module")
-def cora() -> NasBenchGraphObjective:
-    return NasBenchGraphObjective("cora")
-
-
 def test_returns_percent_values(cora: NasBenchGraphObjective) -> None:
     arch = cora.space.from_string("gcn~0|gat~0|skip~1|sage~2")
     result = cora(arch)

@@ -9,7 +9,7 @@ import torch
 
 from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.distribution import ArchitectureDistribution
-from naslib_optiproxy.proxies import GCNProxy, GraphProxy, MLPProxy, build_proxy, normalized_adjacency
+from naslib_optiproxy.proxies import GraphProxy, MLPProxy, build_proxy, initialise_seeded, normalized_adjacency
 from naslib_optiproxy.spaces import Architecture
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -98,7 +98,7 @@ def test_gcn_distinguishes_the_14_23_edge_swap(nb201) -> None:
     assert not np.array_equal(xa, xb) and np.array_equal(adj_a, adj_b)
     for seed in range(3):
         torch.manual_seed(seed)
-        proxy = GCNProxy(nb201.num_features, hidden=32, layers=2, head_hidden=32).eval()
+        proxy = _proxy(nb201, "gcn").eval()
         out = proxy(*nb201.encode_batch([a, b]))
         assert abs(float((out[0] - out[1]).detach())) > 1e-5
 
@@ -122,7 +122,7 @@ def test_uses_both_directions(nb201, kind: str) -> None:
 
 def test_gcn_layer_is_equation_3(nb201, rng) -> None:
     # LN(Linear([GELU(Â_in V W+) || GELU(Â_out V W-)])) with Â the row-normalised A + I, written out.
-    proxy = GCNProxy(nb201.num_features, hidden=16, layers=1, head_hidden=16).eval()
+    proxy = _proxy(nb201, "gcn", hidden=16, layers=1).eval()
     conv = proxy.convs[0]
     x, adj = nb201.encode_batch([nb201.sample(rng) for _ in range(3)])
     a_in, a_out = normalized_adjacency(adj.transpose(1, 2)), normalized_adjacency(adj)
@@ -134,9 +134,9 @@ def test_gcn_layer_is_equation_3(nb201, rng) -> None:
 
 def test_gcn_keeps_the_v0_1_initialisation() -> None:
     # Outputs of version 0.1's hand-written GCN proxy after torch.manual_seed(0), on a fixed input:
-    # the PyG layers replay its draws, so seeded runs keep their published trajectories.
+    # build_proxy replays its draws, so seeded runs keep their published trajectories.
     torch.manual_seed(0)
-    proxy = GCNProxy(7, 16, 2, 16, num_outputs=2).eval()
+    proxy = build_proxy("gcn", 8, 7, 16, 2, 16, num_outputs=2).eval()
     x = torch.linspace(0, 1, 2 * 8 * 7).reshape(2, 8, 7)
     adj = torch.linspace(0, 1, 2 * 8 * 8).reshape(2, 8, 8).triu(1)
     expected = torch.tensor([[0.20162437856197357, -0.17701172828674316], [0.3026468753814697, -0.07350200414657593]])
@@ -154,16 +154,8 @@ def test_padding_with_a_mask_changes_nothing(nb201, kind: str, rng) -> None:
     torch.testing.assert_close(proxy(padded_x, padded_adj, mask), proxy(x, adj))
 
 
-def test_normalized_adjacency_rows_sum_to_one() -> None:
-    adj = torch.tensor([[[0.0, 1.0, 0.5], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]])
-    norm = normalized_adjacency(adj)
-    torch.testing.assert_close(norm.sum(-1), torch.ones(1, 3))
-    torch.testing.assert_close(norm[0, 0], torch.tensor([1 / 2.5, 1 / 2.5, 0.5 / 2.5]))
-    torch.testing.assert_close(norm[0, 2], torch.tensor([0.0, 0.0, 1.0]))
-
-
 def test_dropout_only_in_training(nb201, rng) -> None:
-    proxy = GCNProxy(nb201.num_features, hidden=32, layers=2, head_hidden=32, dropout=0.5)
+    proxy = build_proxy("gcn", nb201.num_nodes, nb201.num_features, 32, 2, 32, dropout=0.5)
     x, adj = nb201.encode_batch([nb201.sample(rng) for _ in range(5)])
     proxy.eval()
     torch.testing.assert_close(proxy(x, adj), proxy(x, adj))
@@ -181,3 +173,36 @@ def test_build_proxy(nbg) -> None:
         build_proxy("gcnn", nbg.num_nodes, nbg.num_features)
     with pytest.raises(ValueError, match="multiple of the heads"):
         build_proxy("gat", nbg.num_nodes, nbg.num_features, hidden=18)
+
+
+def _parameters(model: torch.nn.Module) -> list:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("kind", GRAPH_LAYERS)
+def test_reset_parameters_draws_every_weight_afresh(kind: str) -> None:
+    proxy = GraphProxy(7, kind, 16, 2, 16, num_outputs=2)
+    torch.manual_seed(1)
+    proxy.reset_parameters()
+    first = _parameters(proxy)
+    proxy.reset_parameters()
+    # Only LayerNorm's affine and GIN's eps are constants (ones, zeros): every other tensor is redrawn.
+    assert all(not torch.equal(a, b) or bool(torch.all(a == a.flatten()[0])) for a, b in zip(first, _parameters(proxy)))
+    torch.manual_seed(1)
+    proxy.reset_parameters()
+    assert all(torch.equal(a, b) for a, b in zip(first, _parameters(proxy)))
+
+
+@pytest.mark.parametrize("kind", GRAPH_LAYERS)
+def test_seeded_initialisation_is_reset_parameters_plus_the_v0_1_draws(kind: str) -> None:
+    # build_proxy draws in reset_parameters' order; gcn alone first replays version 0.1's draws.
+    plain = GraphProxy(7, kind, 16, 2, 16)
+    torch.manual_seed(2)
+    built = build_proxy(kind, 8, 7, 16, 2, 16)
+    torch.manual_seed(2)
+    plain.reset_parameters()
+    same = all(torch.equal(a, b) for a, b in zip(_parameters(built), _parameters(plain)))
+    assert same == (kind != "gcn")
+    torch.manual_seed(2)
+    initialise_seeded(plain)
+    assert all(torch.equal(a, b) for a, b in zip(_parameters(built), _parameters(plain)))

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_optiproxy.proxies import FitSettings, GCNProxy, MLPProxy, ProxyTrainer, build_proxy, proxy_loss
+from naslib_optiproxy.proxies import FitSettings, GraphProxy, MLPProxy, ProxyTrainer, build_proxy, proxy_loss
 from naslib_optiproxy.proxies.fit import ColumnStandardizer
 from naslib_optiproxy.spaces import NasBench201
 
-from .test_fit import _dataset, spearman
+from .test_fit import _dataset
 
 
 @pytest.mark.parametrize("kind", ["gcn", "mlp"])
@@ -23,8 +23,8 @@ def test_output_shapes(kind: str) -> None:
 
 def test_one_output_keeps_the_state_dict_keys() -> None:
     torch.manual_seed(0)
-    single = GCNProxy(8, 16, 2, 16)
-    two = GCNProxy(8, 16, 2, 16, num_outputs=2)
+    single = build_proxy("gcn", 8, 8, 16, 2, 16)
+    two = build_proxy("gcn", 8, 8, 16, 2, 16, num_outputs=2)
     assert set(single.state_dict()) < set(two.state_dict())
     assert all(k.startswith("extra_heads.") for k in set(two.state_dict()) - set(single.state_dict()))
     assert set(MLPProxy(8, 8, 16, 2).state_dict()) == set(MLPProxy(8, 8, 16, 2, num_outputs=2).state_dict())
@@ -32,7 +32,7 @@ def test_one_output_keeps_the_state_dict_keys() -> None:
 
 def test_zero_outputs_is_refused() -> None:
     with pytest.raises(ValueError, match="num_outputs"):
-        GCNProxy(8, num_outputs=0)
+        GraphProxy(8, num_outputs=0)
 
 
 def test_multi_head_loss_is_the_sum_of_the_heads() -> None:
@@ -50,12 +50,12 @@ def test_column_standardizer_scales_each_head_on_its_own() -> None:
     torch.testing.assert_close(s.inverse(z), y)
 
 
-def test_joint_fit_learns_both_metrics() -> None:
+def test_joint_fit_learns_both_metrics(spearman) -> None:
     torch.manual_seed(0)
     x, adj, accuracy = _dataset(60, seed=1)
     latency = 1.0 + (x.argmax(-1) == 3).sum(1).float()  # a second metric of the ops: nodes of feature 3
     y = torch.stack([accuracy, latency], dim=1)
-    proxy = GCNProxy(x.shape[-1], 32, 2, 32, num_outputs=2)
+    proxy = build_proxy("gcn", x.shape[1], x.shape[-1], 32, 2, 32, num_outputs=2)
     trainer = ProxyTrainer(proxy, FitSettings(epochs=150, lr=3e-3))
     trainer.fit(x, adj, y)
     pred = trainer.predict(x, adj)

@@ -10,12 +10,11 @@ import pytest
 import torch
 
 from naslib_optiproxy.objectives.nasbench101 import nb101_zero_cost_subset
-from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.data import suite_zero_file
 from naslib_optiproxy.distribution import ArchitectureDistribution
 from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.study import Study
-from naslib_optiproxy.proxies import GCNProxy, GraphProxy
+from naslib_optiproxy.proxies import GraphProxy, build_proxy
 from naslib_optiproxy.spaces import Architecture, NasBench101, get_search_space
 from naslib_optiproxy.spaces.nasbench101 import EDGE_SLOTS, NASLIB_OP_CODES, cell_matrix, liveness
 from naslib_optiproxy.spaces.nb101_hash import live_vertices, module_hash, prune
@@ -148,9 +147,8 @@ def test_neighbours_are_valid_single_edits(space) -> None:
         assert sum(a != b for a, b in zip(arch.ops + arch.topology, n.ops + n.topology)) == 1
 
 
-def test_optiproxy_proposes_only_valid_new_cells(space) -> None:
-    config = OptiProxyConfig(num_init=6, batch_size=3, num_groups=2, candidates_per_group=20, model_epochs=5,
-                             search_epochs=4, gcn_hidden=16, linear_size=16)
+def test_optiproxy_proposes_only_valid_new_cells(space, tiny_optiproxy_config) -> None:
+    config = tiny_optiproxy_config(num_init=6, batch_size=3, num_groups=2)
     opt = Study(OptiProxy(space, config, seed=0))
     # One group is pushed to all 21 edges: none of its draws is a valid cell, and the step must still return.
     with torch.no_grad():
@@ -167,7 +165,8 @@ def test_the_distribution_sampler_of_a_saturated_group_yields_no_valid_cell(spac
     dist = ArchitectureDistribution(space, 1, np.random.default_rng(0))
     with torch.no_grad():
         dist.beta.fill_(20.0)
-    assert not any(space.is_valid(a) for a in dist.sample(0, 50, np.random.default_rng(1)))
+    draws = dist.sample_valid(0, 50, np.random.default_rng(1))
+    assert draws.archs == [] and draws.valid_fraction == 0 and draws.proposals > 50  # each redrawn, then dropped
 
 
 # ------------------------------------------------------------------------------ layout
@@ -213,7 +212,7 @@ def test_gradients_reach_beta_through_edges_and_liveness(space) -> None:
     assert x.shape == (3, 7, 5) and adj.shape == (3, 7, 7)
     assert torch.all(adj.tril() == 0) and torch.all((adj >= 0) & (adj <= 1))
     torch.manual_seed(0)
-    GCNProxy(space.num_features, 16, 2, 16)(x, adj).sum().backward()
+    build_proxy("gcn", space.num_nodes, space.num_features, 16, 2, 16)(x, adj).sum().backward()
     assert torch.count_nonzero(dist.alpha.grad) == dist.alpha.numel()
     assert torch.count_nonzero(dist.beta.grad) == dist.beta.numel()
 

@@ -79,7 +79,7 @@ def test_every_input_pair_topology_is_reachable_by_the_discrete_sampler(nb301) -
         assert len(topologies) == 180
         chance = [np.prod([probs[cell * 4 + j, c] for j, c in enumerate(t)]) for t in topologies]
         assert min(chance) > 0 and np.isclose(sum(chance), 1.0)
-    drawn = dist.sample(0, 20_000, np.random.default_rng(1), op_noise=0.0)
+    drawn = dist.sample_valid(0, 20_000, np.random.default_rng(1), op_noise=0.0).archs
     for cell in range(2):
         assert len({a.topology[4 * cell: 4 * cell + 4] for a in drawn}) == 180
 
@@ -93,7 +93,7 @@ def test_relaxed_and_discrete_samplers_agree_at_low_temperature(nb301) -> None:
         soft = gumbel_softmax(dist.beta[0].expand(n, -1, -1), 0.01, generator, mask=dist.choice_mask)
     assert (soft.max(-1).values > 0.99).float().mean() > 0.9  # nearly one-hot
     relaxed_choices = soft.argmax(-1).numpy()
-    discrete = dist.sample(0, n, np.random.default_rng(4), op_noise=0.0)
+    discrete = dist.sample_valid(0, n, np.random.default_rng(4), op_noise=0.0).archs
     discrete_choices = np.array([a.topology for a in discrete])
     for slot, count in enumerate(nb301.topology.num_candidates):
         if count == 1:

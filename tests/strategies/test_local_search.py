@@ -14,9 +14,6 @@ from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 from ._helpers import HIDDEN, match_objective, run_ask_tell
 
 
-_run = run_ask_tell
-
-
 def _is_neighbour(a, b) -> bool:
     return sum(x != y for x, y in zip(a.ops, b.ops)) == 1
 
@@ -25,14 +22,14 @@ def _is_neighbour(a, b) -> bool:
 @pytest.mark.parametrize("seed", range(5))
 def test_reaches_the_optimum_of_a_unimodal_objective_quickly(seed: int, first_improvement: bool) -> None:
     opt = Study(LocalSearch(NasBench201(), seed=seed, first_improvement=first_improvement))
-    _run(opt, 150)
+    run_ask_tell(opt, 150)
     assert opt.best.arch.ops == HIDDEN  # random search needs ~7800 evaluations on average
 
 
 def test_first_improvement_moves_to_the_first_better_neighbour() -> None:
     objective = match_objective()
     opt = Study(LocalSearch(NasBench201(), seed=0, num_init=10, first_improvement=True))
-    _run(opt, 10, objective)
+    run_ask_tell(opt, 10, objective)
     assert opt.strategy.centre is None
     while opt.best.value < 6:
         arch = opt.ask()
@@ -45,13 +42,13 @@ def test_first_improvement_moves_to_the_first_better_neighbour() -> None:
 def test_best_improvement_scans_the_whole_neighbourhood_first() -> None:
     objective = match_objective()
     opt = Study(LocalSearch(NasBench201(), seed=0, num_init=10, first_improvement=False))
-    _run(opt, 10, objective)
+    run_ask_tell(opt, 10, objective)
     first = opt.ask()
     centre = opt.strategy.centre
     assert centre.value == max(t.value for t in opt.trials)
     opt.tell(first, objective(first))
     unseen = [a for a in NasBench201().neighbours(centre.arch) if not opt.is_seen(a)]
-    scanned = _run(opt, len(unseen), objective)[-len(unseen) :]
+    scanned = run_ask_tell(opt, len(unseen), objective)[-len(unseen) :]
     assert sorted(scanned) == sorted(unseen) and opt.strategy.centre is centre
     opt.ask()
     best_neighbour = max((t for t in opt.trials if _is_neighbour(t.arch, centre.arch)), key=lambda t: t.value)
@@ -62,10 +59,10 @@ def test_restarts_from_a_random_architecture_at_a_local_optimum() -> None:
     space = NasBench201()
     opt = Study(LocalSearch(space, seed=0, num_init=3))
     flat = lambda arch: 1.0  # noqa: E731 - every architecture is a local optimum
-    _run(opt, 3, flat)
+    run_ask_tell(opt, 3, flat)
     centre = opt.trials[0]  # best on ties = first
     neighbours = {a for a in space.neighbours(centre.arch) if not opt.is_seen(a)}
-    scanned = _run(opt, len(neighbours), flat)[3:]
+    scanned = run_ask_tell(opt, len(neighbours), flat)[3:]
     assert set(scanned) == neighbours
     assert all(opt.is_seen(a) for a in space.neighbours(centre.arch))
     restart = opt.ask()
@@ -77,7 +74,7 @@ def test_restarts_from_a_random_architecture_at_a_local_optimum() -> None:
 
 def test_failed_restart_restarts_again() -> None:
     opt = Study(LocalSearch(NasBench201(), seed=0, num_init=2))
-    archs = _run(opt, 200, lambda arch: 1.0 if arch.ops[0] != 4 else math.nan)
+    archs = run_ask_tell(opt, 200, lambda arch: 1.0 if arch.ops[0] != 4 else math.nan)
     assert len(set(archs)) == 200
 
 
@@ -91,20 +88,20 @@ def test_ask_twice_before_tell() -> None:
     assert a != b and _is_neighbour(a, opt.strategy.centre.arch) and _is_neighbour(b, opt.strategy.centre.arch)
     opt.tell(b, objective(b))
     opt.tell(a, objective(a))
-    archs = _run(opt, 100, objective)
+    archs = run_ask_tell(opt, 100, objective)
     assert len(set(archs)) == len(archs) == 110
 
 
 def test_all_failures_keep_proposing_random_unique_archs() -> None:
-    archs = _run(Study(LocalSearch(NasBench201(), seed=0, num_init=3)), 50, lambda arch: math.nan)
+    archs = run_ask_tell(Study(LocalSearch(NasBench201(), seed=0, num_init=3)), 50, lambda arch: math.nan)
     assert len(set(archs)) == 50
 
 
 def test_seeded_and_unique_on_nasbench_graph() -> None:
     space = NasBenchGraph()
     objective = lambda arch: float(sum(arch.ops) - 3 * sum(arch.topology))  # noqa: E731
-    a = _run(Study(LocalSearch(space, seed=4)), 120, objective)
-    assert a == _run(Study(LocalSearch(space, seed=4)), 120, objective)
+    a = run_ask_tell(Study(LocalSearch(space, seed=4)), 120, objective)
+    assert a == run_ask_tell(Study(LocalSearch(space, seed=4)), 120, objective)
     assert len({space.key(x) for x in a}) == 120
 
 
@@ -112,20 +109,20 @@ def test_seeded_and_unique_on_nasbench_graph() -> None:
 @pytest.mark.parametrize("stop", [5, 14, 37, 61])
 def test_restored_study_continues_identically(stop: int, first_improvement: bool) -> None:
     reference = Study(LocalSearch(NasBench201(), seed=0, num_init=10, first_improvement=first_improvement))
-    _run(reference, stop)
+    run_ask_tell(reference, stop)
     state = json.loads(json.dumps(reference.state_dict()))
     with pytest.raises(ValueError, match="other settings"):  # the state records the settings it needs
         Study(LocalSearch(NasBench201(), seed=7, first_improvement=not first_improvement)).load_state_dict(state)
     restored = Study(LocalSearch(NasBench201(), seed=7, num_init=10, first_improvement=first_improvement))
     restored.load_state_dict(state)
     assert restored.strategy.first_improvement is first_improvement and restored.strategy.seed == 0
-    assert _run(restored, 80) == _run(reference, 80)
+    assert run_ask_tell(restored, 80) == run_ask_tell(reference, 80)
 
 
 def test_restored_mid_restart() -> None:
     flat = lambda arch: 1.0  # noqa: E731
     reference = Study(LocalSearch(NasBench201(), seed=0, num_init=2))
-    _run(reference, 2 + 24, flat)
+    run_ask_tell(reference, 2 + 24, flat)
     pending = reference.ask()  # the restart, not told yet
     state = json.loads(json.dumps(reference.state_dict()))
     restored = Study(LocalSearch(NasBench201(), num_init=2))
@@ -133,7 +130,7 @@ def test_restored_mid_restart() -> None:
     for opt in (reference, restored):
         opt.tell(pending, 0.5)
         assert opt.strategy.centre.arch == pending
-    assert _run(restored, 30, flat) == _run(reference, 30, flat)
+    assert run_ask_tell(restored, 30, flat) == run_ask_tell(reference, 30, flat)
 
 
 def test_invalid_num_init() -> None:

@@ -15,31 +15,23 @@ from naslib_optiproxy.strategies import OptiProxy, RandomSearch
 from naslib_optiproxy.study import Study
 from naslib_optiproxy.spaces import Architecture, NasBench201, NasBenchGraph
 
-from ._helpers import match_objective
+from ._helpers import match_objective, run_ask_tell
 
-
-
-def _run(opt: Study, n: int, objective=None) -> list:
-    objective = objective or match_objective()
-    while len(opt.trials) < n:
-        arch = opt.ask()
-        opt.tell(arch, objective(arch))
-    return [t.arch for t in opt.trials]
 
 
 def test_same_seed_same_history_different_seed_differs(tiny_optiproxy_config) -> None:
     config = tiny_optiproxy_config()
     first = Study(OptiProxy(NasBench201(), config, seed=0))
     second = Study(OptiProxy(NasBench201(), config, seed=0))
-    history = _run(first, 30)
-    assert _run(second, 30) == history
+    history = run_ask_tell(first, 30)
+    assert run_ask_tell(second, 30) == history
     assert [t.value for t in first.trials] == [t.value for t in second.trials]
-    assert _run(Study(OptiProxy(NasBench201(), config, seed=1)), 30) != history
+    assert run_ask_tell(Study(OptiProxy(NasBench201(), config, seed=1)), 30) != history
 
 
 def test_never_evaluates_an_architecture_twice(tiny_optiproxy_config) -> None:
     space = NasBench201()
-    archs = _run(Study(OptiProxy(space, tiny_optiproxy_config(), seed=2)), 30)
+    archs = run_ask_tell(Study(OptiProxy(space, tiny_optiproxy_config(), seed=2)), 30)
     assert len(set(archs)) == 30 and all(space.is_valid(a) for a in archs)
 
 
@@ -50,7 +42,7 @@ def test_random_initialisation_then_batches(tiny_optiproxy_config) -> None:
         arch = opt.ask()
         assert opt.strategy.step_log == []
         opt.tell(arch, objective(arch))
-    _run(opt, 30)
+    run_ask_tell(opt, 20)
     # One fit -> search -> select step per batch of 5, after 10, 15, 20, 25 evaluations.
     assert [s["evaluations"] for s in opt.strategy.step_log] == [10, 15, 20, 25]
     assert all(s["candidates"] > 0 and math.isfinite(s["fit_loss"]) for s in opt.strategy.step_log)
@@ -61,8 +53,8 @@ def test_initial_architectures_ignore_the_objective(tiny_optiproxy_config) -> No
     # The first num_init are uniformly random: the objective cannot influence them, only what follows.
     up = match_objective()
     down = lambda arch: -up(arch)  # noqa: E731
-    a = _run(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4)), 20, up)
-    b = _run(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4)), 20, down)
+    a = run_ask_tell(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4)), 20, up)
+    b = run_ask_tell(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=4)), 20, down)
     assert a[:10] == b[:10]
     assert a[10:] != b[10:]
 
@@ -71,7 +63,7 @@ def test_proposals_improve_on_the_random_start(tiny_optiproxy_config) -> None:
     # On the unimodal match objective (mean 1.2 for a random cell, max 6) the proxy-guided
     # batches should be clearly better than the random initial ones.
     opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(model_epochs=40, search_epochs=30), seed=5))
-    _run(opt, 30)
+    run_ask_tell(opt, 30)
     values = [t.value for t in opt.trials]
     assert np.mean(values[20:]) > np.mean(values[:10]) + 1.0
 
@@ -80,25 +72,25 @@ def test_proposals_improve_on_the_random_start(tiny_optiproxy_config) -> None:
 def test_restored_study_continues_identically(tiny_optiproxy_config, stop: int) -> None:
     config = tiny_optiproxy_config()
     reference = Study(OptiProxy(NasBench201(), config, seed=6))
-    _run(reference, stop)
+    run_ask_tell(reference, stop)
     state = copy.deepcopy(reference.state_dict())
     restored = Study(OptiProxy(NasBench201(), config, seed=99))
     restored.load_state_dict(state)
-    assert _run(restored, 30) == _run(reference, 30)
+    assert run_ask_tell(restored, 30 - stop) == run_ask_tell(reference, 30 - stop)
 
 
 def test_restored_study_continues_identically_without_warm_start(tiny_optiproxy_config) -> None:
     config = tiny_optiproxy_config(warm_start=False)
     reference = Study(OptiProxy(NasBench201(), config, seed=6))
-    _run(reference, 13)
+    run_ask_tell(reference, 13)
     restored = Study(OptiProxy(NasBench201(), config, seed=99))
     restored.load_state_dict(copy.deepcopy(reference.state_dict()))
-    assert _run(restored, 30) == _run(reference, 30)
+    assert run_ask_tell(restored, 17) == run_ask_tell(reference, 17)
 
 
 def test_state_from_another_config_is_refused(tiny_optiproxy_config) -> None:
     opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=0))
-    _run(opt, 10)
+    run_ask_tell(opt, 10)
     other = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=4), seed=0))
     with pytest.raises(ValueError, match="other settings"):
         other.load_state_dict(opt.state_dict())
@@ -110,7 +102,7 @@ def test_state_from_another_config_is_refused(tiny_optiproxy_config) -> None:
 def test_ablations_run(tiny_optiproxy_config, overrides) -> None:
     space = NasBench201()
     opt = Study(OptiProxy(space, tiny_optiproxy_config(**overrides), seed=7))
-    archs = _run(opt, 25)
+    archs = run_ask_tell(opt, 25)
     assert len(set(archs)) == 25 and all(space.is_valid(a) for a in archs)
     assert [s["evaluations"] for s in opt.strategy.step_log] == [10, 15, 20]
 
@@ -164,7 +156,7 @@ def test_runs_on_nasbench_graph_without_duplicate_cells(tiny_optiproxy_config) -
         return float(sum(o == gcn for o in arch.ops) + sum(c == 0 for c in arch.topology))
 
     opt = Study(OptiProxy(space, tiny_optiproxy_config(), seed=10))
-    archs = _run(opt, 20, objective)
+    archs = run_ask_tell(opt, 20, objective)
     assert all(space.is_valid(a) for a in archs)
     assert len({space.key(a) for a in archs}) == 20
     assert opt.strategy.distribution.beta is not None and opt.strategy.gradient_search.beta_optimizer is not None
@@ -175,7 +167,7 @@ def test_local_candidates_add_the_neighbours_of_the_best_trials(tiny_optiproxy_c
     space = NasBench201()
     config = tiny_optiproxy_config(num_groups=1, candidates_per_group=1, local_candidates=incumbents)
     opt = Study(OptiProxy(space, config, seed=11))
-    _run(opt, 15)
+    run_ask_tell(opt, 15)
     pool = {space.key(a) for a in opt.strategy._candidates()}
     best = sorted(opt.trials, key=lambda t: -t.value)
     for rank, trial in enumerate(best[:3]):
@@ -212,7 +204,7 @@ def _point_group_at(strategy: OptiProxy, group: int, arch: Architecture) -> None
 @pytest.mark.parametrize("patience", [1, 2])
 def test_restart_stale_redraws_a_group_collapsed_on_an_evaluated_architecture(tiny_optiproxy_config, patience) -> None:
     opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(restart_stale=patience), seed=12))
-    _run(opt, 10)
+    run_ask_tell(opt, 10)
     strategy = opt.strategy
     search = strategy.gradient_search
     search.alpha_optimizer.exp_avg.fill_(1.0)
@@ -235,11 +227,11 @@ def test_restart_stale_redraws_a_group_collapsed_on_an_evaluated_architecture(ti
 def test_restart_stale_off_by_default_and_logged(tiny_optiproxy_config) -> None:
     assert OptiProxyConfig().loop.restart_stale == 0
     off = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=13))
-    _run(off, 25)
+    run_ask_tell(off, 25)
     assert all(s["restarted_groups"] == [] for s in off.strategy.step_log)
     # patience 1 on the match objective: groups converge onto evaluated cells and are redrawn
     on = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(restart_stale=1, search_epochs=60), seed=13))
-    _run(on, 40)
+    run_ask_tell(on, 40)
     assert any(s["restarted_groups"] for s in on.strategy.step_log)
 
 
@@ -247,7 +239,7 @@ def test_restored_study_continues_identically_with_restarts(tiny_optiproxy_confi
     # patience 2, stopped between the first stale step (30) and the restart (35): the count must carry over
     config = tiny_optiproxy_config(restart_stale=2, search_epochs=60)
     reference = Study(OptiProxy(NasBench201(), config, seed=14))
-    _run(reference, 32)
+    run_ask_tell(reference, 32)
     restored = Study(OptiProxy(NasBench201(), config, seed=99))
     restored.load_state_dict(copy.deepcopy(reference.state_dict()))
-    assert _run(restored, 40) == _run(reference, 40)
+    assert run_ask_tell(restored, 8) == run_ask_tell(reference, 8)

@@ -10,20 +10,12 @@ from naslib_optiproxy.strategies import RandomSearch
 from naslib_optiproxy.study import Study
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 
-from ._helpers import match_objective
-
-
-def _run(opt: Study, n: int) -> list:
-    objective = match_objective()
-    for _ in range(n):
-        arch = opt.ask()
-        opt.tell(arch, objective(arch))
-    return [t.arch for t in opt.trials]
+from ._helpers import run_ask_tell
 
 
 def test_valid_and_never_repeated() -> None:
     space = NasBench201()
-    archs = _run(Study(RandomSearch(space, seed=0)), 500)
+    archs = run_ask_tell(Study(RandomSearch(space, seed=0)), 500)
     assert all(space.is_valid(a) for a in archs)
     assert len(set(archs)) == 500
 
@@ -36,17 +28,17 @@ def test_nasbench_graph_keys_are_unique() -> None:
 
 
 def test_seeded() -> None:
-    assert _run(Study(RandomSearch(NasBench201(), seed=3)), 50) == _run(Study(RandomSearch(NasBench201(), seed=3)), 50)
-    assert _run(Study(RandomSearch(NasBench201(), seed=3)), 50) != _run(Study(RandomSearch(NasBench201(), seed=4)), 50)
+    first, again, other = (run_ask_tell(Study(RandomSearch(NasBench201(), seed=s)), 50) for s in (3, 3, 4))
+    assert first == again and first != other
 
 
 def test_restored_study_continues_identically() -> None:
     reference = Study(RandomSearch(NasBench201(), seed=0))
-    _run(reference, 20)
+    run_ask_tell(reference, 20)
     state = json.loads(json.dumps(reference.state_dict()))
     restored = Study(RandomSearch(NasBench201(), seed=99))
     restored.load_state_dict(state)
-    assert _run(restored, 30) == _run(reference, 30)
+    assert run_ask_tell(restored, 30) == run_ask_tell(reference, 30)
 
 
 def test_uniform_over_ops() -> None:

@@ -15,12 +15,9 @@ from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 from ._helpers import match_objective, run_ask_tell
 
 
-_run = run_ask_tell
-
-
 def test_first_population_is_random_like_rs() -> None:
-    re_archs = _run(Study(RegularizedEvolution(NasBench201(), seed=5, population_size=30)), 30)
-    rs_archs = _run(Study(RandomSearch(NasBench201(), seed=5)), 30)
+    re_archs = run_ask_tell(Study(RegularizedEvolution(NasBench201(), seed=5, population_size=30)), 30)
+    rs_archs = run_ask_tell(Study(RandomSearch(NasBench201(), seed=5)), 30)
     assert re_archs == rs_archs
 
 
@@ -28,7 +25,7 @@ def test_children_are_one_edit_mutations_of_the_population() -> None:
     space = NasBench201()
     opt = Study(RegularizedEvolution(space, seed=0, population_size=20, sample_size=5))
     objective = match_objective()
-    _run(opt, 20, objective)
+    run_ask_tell(opt, 20, objective)
     for _ in range(80):
         population = {t.arch for t in opt.strategy.population}
         child = opt.ask()
@@ -53,34 +50,34 @@ def test_beats_random_search_on_average() -> None:
 
 
 def test_seeded_and_unique() -> None:
-    a = _run(Study(RegularizedEvolution(NasBench201(), seed=2)), 150)
-    assert a == _run(Study(RegularizedEvolution(NasBench201(), seed=2)), 150)
+    a = run_ask_tell(Study(RegularizedEvolution(NasBench201(), seed=2)), 150)
+    assert a == run_ask_tell(Study(RegularizedEvolution(NasBench201(), seed=2)), 150)
     assert len(set(a)) == 150
 
 
 def test_unique_on_nasbench_graph() -> None:
     space = NasBenchGraph()
     opt = Study(RegularizedEvolution(space, seed=0, population_size=10, sample_size=3))
-    archs = _run(opt, 80, lambda arch: float(sum(arch.ops) + sum(arch.topology)))
+    archs = run_ask_tell(opt, 80, lambda arch: float(sum(arch.ops) + sum(arch.topology)))
     assert len({space.key(a) for a in archs}) == 80
 
 
 def test_falls_back_to_random_when_mutations_are_exhausted(tiny_space) -> None:
     opt = Study(RegularizedEvolution(tiny_space, seed=0, population_size=2, sample_size=2))
-    archs = _run(opt, 9, lambda arch: float(arch.ops[0]))
+    archs = run_ask_tell(opt, 9, lambda arch: float(arch.ops[0]))
     assert sorted(archs) == sorted(tiny_space)
 
 
 def test_restored_study_continues_identically() -> None:
     reference = Study(RegularizedEvolution(NasBench201(), seed=0, population_size=10, sample_size=4))
-    _run(reference, 25)
+    run_ask_tell(reference, 25)
     state = json.loads(json.dumps(reference.state_dict()))
     with pytest.raises(ValueError, match="other settings"):  # the state records the settings it needs
         Study(RegularizedEvolution(NasBench201())).load_state_dict(state)
     restored = Study(RegularizedEvolution(NasBench201(), seed=3, population_size=10, sample_size=4))
     restored.load_state_dict(state)
     assert (restored.strategy.population_size, restored.strategy.sample_size, restored.strategy.seed) == (10, 4, 0)
-    assert _run(restored, 40) == _run(reference, 40)
+    assert run_ask_tell(restored, 40) == run_ask_tell(reference, 40)
 
 
 @pytest.mark.parametrize("kwargs", [{"population_size": 0}, {"sample_size": 0}, {"max_mutations": 0}])

@@ -41,13 +41,14 @@ Every shim is skipped where it is not needed (another NASLib version, or a fixed
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 _PLUGIN = "naslib_optiproxy.integrations.naslib_plugin.compat"
 _SKLEARN_FIX = ("from sklearn import metrics", f"from {_PLUGIN} import sklearn_metrics as metrics")
@@ -68,6 +69,8 @@ SOURCE_FIXES: Dict[str, List[Tuple[str, str]]] = {
     ],
     "naslib.utils.zerocost": [_SKLEARN_FIX],
 }
+#: NASLib packages whose ``__init__`` imports every optimizer / predictor: made lazy (``lazy_package_inits``).
+LAZY_PACKAGES = ("naslib.optimizers", "naslib.predictors")
 #: exact source line -> the name of its shim (recorded in :data:`applied`).
 SHIM_NAMES = {"from collections import Iterable": "vertex_histogram_iterable",
               "import tensorwatch as tw": "model_stats_tensorwatch", _SKLEARN_FIX[0]: "sklearn_rmse",
@@ -75,7 +78,11 @@ SHIM_NAMES = {"from collections import Iterable": "vertex_histogram_iterable",
 TORCHVISION_SCHEMAS = ("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
                        "qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
 
+#: Every shim, in the order of the table in docs/naslib.md.
+SHIMS = ("vertex_histogram_iterable", "model_stats_tensorwatch", "count_parameters_in_mb", "sklearn_rmse",
+         "errors_json_float32", "torchvision_nms_schema", "lazy_package_inits")
 applied: List[str] = []  # names of the shims that took effect in this process
+_line_absent: List[str] = []  # source shims whose NASLib line was not there (a fixed checkout)
 _torchvision_library: Optional[Any] = None  # keeps the defined schemas alive
 
 
@@ -97,21 +104,75 @@ class _FixingLoader(importlib.machinery.SourceFileLoader):
         source = self.get_data(self.path).decode("utf-8")
         for fix in needed_fixes(fullname):
             source, changed = rewrite_source(source, [fix])
-            if changed and SHIM_NAMES[fix[0]] not in applied:
-                applied.append(SHIM_NAMES[fix[0]])
+            name = SHIM_NAMES[fix[0]]
+            if changed and name not in applied:
+                applied.append(name)
+            elif not changed and name not in _line_absent:
+                _line_absent.append(name)
         return compile(source, self.path, "exec", dont_inherit=True)
 
 
+def lazy_init_source(source: str) -> Optional[str]:
+    """A package ``__init__`` made of ``from .module import Name`` lines only, as a lazy one; else ``None``.
+
+    The lazy ``__init__`` imports nothing; its module ``__getattr__`` (PEP 562) imports ``.module``
+    at the first use of ``Name`` (:func:`lazy_attributes`), so ``from package import Name`` and
+    ``package.Name`` give the same object as before.
+    """
+    names: Dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module and \
+                all(alias.asname is None and alias.name != "*" for alias in node.names):
+            names.update((alias.name, node.module) for alias in node.names)
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # a docstring is fine
+            return None
+    return f"from {_PLUGIN} import lazy_attributes as _lazy\n__getattr__, __dir__ = _lazy(__name__, {names!r})\n"
+
+
+def lazy_attributes(package: str, names: Mapping[str, str]) -> Tuple[Callable[[str], Any], Callable[[], List[str]]]:
+    """``(__getattr__, __dir__)`` of a lazy package: ``names`` maps each name to its relative module."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in names:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{names[name]}", package), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def __dir__() -> List[str]:
+        return sorted(set(vars(sys.modules[package])) | set(names))
+
+    return __getattr__, __dir__
+
+
+class _LazyInitLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a package ``__init__`` of :data:`LAZY_PACKAGES` as a lazy one (:func:`lazy_init_source`)."""
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        source = self.get_data(self.path).decode("utf-8")
+        lazy = lazy_init_source(source)
+        if lazy is None:
+            if "lazy_package_inits" not in _line_absent:
+                _line_absent.append("lazy_package_inits")
+            return compile(source, self.path, "exec", dont_inherit=True)
+        if "lazy_package_inits" not in applied:
+            applied.append("lazy_package_inits")
+        return compile(lazy, self.path, "exec", dont_inherit=True)
+
+
 class _Finder(importlib.abc.MetaPathFinder):
-    """Hands the modules of :data:`SOURCE_FIXES` that need a fix here to :class:`_FixingLoader`."""
+    """Hands the modules of :data:`SOURCE_FIXES` that need a fix to :class:`_FixingLoader`, and the packages of
+    :data:`LAZY_PACKAGES` to :class:`_LazyInitLoader`."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname not in SOURCE_FIXES:
+        if fullname not in SOURCE_FIXES and fullname not in LAZY_PACKAGES:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
             return spec
-        if needed_fixes(fullname):
+        if fullname in LAZY_PACKAGES:
+            spec.loader = _LazyInitLoader(fullname, spec.origin)
+        elif needed_fixes(fullname):
             spec.loader = _FixingLoader(fullname, spec.origin)
         return spec
 
@@ -223,11 +284,65 @@ def _find(name: str) -> bool:
         return False
 
 
-def apply() -> List[str]:
-    """Install the shims (idempotent); returns the names of those that took effect so far.
+class ShimReport(Dict[str, str]):
+    """Every shim's state by name (:data:`SHIMS` order); printed as one ``name: state`` line per shim."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{name}: {state}" for name, state in self.items())
+
+
+def _source_shim_state(name: str) -> str:
+    """The state of an import-time (source) shim: took effect, waiting for its module, or not needed."""
+    modules = [m for m, fixes in SOURCE_FIXES.items() if any(SHIM_NAMES[old] == name for old, _ in fixes)]
+    if name in applied:
+        return "took effect (" + ", ".join(m for m in modules if m in sys.modules) + " compiled with the fix)"
+    if name in _line_absent:
+        return "not needed (NASLib's line is already fixed)"
+    if name == "model_stats_tensorwatch" and _find("tensorwatch"):
+        return "not needed (tensorwatch is installed)"
+    if name == "sklearn_rmse" and _find("sklearn") and _takes_squared():
+        return "not needed (scikit-learn still takes squared)"
+    if not _find("naslib"):
+        return "not installed (NASLib is not importable)"
+    return "installed (an import hook: takes effect when NASLib imports " + " / ".join(modules) + ")"
+
+
+def status() -> ShimReport:
+    """Every shim of :data:`SHIMS` with its state in this process (installs nothing)."""
+    report = ShimReport((name, _source_shim_state(name)) for name in SHIMS if name in SHIM_NAMES.values())
+    if "count_parameters_in_mb" in applied:
+        report["count_parameters_in_mb"] = "took effect (naslib.utils.count_parameters_in_MB replaced)"
+    elif "naslib.utils" in sys.modules:
+        report["count_parameters_in_mb"] = "not needed (naslib.utils has no count_parameters_in_MB to replace)"
+    elif not _find("naslib"):
+        report["count_parameters_in_mb"] = "not installed (NASLib is not importable)"
+    else:
+        report["count_parameters_in_mb"] = "not installed (NASLib's utils are not imported yet: call apply())"
+    if "torchvision_nms_schema" in applied:
+        report["torchvision_nms_schema"] = "took effect (torchvision's C ops did not load; nms/qnms schemas defined)"
+    elif "torchvision" in sys.modules:
+        report["torchvision_nms_schema"] = "not needed (torchvision imports with its own C ops)"
+    else:
+        report["torchvision_nms_schema"] = "not installed (torchvision is not imported yet)"
+    packages = " and ".join(LAZY_PACKAGES)
+    if "lazy_package_inits" in applied:
+        report["lazy_package_inits"] = f"took effect ({packages} import each optimizer / predictor at its first use)"
+    elif "lazy_package_inits" in _line_absent:
+        report["lazy_package_inits"] = "not needed (NASLib's package __init__ holds more than imports: kept as it is)"
+    elif not _find("naslib"):
+        report["lazy_package_inits"] = "not installed (NASLib is not importable)"
+    else:
+        report["lazy_package_inits"] = f"installed (an import hook: takes effect when NASLib imports {packages})"
+    return ShimReport((name, report[name]) for name in SHIMS)
+
+
+def apply() -> ShimReport:
+    """Install the shims (idempotent); returns every shim's state (:func:`status`): ``took effect``,
+    ``installed`` (an import hook, waiting for its NASLib module), ``not needed`` or ``not installed``.
 
     Where NASLib's ``naslib.utils`` is importable it is imported here (after torchvision), so
     that ``count_parameters_in_MB`` is replaced before NASLib's optimizers import it.
+    ``print(apply())`` prints one line per shim.
 
     Raises:
         ImportError: NASLib is there but one of its dependencies cannot be imported (the message says which).
@@ -239,8 +354,9 @@ def apply() -> List[str]:
             import_torchvision()  # NASLib's utils import it; a missing one fails there, by name
         importlib.import_module("naslib.utils")
     _patch_count_parameters()
-    return list(applied)
+    return status()
 
 
-__all__ = ["LazyModule", "SOURCE_FIXES", "json_default", "needed_fixes", "sklearn_metrics", "TORCHVISION_HINT", "applied", "apply", "count_parameters_in_MB", "import_torchvision",
-           "rewrite_source"]
+__all__ = ["LazyModule", "SHIMS", "SOURCE_FIXES", "ShimReport", "TORCHVISION_HINT", "applied", "apply",
+           "count_parameters_in_MB", "import_torchvision", "json_default", "needed_fixes", "rewrite_source",
+           "sklearn_metrics", "status"]

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, Optional, Tuple, Union
 
 from ...objectives.nasbench201 import DATASETS, DS_KEYS, FULL_FILES, canonical_dataset, find_table_file, load_nb201_table
 from ...objectives.safe_pickle import safe_load
-from ...spaces import NasBench201
+from ...spaces import Architecture, NasBench201
 
 PathLike = Union[str, "os.PathLike[str]"]
 NUM_EPOCHS = 200  # NAS-Bench-201's training length; the light tables hold the final epoch only
@@ -111,12 +111,31 @@ def bundled_nb201_dataset_api(dataset: str) -> Dict[str, Any]:
     return _light_api(dataset, load_nb201_table(dataset, None), BUNDLED_SOURCE)
 
 
-def _light_api(dataset: str, table: Dict[Tuple[int, ...], Tuple[float, float]], source: str) -> Dict[str, Any]:
-    from ...spaces import Architecture
+class LightNB201Data(Mapping):
+    """``dataset_api["nb201_data"]`` of a light table: ``{arch string: {ds_key: record}}``, each record made
+    when NASLib first asks for it (a run queries a few hundred of the 15,625 cells)."""
 
-    codec, key = NasBench201(), DS_KEYS[dataset]
-    data = {codec.to_string(Architecture(ops)): {key: _record(val)} for ops, (val, _test) in table.items()}
-    return {"nb201_data": data, TABLE_KEY: table, SOURCE_KEY: source}
+    def __init__(self, table: Mapping[Tuple[int, ...], Tuple[float, float]], ds_key: str) -> None:
+        self.table, self.ds_key, self.codec = table, ds_key, NasBench201()
+
+    def __getitem__(self, arch: str) -> Dict[str, Any]:
+        try:
+            ops = self.codec.from_string(arch).ops
+        except (TypeError, ValueError):
+            raise KeyError(arch) from None
+        if ops not in self.table or self.codec.to_string(Architecture(ops)) != arch:  # exact strings only
+            raise KeyError(arch)
+        return {self.ds_key: _record(self.table[ops][0])}
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.codec.to_string(Architecture(ops)) for ops in self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _light_api(dataset: str, table: Dict[Tuple[int, ...], Tuple[float, float]], source: str) -> Dict[str, Any]:
+    return {"nb201_data": LightNB201Data(table, DS_KEYS[dataset]), TABLE_KEY: table, SOURCE_KEY: source}
 
 
 def table_accuracies(dataset_api: Dict[str, Any], ops: Iterable[int]) -> Optional[Tuple[float, float]]:
@@ -172,8 +191,6 @@ def export_naslib_nb201(dest_dir: PathLike, data_dir: Optional[PathLike] = None,
     dest.mkdir(parents=True, exist_ok=True)
     written: Dict[str, Path] = {}
     codec = NasBench201()
-    from ...spaces import Architecture
-
     for dataset in datasets:
         dataset = canonical_dataset(dataset)
         key = DS_KEYS[dataset]
@@ -191,5 +208,5 @@ def export_naslib_nb201(dest_dir: PathLike, data_dir: Optional[PathLike] = None,
     return written
 
 
-__all__ = ["FinalValueCurve", "NUM_EPOCHS", "SOURCE_KEY", "TABLE_KEY", "export_naslib_nb201", "get_dataset_api",
+__all__ = ["FinalValueCurve", "LightNB201Data", "NUM_EPOCHS", "SOURCE_KEY", "TABLE_KEY", "export_naslib_nb201", "get_dataset_api",
            "nb201_dataset_api", "table_accuracies"]

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ...config import OptiProxyConfig
-from ...proxies import ProxyTrainer, build_proxy
+from ...proxies import ProxyTrainer
 from ...pyg import is_graphs, to_dense
 from .settings import optiproxy_settings
 from .translate import Translator, layout_from_naslib_gcn, stack_layouts
@@ -49,9 +49,7 @@ class GCNRegressor:
     def __init__(self, settings: OptiProxyConfig, num_nodes: int, num_features: int, seed: int = 0) -> None:
         self.settings = settings
         generator = torch.Generator().manual_seed(int(seed))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(seed))
-            self.model = settings.model.build(num_nodes, num_features)
+        self.model = settings.model.build(num_nodes, num_features, seed=int(seed))
         self.trainer = ProxyTrainer(self.model, settings.fit, generator)
 
     def fit(self, x: torch.Tensor, adj: torch.Tensor, y: Sequence[float], mask: Optional[torch.Tensor] = None) -> float:

@@ -11,7 +11,8 @@ Differences from NASLib's script, all in what it is given, none in how it evalua
 
 * predictors are built only when named (NASLib's script builds all ~45, and every search space);
 * keys missing from the config take the values of NASLib's ``runners/predictors/predictor_config.yaml``;
-  a misspelt predictor, space or experiment type is refused before any work, with a did-you-mean hint;
+  a misspelt predictor, space or experiment type, or an override key NASLib would not read, is refused
+  before any work, with a did-you-mean hint;
 * NAS-Bench-201 data as for ``naslib-optiproxy naslib``: ``--data-dir``, else NASLib's
   ``naslib/data``, else the table bundled with this package (validation accuracy at the last
   epoch only: learning-curve and zero-cost predictors need NASLib's own files and ``--stock``);
@@ -33,6 +34,7 @@ from ..._text import did_you_mean
 from ..._yaml import load_yaml
 from ...threads import torch_threads
 from .compat import apply as apply_shims
+from .overrides import check_overrides
 from .predictors import LOAD_LABELED_SPACES, OPTIPROXY_PREDICTORS, build_predictor, check_predictor
 from .runner import add_naslib_flags, effective_value, entry_point, naslib_config, naslib_default_config, split_opts, \
     with_optiproxy_section
@@ -91,6 +93,7 @@ def load_config(path: str, opts: Sequence[str], seed: Optional[str] = None, gpu:
     """NASLib's predictor config from ``path`` and the overrides (``optiproxy.KEY VALUE`` into ``optiproxy:``)."""
     naslib_opts, ours = split_opts(opts, seed)
     values = complete_config(load_yaml(path), naslib_predictor_defaults(), naslib_opts)
+    check_overrides(values, naslib_opts)
     return naslib_config(with_optiproxy_section(values, ours, path), naslib_opts, gpu, "predictor")
 
 

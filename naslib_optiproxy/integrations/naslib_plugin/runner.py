@@ -3,7 +3,9 @@
 NASLib's ``runners/nas/runner.py`` with one difference: its optimizer dict also knows
 ``optiproxy``. Same config format, same ``KEY VALUE`` / ``search.KEY VALUE`` overrides
 (NASLib's ``get_config_from_args``), same seeding, ``Trainer.search`` and ``Trainer.evaluate``,
-and NASLib's ``errors.json`` in ``<out_dir>/<search_space>/<dataset>/<optimizer>/<seed>/``.
+and NASLib's ``errors.json`` in ``<out_dir>/<search_space>/<dataset>/<optimizer>/<seed>/``, where
+``<optimizer>`` names the variant of BANANAS / NPENAS when it is not NASLib's default
+(``bananas-optiproxy_gcn-relaxed``; :mod:`~naslib_optiproxy.integrations.naslib_plugin.variants`).
 
 Conveniences over NASLib's runner (all in :func:`complete_config`, testable without NASLib):
 
@@ -18,8 +20,11 @@ Conveniences over NASLib's runner (all in :func:`complete_config`, testable with
 * NAS-Bench-201 data from ``--data-dir`` (light pickles, CSV, or NASLib's full_training
   pickles; :mod:`naslib_optiproxy.integrations.naslib_plugin.data`), else NASLib's ``naslib/data``.
 * ``predictor_type: optiproxy_gcn`` works for ``bananas``/``npenas`` (:func:`register`).
-* ``optiproxy_summary.json`` beside ``errors.json``: best val, the table's test accuracy of
-  the final architecture, search seconds.
+* an override NASLib would not read (``epochs 15``; the budget is ``search.epochs``) is refused
+  with a did-you-mean hint (:mod:`~naslib_optiproxy.integrations.naslib_plugin.overrides`).
+* ``optiproxy_summary.json`` beside ``errors.json``: the variant, best val, the table's test
+  accuracy of the final architecture, search seconds and, for ``optiproxy``, every evaluation
+  (``history``: architecture string and value, in order).
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
 from .compat import apply as apply_shims
+from .overrides import check_overrides
 from .settings import SECTION
+from .variants import VARIANT_OPTIMIZERS, describe, run_folder
 
 #: Our optimizer plus NASLib's own (``runners/nas/runner.py``), by config name.
 NASLIB_OPTIMIZERS = {"rs": "RandomSearch", "re": "RegularizedEvolution", "ls": "LocalSearch", "bananas": "Bananas",
@@ -98,7 +105,7 @@ def complete_config(values: Mapping[str, Any], naslib_defaults: Mapping[str, Any
         out["evaluation"] = {}
     search = dict(out.get("search") or {})
     if "epochs" not in search:
-        search["epochs"] = int(out.get("budget", 100))
+        search["epochs"] = int(effective_value(out, opts, "budget", 100))
     search.setdefault("fidelity", -1)
     for key, value in naslib_defaults.items():
         search.setdefault(key, value)
@@ -182,7 +189,8 @@ def load_config(path: str, opts: Sequence[str], seed: Optional[str] = None, gpu:
     """
     naslib_opts, ours = split_opts(opts, seed)
     values = complete_config(load_yaml(path), naslib_search_defaults(), naslib_opts)
-    return naslib_config(with_optiproxy_section(values, ours, path), naslib_opts, gpu, "nas")
+    check_overrides(values, naslib_opts)
+    return naslib_config(with_optiproxy_section(values, ours, path), naslib_opts, gpu, "nas", save=run_folder)
 
 
 def with_optiproxy_section(values: Dict[str, Any], ours: Mapping[str, Any], path: str) -> Dict[str, Any]:
@@ -195,19 +203,28 @@ def with_optiproxy_section(values: Dict[str, Any], ours: Mapping[str, Any], path
     return values
 
 
-def naslib_config(values: Mapping[str, Any], naslib_opts: Sequence[str], gpu: Optional[int], config_type: str) -> Any:
+def naslib_config(values: Mapping[str, Any], naslib_opts: Sequence[str], gpu: Optional[int], config_type: str,
+                  save: Optional[Callable[[Any], str]] = None) -> Any:
     """NASLib's ``get_config_from_args(config_type=...)`` on ``values`` (via a temporary YAML file): the
-    ``KEY VALUE`` overrides applied, ``config.save`` set and its folders made, as NASLib's runners do."""
+    ``KEY VALUE`` overrides applied, ``config.save`` set and its folders made, as NASLib's runners do.
+
+    ``save``: the run folder for the loaded config instead of NASLib's (NASLib then makes its folders
+    in a temporary directory, not beside the run).
+    """
     apply_shims()
     from naslib import utils
 
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
-    try:
-        with handle:
+    with tempfile.TemporaryDirectory() as scratch:
+        path = os.path.join(scratch, "config.yaml")
+        with open(path, "w", encoding="utf-8") as handle:
             yaml.safe_dump(dict(values), handle, sort_keys=False)
-        config = utils.get_config_from_args(naslib_args(handle.name, naslib_opts, gpu), config_type=config_type)
-    finally:
-        os.unlink(handle.name)
+        opts = list(naslib_opts) + (["out_dir", os.path.join(scratch, "out")] if save is not None else [])
+        config = utils.get_config_from_args(naslib_args(path, opts, gpu), config_type=config_type)
+    if save is not None:
+        config.out_dir = str(effective_value(values, naslib_opts, "out_dir", "run"))
+        config.save = save(config)
+        for folder in ("", "/search", "/eval"):  # the folders NASLib makes (search/: its checkpoints)
+            utils.create_exp_dir(config.save + folder)
     return config
 
 
@@ -232,7 +249,8 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
     from .data import get_dataset_api, table_accuracies
     from .spaces import make_search_space
 
-    register()
+    if config.optimizer in VARIANT_OPTIMIZERS:  # optiproxy_gcn and relaxed candidates; others need no NASLib patch
+        register()
     search_space = make_search_space(config.search_space, lightweight)
     optimizer = build_naslib_optimizer(config.optimizer, config)
     dataset_api = get_dataset_api(config.search_space, config.dataset, data_dir)
@@ -245,12 +263,17 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
     seconds = time.perf_counter() - start
     trajectory = trainer.search_trajectory
     summary: Dict[str, Any] = {
-        "optimizer": config.optimizer, "search_space": config.search_space, "dataset": config.dataset,
+        "optimizer": config.optimizer, "variant": describe(config.optimizer, config.search),
+        "search_space": config.search_space, "dataset": config.dataset,
         "seed": int(config.seed), "epochs": int(config.search.epochs), "lightweight": lightweight,
         "best_val": float(max(trajectory.valid_acc)), "valid_acc": [float(v) for v in trajectory.valid_acc],
         "search_seconds": seconds,
         "epoch_seconds": [float(s) for s in trajectory.runtime],
     }
+    engine = getattr(optimizer, "engine", None)  # OptiProxy's study: every evaluation, not only the incumbent
+    if engine is not None:
+        codec = optimizer.translator.codec
+        summary["history"] = [{"arch": codec.to_string(t.arch), "val": t.value} for t in engine.trials]
     if evaluate:
         summary["naslib_test"] = float(trainer.evaluate(resume_from="", dataset_api=dataset_api))
         final = optimizer.get_final_architecture()
@@ -329,7 +352,7 @@ def search_and_report(args: argparse.Namespace, config: Any) -> str:
     """:func:`run` on the loaded config; its one-line summary."""
     summary = run(config, lightweight=not args.stock, data_dir=args.data_dir)
     test = summary.get("table_test", summary.get("naslib_test"))
-    return (f"{summary['optimizer']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
+    return (f"{summary['variant']} on {summary['search_space']}/{summary['dataset']} seed {summary['seed']}: "
             f"best val {summary['best_val']:.3f}, test {test:.3f}, {summary['epochs']} epochs in "
             f"{summary['search_seconds']:.1f} s; {Path(config.save) / 'errors.json'}")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from naslib_optiproxy.integrations.naslib_plugin.compat import SOURCE_FIXES, rewrite_source
+from naslib_optiproxy.integrations.naslib_plugin import naslib_available
+from naslib_optiproxy.integrations.naslib_plugin.compat import SHIMS, SOURCE_FIXES, rewrite_source
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -117,7 +118,7 @@ def test_rewrite_touches_only_the_named_lines() -> None:
 
 
 def test_shims_on_the_real_naslib() -> None:
-    if not _importable("naslib"):
+    if not naslib_available():
         pytest.skip("NASLib is not importable (see docs/naslib.md)")
     code = """
 import torch
@@ -132,6 +133,46 @@ print(sorted(compat.applied))
     done = _run(code, os.environ.get("PYTHONPATH", "") + os.pathsep + str(REPO))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "count_parameters_in_mb" in done.stdout
+
+
+def test_apply_lists_every_shim_on_the_real_naslib() -> None:
+    """apply() names every shim; the import hooks show as installed until NASLib imports their modules."""
+    if not naslib_available():
+        pytest.skip("NASLib is not importable (see docs/naslib.md)")
+    code = """
+from naslib_optiproxy.integrations.naslib_plugin import compat
+print(compat.apply())
+print("--")
+from naslib.predictors import Ensemble, ZeroCost  # BANANAS' predictors and the zero-cost measures
+import naslib.defaults.predictor_evaluator
+print(compat.status())
+"""
+    done = _run(code, os.environ.get("PYTHONPATH", "") + os.pathsep + str(REPO))
+    assert done.returncode == 0, done.stderr[-3000:]
+    before, after = [dict(line.split(": ", 1) for line in part.strip().splitlines())
+                     for part in done.stdout.split("--")]
+    assert list(before) == list(after) == list(SHIMS)
+    assert before["count_parameters_in_mb"].startswith("took effect")
+    assert before["vertex_histogram_iterable"] == ("installed (an import hook: takes effect when NASLib imports "
+                                                   "naslib.predictors.gp.gpwl_utils.vertex_histogram)")
+    assert after["vertex_histogram_iterable"].startswith("took effect")
+    assert before["lazy_package_inits"].startswith("installed") and after["lazy_package_inits"].startswith("took effect")
+    assert after["errors_json_float32"].startswith("took effect")
+    assert after["model_stats_tensorwatch"].startswith("not needed" if _importable("tensorwatch") else "took effect")
+    assert all(state.split(" (")[0] in ("took effect", "not needed") for state in after.values()), after
+
+
+def test_status_without_naslib_names_every_shim(monkeypatch) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin import compat
+
+    monkeypatch.setattr(compat, "_find", lambda name: False)
+    monkeypatch.setattr(compat, "applied", [])
+    monkeypatch.delitem(sys.modules, "naslib.utils", raising=False)
+    monkeypatch.delitem(sys.modules, "torchvision", raising=False)
+    report = compat.status()
+    assert list(report) == list(compat.SHIMS) and len(report) == 7
+    assert all(state.startswith("not installed") for state in report.values()), report
+    assert str(report).splitlines()[0] == "vertex_histogram_iterable: not installed (NASLib is not importable)"
 
 
 def _importable(name: str) -> bool:
@@ -176,7 +217,7 @@ def test_sklearn_fix_only_where_needed(monkeypatch) -> None:
 
 def test_predictor_evaluator_shims_on_the_real_naslib(tmp_path: Path) -> None:
     """NASLib's compare() gives finite metrics and _log_to_json writes float32 predictions."""
-    if not _importable("naslib"):
+    if not naslib_available():
         pytest.skip("NASLib is not importable (see docs/naslib.md)")
     code = f"""
 import json, math, types
@@ -193,3 +234,41 @@ print(json.load(open({str(tmp_path / "errors.json")!r}))[0]["full_testpred"])
     done = _run(code, os.environ.get("PYTHONPATH", "") + os.pathsep + str(REPO))
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "[1.5, 2.0, 3.5, 3.9000000953674316]"
+
+
+def test_lazy_init_only_for_an_init_of_relative_imports() -> None:
+    from naslib_optiproxy.integrations.naslib_plugin.compat import lazy_init_source
+
+    lazy = lazy_init_source('"""doc"""\nfrom .discrete.re.optimizer import RegularizedEvolution\nfrom .bo import A, B\n')
+    assert lazy is not None and "'RegularizedEvolution': 'discrete.re.optimizer'" in lazy and "'B': 'bo'" in lazy
+    for source in ("from .a import A\nTABLE = {'a': A}\n", "from .a import A as B\n", "from .a import *\n",
+                   "import os\n", "from naslib.utils import f\n"):
+        assert lazy_init_source(source) is None, source
+
+
+def test_a_lazy_package_imports_a_module_at_the_first_use_of_its_name(tmp_path: Path) -> None:
+    """The stand-in package's __init__ imports two modules; made lazy, only the one used is imported."""
+    package = tmp_path / "standin_lazy"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .light import Light\nfrom .heavy import Heavy\n")
+    (package / "light.py").write_text("class Light:\n    pass\n")
+    (package / "heavy.py").write_text("raise SystemExit('heavy was imported')\n")
+    code = """
+import sys
+from naslib_optiproxy.integrations.naslib_plugin import compat
+compat.LAZY_PACKAGES = ("standin_lazy",)
+compat.apply()
+import standin_lazy
+from standin_lazy import Light
+assert Light.__module__ == "standin_lazy.light" and standin_lazy.Light is Light
+assert "standin_lazy.heavy" not in sys.modules and "Heavy" in dir(standin_lazy)
+try:
+    standin_lazy.Missing
+except AttributeError as error:
+    print(error)
+print(compat.status()["lazy_package_inits"])
+"""
+    done = _run(code, f"{tmp_path}{os.pathsep}{REPO}")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "module 'standin_lazy' has no attribute 'Missing'"
+    assert done.stdout.splitlines()[1].startswith("took effect")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,34 +19,46 @@ from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.study import Study
 from naslib_optiproxy.spaces import NasBench201
 
-SEARCH = {"batch_size": 5, "model_epochs": 20, "search_epochs": 10, "gcn_hidden": 16, "linear_size": 16}
+REPO = Path(__file__).resolve().parents[3]
 
 
-def write_config(folder: Path, **settings) -> Path:
+def write_config(folder: Path, search: dict, **settings) -> Path:
     path = folder / "config.yaml"
     path.write_text(yaml.safe_dump({"search_space": "nasbench201", "dataset": "cifar10", "optimizer": "optiproxy",
                                     "seed": 3, "budget": 20, "out_dir": str(folder / "out"),
-                                    "optiproxy": {**SEARCH, **settings}}))
+                                    "optiproxy": {**search, **settings}}))
     return path
 
 
 def test_placeholder_without_naslib_names_the_fix() -> None:
-    if optimizer_module.NASLIB_IMPORT_ERROR is None:
-        pytest.skip("NASLib is importable here; the placeholder is only used without it")
-    with pytest.raises(ImportError, match="NASLib is not importable"):
-        optimizer_module.OptiProxyOptimizer(None)
+    """Without NASLib (here: its import blocked, in a fresh process) the module imports, and the class says why."""
+    code = """
+import sys
+sys.modules["naslib"] = None  # as if NASLib were not installed
+from naslib_optiproxy.integrations.naslib_plugin import optimizer
+assert optimizer.NASLIB_IMPORT_ERROR is not None
+try:
+    optimizer.OptiProxyOptimizer(None)
+except ImportError as error:
+    print(error)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("NASLib is not importable. Install it from a git checkout")
 
 
-def test_trainer_writes_errors_json_equal_to_standalone_engine(naslib, synthetic_nb201: Path, tmp_path: Path) -> None:
+def test_trainer_writes_errors_json_equal_to_standalone_engine(naslib, synthetic_nb201: Path, tmp_path: Path,
+                                                                tiny_settings) -> None:
     from naslib_optiproxy.integrations.naslib_plugin.runner import load_config, run
 
-    config = load_config(str(write_config(tmp_path)), [])
+    config = load_config(str(write_config(tmp_path, tiny_settings())), [])
     summary = run(config, data_dir=str(synthetic_nb201))
     valid = json.loads((Path(config.save) / "errors.json").read_text())[1]["valid_acc"]
     assert len(valid) == 20 and summary["best_val"] == valid[-1]
     assert all(b >= a for a, b in zip(valid, valid[1:]))
 
-    settings = {**preset_settings("nasbench201", "cifar10"), **SEARCH}
+    settings = {**preset_settings("nasbench201", "cifar10"), **tiny_settings()}
     standalone = Study(OptiProxy(NasBench201(), OptiProxyConfig.from_dict(settings), seed=3))
     standalone.optimize(NasBench201Objective("cifar10", synthetic_nb201), budget=20)
     assert valid == pytest.approx(standalone.trajectory())
@@ -51,7 +66,7 @@ def test_trainer_writes_errors_json_equal_to_standalone_engine(naslib, synthetic
     assert summary["final_arch"] == list(standalone.best.arch.ops)
 
 
-def test_optimizer_interface(naslib, synthetic_nb201: Path, tmp_path: Path) -> None:
+def test_optimizer_interface(naslib, synthetic_nb201: Path, tmp_path: Path, tiny_settings) -> None:
     from naslib.search_spaces.core.query_metrics import Metric
 
     from naslib_optiproxy.integrations.naslib_plugin.data import nb201_dataset_api
@@ -59,7 +74,7 @@ def test_optimizer_interface(naslib, synthetic_nb201: Path, tmp_path: Path) -> N
     from naslib_optiproxy.integrations.naslib_plugin.runner import load_config
     from naslib_optiproxy.integrations.naslib_plugin.spaces import make_search_space
 
-    config = load_config(str(write_config(tmp_path)), [])
+    config = load_config(str(write_config(tmp_path, tiny_settings())), [])
     opt = optimizer_module.OptiProxyOptimizer(config)
     api = nb201_dataset_api("cifar10", synthetic_nb201)
     opt.adapt_search_space(make_search_space("nasbench201"), dataset_api=api)

@@ -147,3 +147,20 @@ def test_main_refuses_bad_input_before_any_work(naslib, tmp_path: Path, capsys, 
     assert runner.main(["--config-file", str(CONFIG), "out_dir", str(tmp_path), *opts]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "cifar10" / "predictors" / "optiproxy_gcn" / "0" / "errors.json").exists()
+
+
+@pytest.mark.parametrize("predictor", ["optiproxy_gcn", "xgb"])
+def test_command_line_on_the_bundled_table(naslib, tmp_path: Path, capsys, predictor: str) -> None:
+    """``naslib-optiproxy naslib-predictors`` on the real NB201 cifar10 values (no --data-dir: the bundled
+    table): NASLib's errors.json, finite metrics, a ranking better than chance at 20 and 40 training cells."""
+    from naslib_optiproxy.cli import main
+
+    assert main(["naslib-predictors", "--config-file", str(CONFIG), "predictor", predictor, "test_size", "50",
+                 "train_size_list", "[20,40]", "optiproxy.model_epochs", "50", "out_dir", str(tmp_path)]) == 0
+    assert f"{predictor} on nasbench201/cifar10 seed 0, test size 50:" in capsys.readouterr().out
+    config, *results = _errors(tmp_path, predictor)
+    assert config["predictor"] == predictor and [r["train_size"] for r in results] == [20, 40]
+    for result in results:
+        assert {"kendalltau", "spearman", "pearson", "rmse", "mae", "fit_time", "full_ytest", "full_testpred"} <= set(result)
+        assert len(result["full_testpred"]) == len(result["full_ytest"]) == 50 and math.isfinite(result["rmse"])
+        assert result["kendalltau"] > 0.2

@@ -135,6 +135,34 @@ def test_main_reports_a_bad_override(naslib, synthetic_nb201: Path, tmp_path: Pa
     assert code == 2 and "unknown optimizer 'nope'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command, main, config, key, meant", [
+    (*ENTRY_POINTS[0], "epochs", "search.epochs"),  # NASLib would set config.epochs and run search.epochs (100)
+    (*ENTRY_POINTS[1], "test_sizes", "test_size"),
+], ids=["naslib", "naslib-predictors"])
+def test_an_override_naslib_does_not_read_is_refused(naslib, tmp_path: Path, capsys, command, main, config, key,
+                                                     meant) -> None:
+    assert main(["--config-file", str(config), key, "15", "out_dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: unknown override {key!r} (did you mean {meant!r}?)") and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_budget_override_sets_the_epochs() -> None:
+    out = runner.complete_config({"optimizer": "optiproxy", "budget": 100}, NASLIB_DEFAULTS, ["budget", "30"])
+    assert out["search"]["epochs"] == 30
+
+
+def test_naslibs_folders_are_made_in_the_variants_place_only(naslib, tmp_path: Path) -> None:
+    config = runner.load_config(str(CONFIG.parent / "bananas.yaml"), ["search.predictor_type", "optiproxy_gcn",
+                                                                      "out_dir", str(tmp_path)], seed="2")
+    variant = tmp_path / "nasbench201" / "cifar10" / "bananas-optiproxy_gcn" / "2"
+    assert Path(config.save) == variant and config.out_dir == str(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "nasbench201", "nasbench201/cifar10", "nasbench201/cifar10/bananas-optiproxy_gcn",
+        "nasbench201/cifar10/bananas-optiproxy_gcn/2", "nasbench201/cifar10/bananas-optiproxy_gcn/2/eval",
+        "nasbench201/cifar10/bananas-optiproxy_gcn/2/search"]
+
+
 @pytest.mark.parametrize("command, main, config", ENTRY_POINTS, ids=lambda v: v if isinstance(v, str) else "")
 def test_cli_hands_naslib_subcommands_to_their_runner(capsys, command, main, config) -> None:  # NASLib or not
     from naslib_optiproxy.cli import main as cli
