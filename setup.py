@@ -13,7 +13,7 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     packages=find_packages(include=["naslib_optiproxy", "naslib_optiproxy.*"]),
-    package_data={"naslib_optiproxy.data": ["*.npz", "README.md", "LICENSES/*.txt", "nasbench301/*", "suite_zero/*.json"]},
+    package_data={"naslib_optiproxy.data": ["*.npz", "MANIFEST.json", "README.md", "LICENSES/*.txt", "nasbench301/*", "suite_zero/*.json"]},
     python_requires=">=3.9",
     install_requires=[
         "torch>=2.0",
@@ -28,6 +28,8 @@ setup(
     ],
     extras_require={"test": ["pytest", "onnxruntime", "matplotlib"], "plot": ["matplotlib"], "ray": ["ray[tune]"],
                     "nb301": ["onnxruntime"],
+                    # the peer optimizers (docs/peers.md); HEBO is installed apart: its pins need numpy<1.25
+                    "peers": ["optuna>=5.0", "smac>=2.4"],
                     # what NASLib (a git checkout on PYTHONPATH: its setup.py refuses Python > 3.9) imports on
                     # Python 3.11, without CUDA pieces: xgboost-cpu (the xgboost module without NCCL's 350 MB), and
                     # neither torchvision nor pybnn (which requires torchvision): pip would take PyPI's CUDA

@@ -14,6 +14,10 @@ Layers: value types (:mod:`.types`), codecs (:mod:`.spaces`), the method (:mod:`
 adapters at the edge (:mod:`.cli`, :mod:`.compare`, :mod:`.integrations`) are never imported here.
 """
 
+from . import _startup
+
+_startup.guard()  # first: Ctrl-C while the command line imports torch gives one line, not a traceback
+
 from ._version import __version__
 from .config import LoopSettings, OptiProxyConfig
 from .constraints import ConstraintSettings
@@ -33,12 +37,13 @@ from .strategies import (
     Strategy,
     make_strategy,
 )
-from .study import Study, TooManyFailuresError
+from .study import AllFailedError, Study, TooManyFailuresError
 from .threads import set_torch_threads
 from .types import Architecture, Constraint, ConstraintValue, Evaluation, Trial
 
 __all__ = [
-    "Architecture", "BASELINES", "BenchmarkDataError", "Constraint", "ConstraintSettings", "ConstraintValue",
+    "AllFailedError", "Architecture", "BASELINES", "BenchmarkDataError", "Constraint", "ConstraintSettings",
+    "ConstraintValue",
     "Evaluation", "FitSettings", "JournalStorage", "LocalSearch", "LoopSettings", "NasBench201", "NasBenchGraph",
     "OptiProxy", "OptiProxyConfig", "ProxySettings", "RandomSearch", "RegularizedEvolution", "STRATEGIES",
     "SearchSettings", "SearchSpace", "Strategy", "Study", "TooManyFailuresError", "Trial", "__version__",

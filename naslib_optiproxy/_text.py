@@ -7,6 +7,8 @@ from typing import Any, Iterable
 
 #: Longest echo of a user-supplied value in a message (a 50 MB key is never printed whole).
 ECHO_LIMIT = 80
+#: Longest echo of an architecture string in a message (long enough for every benchmark's own notation).
+ARCH_LIMIT = 300
 
 
 def did_you_mean(value: Any, choices: Iterable[Any]) -> str:
@@ -16,8 +18,16 @@ def did_you_mean(value: Any, choices: Iterable[Any]) -> str:
 
 
 def shorten(value: Any, limit: int = ECHO_LIMIT) -> str:
-    """``repr(value)`` cut to ``limit`` characters (with the total length when cut)."""
-    text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
+    """``repr(value)`` cut to ``limit`` characters (with the total length when cut).
+
+    An int too long to print (Python refuses more than 4300 digits) is described by its size.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"an int of about {int(value.bit_length() * 0.30103):,} digits"
+    try:
+        text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
+    except (ValueError, RecursionError):  # an int past the digit limit inside a container, deep nesting
+        return f"a {type(value).__name__} too large to print"
     if len(text) <= limit:
         return text
     if isinstance(value, str):
@@ -25,4 +35,10 @@ def shorten(value: Any, limit: int = ECHO_LIMIT) -> str:
     return f"{text[:limit]}…"
 
 
-__all__ = ["ECHO_LIMIT", "did_you_mean", "shorten"]
+def clip(text: str, limit: int = ARCH_LIMIT) -> str:
+    """Plain ``text`` (no quotes, e.g. an exception's message) cut to ``limit`` characters, with its length when cut."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "clip", "did_you_mean", "shorten"]

@@ -1,10 +1,17 @@
-"""Reading small YAML config files safely: size cap, alias cap, messages that name the file."""
+"""Reading small YAML config files safely: size, alias and expansion caps, messages that name the file.
+
+PyYAML builds an alias (``*name``) as a reference to its anchor's object, so a few hundred bytes
+can describe billions of values that only appear when something walks the result (a check, a
+copy, a hash of the run's identity). Besides the file size and the number of aliases, the
+document is therefore measured as it would be once every alias is expanded: at most
+:data:`MAX_NODES` values and :data:`MAX_TEXT` characters of scalars, counted on the composed
+node graph (each anchor once, memoised), before any Python object is built.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Dict, Tuple, Union
 
 import yaml
 
@@ -14,6 +21,44 @@ PathLike = Union[str, "os.PathLike[str]"]
 MAX_BYTES = 1 << 20
 #: YAML aliases (``*name``) allowed in one file: enough for anchors in a suite, never a "billion laughs".
 MAX_ALIASES = 100
+#: Values (scalars, lists, mappings; a mapping's keys count) in a document once its aliases are expanded.
+MAX_NODES = 100_000
+#: Characters of scalar text in a document once its aliases are expanded.
+MAX_TEXT = 4 << 20
+
+
+def _expanded(root: Any) -> Tuple[int, int]:
+    """``(values, characters)`` of the node graph ``root`` with every alias expanded, each capped just
+    above its limit (a node is measured once however often it is aliased; a recursive alias counts as
+    too large)."""
+    sizes: Dict[int, Tuple[int, int]] = {}
+    open_nodes: set = set()
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = (1, len(node.value))
+            stack.pop()
+            continue
+        children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if id(node) not in open_nodes:
+            open_nodes.add(id(node))
+            for child in children:
+                if id(child) in open_nodes:  # an alias inside its own anchor: infinite once expanded
+                    return MAX_NODES + 1, MAX_TEXT + 1
+                if id(child) not in sizes:
+                    stack.append(child)
+            continue
+        values, text = 1, 0
+        for child in children:
+            values, text = values + sizes[id(child)][0], text + sizes[id(child)][1]
+        sizes[id(node)] = (min(values, MAX_NODES + 1), min(text, MAX_TEXT + 1))
+        open_nodes.discard(id(node))
+        stack.pop()
+    return sizes[id(root)]
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -29,6 +74,17 @@ class _BoundedLoader(yaml.SafeLoader):
                 raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name), line {mark.line + 1}; "
                                      f"a config needs none of that size")
         return super().compose_node(parent, index)
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        if node is not None:
+            values, text = _expanded(node)
+            if values > MAX_NODES or text > MAX_TEXT:
+                what = (f"more than {MAX_NODES:,} values" if values > MAX_NODES
+                        else f"more than {MAX_TEXT // 1024:,} kB of text")
+                raise yaml.YAMLError(f"the document expands to {what} once its aliases (*name) are expanded; "
+                                     f"a config needs none of that size")
+        return node
 
 
 def load_yaml(path: PathLike) -> Dict[str, Any]:
@@ -61,4 +117,4 @@ def load_yaml(path: PathLike) -> Dict[str, Any]:
     return data
 
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "load_yaml"]
+__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_NODES", "MAX_TEXT", "load_yaml"]

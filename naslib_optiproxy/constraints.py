@@ -53,22 +53,23 @@ def parse_constraint(value: ConstraintLike) -> Constraint:
     elif isinstance(value, Mapping):
         keys = set(value)
         if keys != {"metric", "max"}:
-            raise ValueError(f"bad constraint {dict(value)!r}: expected exactly the keys metric and max, got "
+            raise ValueError(f"bad constraint {shorten(dict(value))}: expected exactly the keys metric and max, got "
                              f"{', '.join(sorted(map(str, keys))) or 'none'}; {_FORMS}")
         metric, limit = value["metric"], value["max"]
         if not isinstance(metric, str) or not metric:
-            raise ValueError(f"bad constraint {dict(value)!r}: metric must be a metric name, got {metric!r}")
+            raise ValueError(f"bad constraint {shorten(dict(value))}: metric must be a metric name, got {metric!r}")
     else:
         raise TypeError(f"constraint must be text like 'edgegpu_latency<=2' or a mapping, got "
-                        f"{type(value).__name__} {value!r}")
+                        f"{type(value).__name__} {shorten(value)}")
     try:
         limit = float(limit)
         if isinstance(value, Mapping) and isinstance(value["max"], bool):
             raise ValueError
     except (TypeError, ValueError):
-        raise ValueError(f"bad constraint {value!r}: the limit must be a number, got {limit!r}; {_FORMS}") from None
+        raise ValueError(f"bad constraint {shorten(value)}: the limit must be a number, got {shorten(limit)}; "
+                         f"{_FORMS}") from None
     if not math.isfinite(limit):
-        raise ValueError(f"bad constraint {value!r}: the limit must be finite, got {limit}")
+        raise ValueError(f"bad constraint {shorten(value)}: the limit must be finite, got {limit}")
     return Constraint(metric, limit)
 
 

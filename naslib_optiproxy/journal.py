@@ -21,7 +21,7 @@ import warnings
 from pathlib import Path
 from typing import IO, Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from ._files import dumps, write_atomic
+from ._files import dumps, open_append, write_atomic
 from ._version import __version__
 
 
@@ -55,14 +55,8 @@ class RunJournal:
         self._write({"kind": "trial", **record})
 
     def _open_for_append(self) -> None:
-        """Open the journal for appending; a symlink at its path is refused, never followed."""
-        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            fd = os.open(self.path, flags)
-        except OSError as error:
-            raise OSError(error.errno, f"cannot append to the journal ({error.strerror}; a symlink is refused)",
-                          str(self.path)) from None
-        self._handle = os.fdopen(fd, "a", encoding="utf-8")
+        """Open the journal for appending; a symlink or a hard link at its path is refused, never written."""
+        self._handle = open_append(self.path, "the journal")
 
     def _write(self, record: Mapping[str, Any]) -> None:
         """Append one line and fsync it; an OSError (a full disk, a quota) names the journal."""
@@ -108,6 +102,9 @@ class RunJournal:
         for number, line in enumerate(lines, start=1):
             try:
                 parsed.append(json.loads(line))
+            except RecursionError:
+                raise ValueError(f"{self.path}, line {number}: values nested too deeply to read (a journal record "
+                                 f"nests a few levels); the journal is corrupt") from None
             except json.JSONDecodeError as error:
                 if number < len(lines):
                     raise ValueError(

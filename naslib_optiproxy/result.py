@@ -12,7 +12,8 @@ Keys:
     settings: The strategy's effective settings (OptiProxy: every flat ``search:`` key).
     constraint, fidelity: The objective's options (``{metric, max}``; ``low``/``full``), or ``None``.
     data_source: Where the benchmark data came from (the objective's ``data_source``), or ``None``.
-    history: Per trial ``{arch, val, test, feasible, constraints, ...info}`` (val ``None`` if it failed).
+    history: Per trial ``{arch, val, test, feasible, constraints, ...info}``: ``val`` is the trial's value, the
+        number the search maximised (``None`` if it failed).
     trajectory: Best-so-far feasible val after each trial (full-fidelity values of the promoted
         architectures for a low-fidelity search; the searched ones are ``search_trajectory``).
     best: ``{arch, val, test}`` of the best feasible trial, or ``None``.
@@ -22,6 +23,8 @@ Keys:
     exhausted: The space ran out of unseen architectures before the budget.
     seconds, peak_rss_mb: The search's wall time and the process's peak memory.
     torch_threads, torch_version, package_version: What computed it.
+    proposals: A peer optimizer's count of its library's proposals (``asked``, ``new``, ``repeats``
+        told their known value, ``invalid``, random ``fallbacks``), else ``None``.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ SCHEMA = "naslib_optiproxy.run/1"
 RESULT_KEYS = ("schema", "task", "method", "optimizer", "search_space", "dataset", "seed", "budget", "settings",
                "constraint", "fidelity", "data_source", "history", "trajectory", "best", "optimum_val",
                "feasible_evaluations", "epochs", "search_trajectory", "search_best", "promoted", "exhausted",
-               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version")
+               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version", "proposals")
 
 
 def history_entry(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
@@ -86,7 +89,7 @@ def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget
         history=[history_entry(space, t) for t in study.trials], trajectory=study.trajectory(),
         best=best_entry(space, study.best), optimum_val=known_optimum(objective), exhausted=study.exhausted,
         seconds=seconds, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        torch_version=str(torch.__version__), package_version=__version__,
+        torch_version=str(torch.__version__), package_version=__version__, proposals=study.strategy.stats(),
     )
     if constraint is not None:  # its {metric, max} came with the identity
         result["feasible_evaluations"] = sum(t.feasible for t in study.trials)
@@ -119,7 +122,9 @@ def task_name(identity: Mapping[str, Any]) -> str:
 
 
 def _val(trial: Trial) -> Any:
-    return None if trial.failed else trial.info.get("val", trial.value)
+    """The value the study ranked the trial by (its ``info["val"]`` equals it for every bundled objective), so
+    ``best.val`` is always the largest feasible ``val`` of the history, even after a journal was edited."""
+    return None if trial.failed else trial.value
 
 
 __all__ = ["RESULT_KEYS", "SCHEMA", "best_entry", "history_entry", "known_optimum", "run_result", "task_name"]

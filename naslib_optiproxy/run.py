@@ -27,7 +27,7 @@ from .config import OptiProxyConfig
 from .result import run_result
 from .storage import JournalStorage
 from .strategies import make_strategy
-from .study import Callback, Study
+from .study import AllFailedError, Callback, Study
 from .threads import policy_threads
 
 RESULT_FILE = "result.json"
@@ -54,22 +54,33 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, 
                settings: Union[None, OptiProxyConfig, Mapping[str, Any]] = None, folder: Union[None, str, "os.PathLike[str]"] = None,
                resume: bool = False, callbacks: Sequence[Callback] = (), max_consecutive_failures: Optional[int] = None,
                task: Optional[str] = None, method: Optional[str] = None,
-               resume_hint: str = "pass --resume") -> Dict[str, Any]:
+               resume_hint: str = "pass --resume",
+               workdir: Union[None, str, "os.PathLike[str]"] = None) -> Dict[str, Any]:
     """Run ``optimizer`` on ``objective`` for ``budget`` evaluations and return the result dict.
 
     Args:
         objective: A benchmark objective (:func:`~naslib_optiproxy.objectives.get_objective`).
-        optimizer: ``optiproxy``, ``rs``, ``re`` or ``ls``.
+        optimizer: ``optiproxy``, ``rs``, ``re``, ``ls``, or a peer optimizer (``optuna:tpe``, ``smac``, ...:
+            :data:`~naslib_optiproxy.strategies.PEERS`).
         settings: OptiProxy settings (flat keys) over the measured preset, or a whole config.
         folder: Run folder: ``journal.jsonl`` receives every trial as it arrives, ``result.json``
             the result. ``None``: nothing is written.
         resume: Continue the run in ``folder`` (same identity; a larger budget is allowed).
         callbacks: Called as ``callback(study, trial)`` after each trial (also replayed ones: no).
         task, method: Labels for the result (default: ``space/dataset`` and ``optimizer``).
+        workdir: Where a strategy may put scratch files (SMAC3's facade; removed at once); default
+            ``folder``, else a temporary folder.
+
+    Raises:
+        AllFailedError: Every evaluation failed; ``result.json`` is written all the same (each
+            failure's reason is in its history entry).
+        TooManyFailuresError: ``max_consecutive_failures`` failures in a row (the journal keeps them;
+            no result is written: resume once the cause is fixed).
     """
     constrained = getattr(objective, "constraint", None) is not None
+    scratch = workdir if workdir is not None else folder
     strategy = make_strategy(optimizer, objective.space, seed, settings, getattr(objective, "dataset", None),
-                             constrained)
+                             constrained, budget, None if scratch is None else os.fspath(scratch))
     identity = run_identity(optimizer, objective, seed, strategy.settings())
     storage = JournalStorage(folder) if folder is not None else None
     records = storage.open(identity, resume, budget, resume_hint) if storage is not None else []
@@ -78,11 +89,17 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, 
         study.prepare(objective)
         start = time.perf_counter()
         study.replay(records)
-        study.optimize(objective, budget, callbacks, max_consecutive_failures)
+        failure: Optional[AllFailedError] = None
+        try:
+            study.optimize(objective, budget, callbacks, max_consecutive_failures)
+        except AllFailedError as error:  # a finished run all the same: its result says why each failed
+            failure = error
         seconds = time.perf_counter() - start
         result = run_result(study, objective, identity, budget, seconds, task, method)
         if folder is not None:
             write_json(Path(folder) / RESULT_FILE, result)  # still under the run's lock
+        if failure is not None:
+            raise failure
     finally:
         if storage is not None:
             storage.close()

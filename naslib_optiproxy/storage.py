@@ -20,14 +20,14 @@ Usage::
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import os
+import re
 from pathlib import Path
-from typing import IO, Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ._files import dumps, write_atomic
+from ._lock import LOCK_FILE, FolderLock, RunLockedError
 from ._text import shorten
 from ._version import __version__
 from .journal import RunJournal
@@ -35,7 +35,6 @@ from .spaces import SearchSpace
 from .types import Trial
 
 JOURNAL_FILE = "journal.jsonl"
-LOCK_FILE = ".lock"
 
 #: Header entries a resumed run must share with its journal (besides the package version);
 #: ``budget``, ``data_dir``, ``out_dir`` and ``max_consecutive_failures`` may change on resume.
@@ -43,12 +42,8 @@ IDENTITY_KEYS = ("search_space", "dataset", "optimizer", "seed", "settings", "co
                  "data_source", "torch_version", "torch_threads")
 #: The command-line flag that sets each identity entry (for the hint of a refused resume).
 FLAGS = {"search_space": "--search-space", "dataset": "--dataset", "optimizer": "--optimizer", "seed": "--seed",
-         "constraint": "--constraint", "fidelity": "--fidelity", "data_source": "--data-dir",
+         "constraint": "--constraint", "fidelity": "--fidelity", "data_source": "--data-dir", "data": "--data-dir",
          "search": "--config (its search: section)", "torch_threads": "NASLIB_OPTIPROXY_THREADS"}
-
-
-class RunLockedError(ValueError):
-    """Another process holds the run folder's lock."""
 
 
 class JournalStorage:
@@ -62,35 +57,12 @@ class JournalStorage:
         self.folder = Path(folder)
         self.path = self.folder / JOURNAL_FILE
         self.journal = RunJournal(self.path)
-        self._lock: Optional[IO[str]] = None
-
-    # ---------------------------------------------------------------- lock
-    def _acquire(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        handle = os.fdopen(fd, "r+", encoding="utf-8")
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            holder = handle.read(32).strip() or "unknown"
-            handle.close()
-            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise RunLockedError(f"another process (PID {holder}) is writing the run in {self.folder}; wait for "
-                                     f"it to finish, or choose another --out") from None
-            raise
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock = handle
+        self._lock = FolderLock(self.folder, "the run", "choose another --out")
 
     def close(self) -> None:
         """Close the journal and release the lock."""
         self.journal.close()
-        if self._lock is not None:
-            self._lock.close()  # closing the descriptor releases the flock
-            self._lock = None
+        self._lock.release()
 
     def __enter__(self) -> "JournalStorage":
         return self
@@ -112,7 +84,7 @@ class JournalStorage:
             ValueError: A run already there (no ``resume``), a header from another run, more
                 records than ``budget``, or a corrupt journal.
         """
-        self._acquire()
+        self._lock.acquire()
         try:
             return self._open(identity, resume, budget, resume_hint)
         except BaseException:
@@ -129,7 +101,7 @@ class JournalStorage:
             raise ValueError(f"{self.folder} already holds a run; {resume_hint} to continue it or choose another --out")
         diffs = header_differences(header, identity)
         if diffs:
-            keys = {d.split(":")[0].split(".")[0] for d in diffs}
+            keys = {re.match(r"\w*", d).group() for d in diffs}
             flags = sorted(FLAGS[k] for k in keys if k in FLAGS)
             hint = f" (check {', '.join(flags)})" if flags else ""
             raise ValueError(f"cannot resume {self.path}: it was written by another run ({'; '.join(diffs)}); "
@@ -166,9 +138,47 @@ def header_differences(header: Mapping[str, Any], identity: Mapping[str, Any]) -
                 if old.get(name, _MISSING) != new.get(name, _MISSING):
                     diffs.append(f"search.{name}: journal {_show(old.get(name, _MISSING))}, "
                                  f"this run {_show(new.get(name, _MISSING))}")
+        elif key == "data_source" and old != new:
+            diffs.extend(data_differences(old, new))
         elif old != new:
             diffs.append(f"{key}: journal {shorten(old)}, this run {shorten(new)}")
     return diffs
+
+
+def _sources(source: Any, role: str = "") -> Dict[str, Any]:
+    """``{role: leaf source}`` of a ``data_source`` (a ``combined`` one holds one per table)."""
+    if isinstance(source, Mapping) and source.get("kind") == "combined" and isinstance(source.get("tables"), Mapping):
+        out: Dict[str, Any] = {}
+        for name, table in source["tables"].items():
+            out.update(_sources(table, f"{role}{name}."))
+        return out
+    return {role.rstrip("."): source}
+
+
+def data_differences(old: Any, new: Any) -> List[str]:
+    """The data of a run's journal against this run's: each table that changed, named by its file or bundle."""
+    before, after = _sources(old), _sources(new)
+    diffs = []
+    for role in sorted(set(before) | set(after)):
+        a, b = before.get(role), after.get(role)
+        if a == b:
+            continue
+        label = f"data ({role})" if role else "data"
+        same_place = isinstance(a, Mapping) and isinstance(b, Mapping) and \
+            (a.get("path"), a.get("name")) == (b.get("path"), b.get("name"))
+        if same_place and a.get("sha256") != b.get("sha256"):
+            where = b.get("path") or f"the bundled table {b.get('name')}"
+            diffs.append(f"{label}: {where} changed since the journal was written (sha256 "
+                         f"{str(a.get('sha256'))[:12]}… in the journal, {str(b.get('sha256'))[:12]}… now)")
+        else:
+            diffs.append(f"{label}: journal {_place(a)}, this run {_place(b)}")
+    return diffs
+
+
+def _place(source: Any) -> str:
+    if isinstance(source, Mapping) and (source.get("path") or source.get("name")):
+        return shorten(source.get("path") or f"bundled {source.get('name')}", 200)
+    return shorten(source)
 
 
 def _cut_to_complete_lines(path: Path, keep: int) -> None:
@@ -194,5 +204,5 @@ def _normal(value: Any) -> Any:
     return json.loads(dumps(value))
 
 
-__all__ = ["FLAGS", "IDENTITY_KEYS", "JOURNAL_FILE", "JournalStorage", "RunLockedError", "header_differences",
-           "trial_line"]
+__all__ = ["FLAGS", "IDENTITY_KEYS", "JOURNAL_FILE", "LOCK_FILE", "JournalStorage", "RunLockedError",
+           "data_differences", "header_differences", "trial_line"]

@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Seque
 
 import numpy as np
 
-from ._text import shorten
+from ._text import clip, shorten
 from .spaces import SearchSpace
 from .storage import JournalStorage, trial_line
 from .threads import torch_threads
@@ -38,6 +38,10 @@ Callback = Callable[["Study", Trial], None]
 
 class TooManyFailuresError(RuntimeError):
     """:meth:`Study.optimize` stopped: too many failed evaluations in a row."""
+
+
+class AllFailedError(RuntimeError):
+    """:meth:`Study.optimize` finished, but every evaluation failed (each is recorded with its reason)."""
 
 
 class Study:
@@ -196,7 +200,7 @@ class Study:
 
         Raises:
             TooManyFailuresError: ``max_consecutive_failures`` failures in a row.
-            RuntimeError: Every evaluation failed.
+            AllFailedError: Every evaluation failed (a ``RuntimeError``; the trials are kept).
         """
         if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget <= 0:
             raise ValueError(f"budget must be a positive number of evaluations, got {budget!r}")
@@ -206,7 +210,8 @@ class Study:
         with torch_threads():  # once for the loop (a strategy's steps then keep it; see threads.py)
             self._loop(objective, budget, callbacks, max_consecutive_failures)
         if self.trials and all(t.failed for t in self.trials):
-            raise RuntimeError("every evaluation failed; see trial.info['error'] for the reasons")
+            raise AllFailedError(f"every evaluation failed ({len(self.trials)} of {len(self.trials)}); last error: "
+                                 f"{self.trials[-1].info.get('error', 'unknown')}")
         return self.best
 
     def _loop(self, objective: Objective, budget: int, callbacks: Sequence[Callback],
@@ -246,11 +251,16 @@ class Study:
         reports the divergence.
 
         Raises:
-            ValueError: Records out of order or malformed.
+            ValueError: Records out of order or malformed, or a strategy that cannot be replayed
+                (:meth:`Strategy.replay_problem <naslib_optiproxy.strategies.Strategy.replay_problem>`).
         """
+        problem = self.strategy.replay_problem() if records else None
+        if problem is not None:
+            raise ValueError(f"optimizer {self.strategy.name!r} cannot continue a journaled run: {problem}; "
+                             f"start a new run instead")
         matched, first_miss = 0, None
         for index, record in enumerate(records):
-            arch, evaluation = _record_trial(record, index)
+            arch, evaluation = _record_trial(record, index, self.space)
             asked = self.ask()
             if asked == arch:
                 matched += 1
@@ -299,7 +309,7 @@ class Study:
         self.strategy.load_state_dict(strategy_state)
         self.trials, self._seen, self._told, self._running = [], set(), {}, {}
         for index, record in enumerate(records):  # the strategy's own state is restored already
-            arch, evaluation = _record_trial(record, index)
+            arch, evaluation = _record_trial(record, index, self.space)
             self._record(arch, evaluation, {}, store=False, notify=False)
         for arch in running:
             self._check_arch(arch)
@@ -319,9 +329,7 @@ def evaluate(objective: Objective, arch: Architecture) -> tuple:
     try:
         result = objective(arch)
     except Exception as error:  # a failed evaluation must not end the search
-        text = str(error)  # plain text (not a quoted repr), bounded
-        text = text if len(text) <= 300 else f"{text[:300]}… ({len(text)} characters)"
-        result, info = None, {"error": f"{type(error).__name__}: {text}"}
+        result, info = None, {"error": f"{type(error).__name__}: {clip(error)}"}  # plain text, bounded
     else:
         info = {}
     info["eval_seconds"] = time.perf_counter() - start
@@ -338,13 +346,19 @@ def _as_number(value: Any) -> tuple:
         value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
         return None, f"the objective returned {type(value).__name__} {shorten(value)}, not one number"
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # e.g. 10**400: no float holds it
+        text = shorten(value) if isinstance(value, int) else f"{type(value).__name__} {shorten(value)}"
+        return None, f"the objective returned {text}, too large for a float"
+    except (TypeError, ValueError) as error:
+        return None, f"the objective returned {type(value).__name__} {shorten(value)}, not a float ({error})"
     if not math.isfinite(number):
-        return None, f"non-finite value {value!r}"
+        return None, f"non-finite value {shorten(value)}"
     return number, None
 
 
-def _record_trial(record: Mapping[str, Any], index: int) -> tuple:
+def _record_trial(record: Mapping[str, Any], index: int, space: SearchSpace) -> tuple:
     """``(arch, Evaluation)`` of a trial record; ValueError naming the record when malformed."""
     if not isinstance(record, Mapping):
         raise ValueError(f"trial record {index} is not a JSON object; the journal is corrupt")
@@ -352,9 +366,16 @@ def _record_trial(record: Mapping[str, Any], index: int) -> tuple:
         raise ValueError(f"trial record {index} is numbered {shorten(record.get('number'))}; the journal is corrupt")
     try:
         arch = Architecture.from_lists(record["encoding"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError):
         raise ValueError(f"trial record {index} has no valid 'encoding' ([ops, topology]); "
                          f"the journal is corrupt") from None
+    try:
+        valid = space.is_valid(arch)
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+        valid = False
+    if not valid:
+        raise ValueError(f"trial record {index} has the encoding {shorten(record['encoding'])}, which is not a "
+                         f"{space.name} architecture (wrong length or an unknown op index); the journal is corrupt")
     info = record.get("info") or {}
     value = record.get("value")
     if not isinstance(info, Mapping) or not (value is None or isinstance(value, (int, float))):
@@ -365,4 +386,4 @@ def _record_trial(record: Mapping[str, Any], index: int) -> tuple:
     return arch, Evaluation(value, dict(info), tuple(ConstraintValue.from_dict(c) for c in constraints))
 
 
-__all__ = ["Objective", "Study", "TooManyFailuresError", "evaluate"]
+__all__ = ["AllFailedError", "Objective", "Study", "TooManyFailuresError", "evaluate"]

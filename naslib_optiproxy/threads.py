@@ -12,6 +12,12 @@ resets it), ``$NASLIB_OPTIPROXY_THREADS``, torch's own setting when ``$OMP_NUM_T
 set, else 1. It is recorded in every run's journal header and result (``torch_threads``):
 floating-point sums, and so search trajectories, can differ between thread counts.
 
+At most :data:`MAX_THREADS` (256) threads are used; a larger number from any of these sources is
+refused with a message. The cap is the same on every machine, so a run recorded on a large node
+can be resumed anywhere (slowly where there are fewer cores: on 2 cores a 12-evaluation OptiProxy
+run on NB201 took 1.0 s with 1 thread, 7.3 s with 64 and 28 s with 256). Without a cap,
+100,000 threads crashed the process and 1,024 stalled a 12-evaluation run for minutes.
+
 Inside the block, oneDNN (``torch.backends.mkldnn``) is off: on CPU it runs GELU and its
 backward for the proxy, with a fixed cost per call that ATen's own kernels do not have
 (on our 2-core machine one search iteration took 2.1 ms with it and 1.5 ms without, one fit
@@ -26,15 +32,24 @@ from typing import Iterator, Optional
 
 import torch
 
+from ._text import shorten
+
 ENV_VAR = "NASLIB_OPTIPROXY_THREADS"
+#: The most torch threads the hot loops run with (see the module docstring).
+MAX_THREADS = 256
 _override: Optional[int] = None
 
 
 def set_torch_threads(threads: Optional[int]) -> None:
-    """Use ``threads`` torch threads in the hot loops from now on (``None``: back to the policy)."""
+    """Use ``threads`` torch threads in the hot loops from now on (``None``: back to the policy).
+
+    Raises:
+        ValueError: Not an integer in ``1..MAX_THREADS``.
+    """
     global _override
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or not 1 <= threads <= MAX_THREADS):
+        raise ValueError(f"threads must be an integer from 1 to {MAX_THREADS} or None, got {shorten(threads)}")
     _override = threads
 
 
@@ -48,11 +63,15 @@ def policy_threads() -> int:
             value = int(text)
         except ValueError:
             value = 0
-        if value < 1:
-            raise ValueError(f"{ENV_VAR} must be a positive integer, got {text[:40]!r}")
+        if not 1 <= value <= MAX_THREADS:
+            raise ValueError(f"{ENV_VAR} must be an integer from 1 to {MAX_THREADS}, got {shorten(text, 40)}")
         return value
     if os.environ.get("OMP_NUM_THREADS"):
-        return torch.get_num_threads()
+        threads = torch.get_num_threads()
+        if threads > MAX_THREADS:
+            raise ValueError(f"OMP_NUM_THREADS gives torch {threads} threads; the hot loops run with at most "
+                             f"{MAX_THREADS}: lower OMP_NUM_THREADS or set {ENV_VAR}")
+        return threads
     return 1
 
 
@@ -72,4 +91,4 @@ def torch_threads(threads: Optional[int] = None) -> Iterator[int]:
             torch.set_num_threads(before)
 
 
-__all__ = ["ENV_VAR", "policy_threads", "set_torch_threads", "torch_threads"]
+__all__ = ["ENV_VAR", "MAX_THREADS", "policy_threads", "set_torch_threads", "torch_threads"]

@@ -29,6 +29,8 @@ from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 from naslib_optiproxy.strategies import RandomSearch
 from naslib_optiproxy.study import Study
+from naslib_optiproxy.threads import ENV_VAR as THREADS_VAR
+from naslib_optiproxy.threads import set_torch_threads
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "bad-input.md"
@@ -72,6 +74,17 @@ def _data_dir_is_a_file(tmp: Path) -> List[str]:
 # bytes as an object pointer (a crash); the reader refuses the dtype before numpy sees it.
 FORGED_DTYPE = (b"\x80\x03cnumpy.core.multiarray\nscalar\n(cnumpy\ndtype\n(X\x02\x00\x00\x00O8\x89\x88tR"
                 b"(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK?tbC\x08AAAAAAAAtR.")
+
+# 8 levels of 9 aliases: 378 bytes, 72 aliases (under the 100-alias cap), 9**8 = 43 million strings expanded
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+_ENTRY = {"cifar10-valid": {"eval_acc1es": [90.0, 91.0]}}
+
+
+def _light_pickle(val: Any, test: Any) -> bytes:
+    """A light NB201 pickle of one architecture with these accuracies."""
+    return pickle.dumps({NB201_STRING: {"cifar10-valid": {"eval_acc1es": [val, test]}}})
+
 
 # id -> (setup(tmp_path) -> argv, words the message must hold)
 CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
@@ -156,6 +169,33 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
     "yaml-oversized": (
         _yaml("# padding\n" * 120_000 + "budget: 10\n"),
         ["config file run.yaml is larger than 1024 kB; a config holds a few settings"]),
+    "yaml-alias-expansion": (
+        _yaml(ALIAS_BOMB),  # 378 bytes, 72 aliases: 9**8 strings once expanded
+        ["invalid YAML in run.yaml: the document expands to more than 100,000 values once its aliases (*name) "
+         "are expanded; a config needs none of that size"]),
+    "yaml-alias-expansion-constraint": (
+        _yaml("constraint:\n" + "".join("  " + line + "\n" for line in ALIAS_BOMB.splitlines())),
+        ["invalid YAML in run.yaml: the document expands to more than 100,000 values"]),
+    "batch-size-whole-space": (
+        _yaml("search_space: nasbench201\nsearch:\n  batch_size: 15625\n"),
+        ["search.batch_size 15625 is not smaller than the nasbench201 space (15,625 architectures)",
+         "one step would evaluate every architecture left"]),
+    "pickle-accuracy-above-100": (
+        _nb201_data(NB201_LIGHT, _light_pickle(250.0, 91.0)),
+        [NB201_LIGHT, "250.0 is not an accuracy in percent (a number from 0 to 100)"]),
+    "pickle-nan-accuracy": (
+        _nb201_data(NB201_LIGHT, _light_pickle(90.0, math.nan)),
+        [NB201_LIGHT, "nan is not an accuracy in percent (a number from 0 to 100)"]),
+    "pickle-value-too-large": (
+        _nb201_data(NB201_LIGHT, _light_pickle(10 ** 400, 91.0)),
+        [NB201_LIGHT, "has no usable 'cifar10-valid' -> 'eval_acc1es' (OverflowError: int too large to convert "
+                      "to float)"]),
+    "pickle-huge-key": (
+        lambda tmp: _nb201_data(NB201_LIGHT, pickle.dumps({"x" * (50 << 20): _ENTRY}, protocol=4))(tmp),  # 50 MB
+        [NB201_LIGHT, "not a NAS-Bench-201 architecture string: 'xxxx", "… (52428800 characters)"]),
+    "pickle-duplicate-architecture": (
+        _nb201_data(NB201_LIGHT, pickle.dumps({NB201_STRING: _ENTRY, f" {NB201_STRING} ": _ENTRY})),
+        [NB201_LIGHT, "are the same architecture; a table holds each architecture once (which one is right?)"]),
 }
 
 
@@ -171,6 +211,7 @@ def assert_refused(code: int, stdout: str, stderr: str, words: Sequence[str], tm
     assert stdout == "" and stderr.startswith("error: ") and "Traceback" not in stderr, stderr
     missing = [word for word in words if word not in stderr]
     assert not missing, f"{missing} not in: {stderr}"
+    assert len(stderr) < 2000  # every echoed value is capped
     assert not (tmp / "out").exists()
 
 
@@ -283,6 +324,19 @@ API_CASES: Dict[str, Tuple[Callable[[], Any], Type[Exception], Sequence[str]]] =
         lambda: Study(RandomSearch(NasBench201(), seed=0)).replay(
             [{"number": 0, "encoding": [[0] * 6, []], "value": "x", "info": {}}]), ValueError,
         ["trial record 0 has a malformed 'info' or 'value'; the journal is corrupt"]),
+    "journal-record-wrong-arity": (
+        lambda: Study(RandomSearch(NasBench201(), seed=0)).replay(
+            [{"number": 0, "encoding": [[0] * 5, []], "value": 1.0, "info": {}}]), ValueError,
+        ["trial record 0 has the encoding [[0, 0, 0, 0, 0], []], which is not a nasbench201 architecture",
+         "the journal is corrupt"]),
+    "journal-record-unknown-op": (
+        lambda: Study(RandomSearch(NasBench201(), seed=0)).replay(
+            [{"number": 0, "encoding": [[9, 0, 0, 0, 0, 0], []], "value": 1.0, "info": {}}]), ValueError,
+        ["trial record 0 has the encoding [[9, 0, 0, 0, 0, 0], []], which is not a nasbench201 architecture "
+         "(wrong length or an unknown op index)"]),
+    "threads-too-many": (
+        lambda: set_torch_threads(100_000), ValueError,
+        ["threads must be an integer from 1 to 256 or None, got 100000"]),
 }
 
 
@@ -362,6 +416,9 @@ SUITE_CASES: Dict[str, Tuple[str, Sequence[str]]] = {
     "suite-notes-not-a-mapping": ("notes: [a]\n" + SUITE_TAIL, ["suite.yaml: notes must be a mapping, got list"]),
     "suite-data-dir-not-text": ("data_dir: {nasbench201: [a]}\n" + SUITE_TAIL,
                                 ["suite.yaml: data_dir must be a folder or a mapping {search space: folder}"]),
+    "suite-task-data-dir-option": ("tasks: ['nasbench201/cifar10:data_dir=data']\nmethods: [rs]\n",
+                                   ["suite.yaml: tasks[0]: bad task 'nasbench201/cifar10:data_dir=data': data_dir is "
+                                    "not a task option; give it with --data-dir"]),
 }
 
 
@@ -397,6 +454,91 @@ def test_compare_ctrl_c_keeps_finished_jobs_and_says_how_to_complete(in_tmp: Pat
     assert cli.main(argv) == 0
     assert "[1/1]" in capsys.readouterr().err  # only the missing job ran
     assert len(list((in_tmp / "out").rglob("seed-*.json"))) == 2
+
+
+def test_thread_counts_are_bounded(in_tmp: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv(THREADS_VAR, "100000")
+    assert_refused(*run_cli(["--optimizer", "rs", "--budget", "3"], capsys),
+                   ["NASLIB_OPTIPROXY_THREADS must be an integer from 1 to 256, got '100000'"], in_tmp)
+
+
+def test_a_deeply_nested_journal_is_refused(in_tmp: Path, capsys) -> None:
+    argv = ["--search-space", "nasbench201", "--optimizer", "rs", "--budget", "3", "--no-progress", "--out", "run"]
+    assert cli.main(argv) == 0
+    journal = in_tmp / "run" / "journal.jsonl"
+    header = journal.read_text().splitlines()[0]
+    journal.write_text(header + "\n" + '{"kind":"trial","number":0,"encoding":' + "[" * 100_000 + "]" * 100_000
+                       + "}\n" + '{"kind":"trial"}\n')
+    before = journal.read_bytes()
+    capsys.readouterr()
+    assert cli.main([*argv, "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"error: {Path('run', 'journal.jsonl')}, line 2: values nested too deeply to read (a journal "
+                   f"record nests a few levels); the journal is corrupt\n"), err
+    assert journal.read_bytes() == before
+
+
+def test_every_evaluation_failing_is_one_error_line_and_a_result(in_tmp: Path, monkeypatch, capsys) -> None:
+    real = cli.get_objective
+
+    class Broken:
+        def __init__(self, inner: Any) -> None:
+            self.space, self.dataset, self.data_source = inner.space, inner.dataset, inner.data_source
+
+        def __call__(self, arch: Architecture) -> float:
+            raise KeyError("not in the table")
+
+    monkeypatch.setattr(cli, "get_objective", lambda *args, **kwargs: Broken(real(*args, **kwargs)))
+    assert cli.main(["--optimizer", "rs", "--budget", "5", "--no-progress", "--out", "run"]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"error: every evaluation failed (5 of 5); last error: KeyError: 'not in the table'; each "
+                   f"failure's reason is in {Path('run', 'result.json')}\n")
+    result = json.loads((in_tmp / "run" / "result.json").read_text())
+    assert result["best"] is None and [e["error"] for e in result["history"]] == ["KeyError: 'not in the table'"] * 5
+
+
+def _compare(out: str, *extra: str) -> List[str]:
+    return ["compare", "--tasks", "nasbench_graph/cora", "--optimizers", "rs", "--seeds", "0", "--budget", "3",
+            "--executor", "serial", "--no-plot", "--out", out, *extra]
+
+
+@pytest.mark.parametrize("content, words", [(b"", "(empty)"), (b'{"task": "x"', "(not JSON: "),
+                                            (b'{"task": "x"}', "(it lacks method, seed, budget, trajectory")])
+def test_compare_refuses_a_malformed_job_file_naming_it(in_tmp: Path, capsys, content: bytes, words: str) -> None:
+    assert cli.main(_compare("out")) == 0
+    (job_file,) = (in_tmp / "out").rglob("seed-0-*.json")
+    job_file.write_bytes(content)
+    capsys.readouterr()
+    assert cli.main(_compare("out")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {Path('out') / job_file.relative_to(in_tmp / 'out')} is not the result of a "
+                          f"finished job {words}") and err.count("\n") == 1, err
+    assert err.rstrip().endswith("; delete it to run the job again") and job_file.read_bytes() == content
+
+
+def test_compare_naslib_method_without_naslib_is_one_line(in_tmp: Path, monkeypatch, capsys) -> None:
+    from naslib_optiproxy.integrations.naslib_plugin import optimizer
+
+    monkeypatch.setattr(optimizer, "NASLIB_IMPORT_ERROR", ImportError("No module named 'naslib'"))
+    code = cli.main(["compare", "--tasks", "nasbench201/cifar10", "--optimizers", "naslib:re", "--seeds", "0",
+                     "--budget", "3", "--out", "out"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("error: method 'naslib:re' runs through NASLib: NASLib is not importable. Install it from "
+                          "a git checkout") and "(import failed: No module named 'naslib')" in err
+    assert not (in_tmp / "out").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell the files apart")
+@pytest.mark.parametrize("name", ["seed-0-", "trajectories.csv", "summary.md"])
+def test_a_full_disk_during_compare_names_the_file(name: str, in_tmp: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(os, "fsync", _no_space(name, os.fsync))
+    assert cli.main(_compare(str(in_tmp / "out"))) == 2
+    err = capsys.readouterr().err.splitlines()[-1]  # after the progress lines of the finished jobs
+    assert re.fullmatch(f"error: cannot use {re.escape(str(in_tmp / 'out'))}/\\S*{re.escape(name)}\\S*: "
+                        f"No space left on device", err), err
+    monkeypatch.undo()
+    assert cli.main(_compare(str(in_tmp / "out"))) == 0  # space again: the comparison completes
 
 
 # ------------------------------------------------------------------ CSV tables

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import naslib_optiproxy.cli as cli
-from naslib_optiproxy import get_objective
+from naslib_optiproxy import Architecture, get_objective
 from naslib_optiproxy.compare import Job, Method, Task, run_jobs
 
 
@@ -59,3 +59,29 @@ def test_compare_reruns_jobs_whose_budget_changed(tmp_path: Path) -> None:
     assert Job(task, method, 0, 3).key != Job(task, method, 0, 5).key
     assert Job(task, Method.parse("optiproxy[batch_size=2]"), 0, 3).key != Job(task, Method.parse("optiproxy"), 0, 3).key
     assert len(list(tmp_path.rglob("*.json"))) == 2  # both kept, neither reused for the other
+
+
+def test_compare_reruns_jobs_whose_data_changed(tmp_path: Path) -> None:
+    from naslib_optiproxy.data import bundled
+    from naslib_optiproxy.spaces import NasBench201
+
+    space, table = NasBench201(), bundled.nb201_table("cifar10")
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def write(shift: float) -> None:
+        rows = [f"{space.to_string(Architecture(ops))},{table[ops][0] - shift},{table[ops][1]}" for ops in table]
+        (data / "nb201_val_test.csv").write_text("arch_str,cifar10_val,cifar10_test\n" + "\n".join(rows) + "\n")
+
+    jobs = [Job(Task.parse("nasbench201/cifar10"), Method.parse("rs"), 0, 3)]
+    write(0.0)
+    first = run_jobs(jobs, str(tmp_path / "out"), "serial", data_dir=str(data))
+    again = run_jobs(jobs, str(tmp_path / "out"), "serial", data_dir=str(data))
+    assert again == first and len(list((tmp_path / "out").rglob("seed-*.json"))) == 1  # same data: cached
+    write(1.0)  # the same file, other numbers: the job runs again into a new file, the old one is kept
+    changed = run_jobs(jobs, str(tmp_path / "out"), "serial", data_dir=str(data))
+    assert [h["val"] for h in changed[0]["history"]] == [h["val"] - 1.0 for h in first[0]["history"]]
+    assert len(list((tmp_path / "out").rglob("seed-*.json"))) == 2
+    bundled_run = run_jobs(jobs, str(tmp_path / "out"), "serial")  # the bundled table: another digest, another job
+    assert bundled_run[0]["trajectory"] == first[0]["trajectory"]
+    assert len(list((tmp_path / "out").rglob("seed-*.json"))) == 3

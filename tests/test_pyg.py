@@ -76,3 +76,44 @@ def test_bad_graphs_say_what_to_pass() -> None:
         to_dense([torch.zeros(3)])
     with pytest.raises(ValueError, match="no node features"):
         to_dense(Data(edge_index=torch.tensor([[0], [1]]), num_nodes=2))
+
+
+NAN, INF = float("nan"), float("inf")
+EDGES = torch.tensor([[0, 1], [1, 2]])
+
+
+@pytest.mark.parametrize("graph, error, words", [
+    (Data(x=torch.eye(3), edge_index=torch.tensor([[0, 1], [1, 2], [2, 0]])), ValueError,
+     "the graph: edge_index must have shape [2, E] (sources in row 0, targets in row 1), got [3, 2]"),
+    (Data(x=torch.eye(3), edge_index=torch.tensor([0, 1, 1, 2])), ValueError,
+     "the graph: edge_index must have shape [2, E] (sources in row 0, targets in row 1), got [4]"),
+    (Data(x=torch.eye(3), edge_index=torch.tensor([[0, 1], [1, 5]])), ValueError,
+     "the graph: edge_index refers to node 5, but it has 3 nodes (indices 0..2)"),
+    (Data(x=torch.eye(3), edge_index=torch.tensor([[0, -1], [1, 2]])), ValueError,
+     "the graph: edge_index refers to node -1, but it has 3 nodes (indices 0..2)"),
+    (Data(x=torch.eye(3), edge_index=torch.tensor([[0.0, 1.0], [1.0, 2.0]])), TypeError,
+     "the graph: edge_index must hold integer node indices (torch.long), got torch.float32"),
+    (Data(x=torch.full((3, 3), NAN), edge_index=EDGES), ValueError,
+     "the graph: x holds NaN or infinite features; the proxy would score it NaN"),
+    (Data(x=torch.eye(3), edge_index=EDGES, edge_weight=torch.tensor([1.0, INF])), ValueError,
+     "the graph: edge_weight holds NaN or infinite weights; the proxy would score it NaN"),
+    (Data(x=torch.zeros(20_000, 3), edge_index=EDGES), ValueError,
+     "the graph has 20,000 nodes, more than the 1,000 the dense proxies take: densifying to [1, 20000, 20000] "
+     "would need 1.5 GiB for the adjacency alone (at most 1 GiB); split the batch or use a sparse GNN"),
+], ids=["edge-index-3-rows", "edge-index-1d", "node-out-of-range", "node-negative", "edge-index-float", "x-nan",
+        "edge-weight-inf", "20000-nodes"])
+def test_bad_graphs_are_refused_before_densifying(graph, error, words: str) -> None:
+    with pytest.raises(error) as raised:
+        to_dense(graph)
+    assert words in str(raised.value)
+    with pytest.raises(error):  # in a batch too (an index is then checked against the batch)
+        to_dense(Batch.from_data_list([graph, graph]) if graph.num_nodes < 1000 else [graph])
+    with pytest.raises(error):  # and through a proxy
+        GraphProxy(3, "gcn", 8, 1, 8)(graph)
+
+
+def test_a_batch_edge_between_two_graphs_is_refused() -> None:
+    batch = Batch.from_data_list([Data(x=torch.eye(3), edge_index=EDGES), Data(x=torch.eye(3), edge_index=EDGES)])
+    batch.edge_index = torch.tensor([[0, 1], [1, 4]])  # node 4 is the second graph's
+    with pytest.raises(ValueError, match="the batch has an edge between two of its graphs"):
+        to_dense(batch)

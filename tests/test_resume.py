@@ -302,3 +302,49 @@ def test_run_config_failure_limit_reaches_the_runner_and_cli(tmp_path: Path, mon
     records = journal_records(tmp_path / "run" / "journal.jsonl")
     assert [r["info"]["error"] for r in records] == ["OSError: node lost"] * 3
     assert not (tmp_path / "run" / "result.json").exists()
+
+
+# ------------------------------------------------------------------ (e) data identity, edited journals
+def _write_csv(folder: Path, rows: int, shift: float = 0.0) -> None:
+    """``nb201_val_test.csv`` holding the bundled cifar10 values of the first ``rows`` NB201 architectures."""
+    from naslib_optiproxy.data import bundled
+    from naslib_optiproxy.spaces import NasBench201
+
+    space, table = NasBench201(), bundled.nb201_table("cifar10")
+    lines = ["arch_str,cifar10_val,cifar10_test"]
+    lines += [f"{space.to_string(Architecture(ops))},{table[ops][0] - shift},{table[ops][1]}"
+              for ops in bundled.nb201_ops()[:rows]]
+    folder.mkdir(exist_ok=True)
+    (folder / "nb201_val_test.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_resume_with_changed_data_is_refused_naming_the_file(tmp_path: Path, capsys) -> None:
+    _write_csv(tmp_path / "data", 15625)
+    argv = ["search", "--search-space", "nasbench201", "--data-dir", str(tmp_path / "data"), "--optimizer", "rs",
+            "--no-progress", "--out", str(tmp_path / "run"), "--budget"]
+    assert cli.main([*argv, "3"]) == 0
+    before = (tmp_path / "run" / "journal.jsonl").read_bytes()
+    _write_csv(tmp_path / "data", 15625, shift=1.0)  # the same path, other numbers
+    capsys.readouterr()
+    assert cli.main([*argv, "5", "--resume"]) == 2
+    err = capsys.readouterr().err
+    csv_path = (tmp_path / "data" / "nb201_val_test.csv").resolve()
+    assert err.startswith(f"error: cannot resume {tmp_path / 'run' / 'journal.jsonl'}: it was written by another run "
+                          f"(data: {csv_path} changed since the journal was written (sha256 "), err
+    assert "(check --data-dir)" in err and (tmp_path / "run" / "journal.jsonl").read_bytes() == before
+    _write_csv(tmp_path / "data", 15625)  # the original contents again: resumable
+    assert cli.main([*argv, "5", "--resume"]) == 0
+
+
+def test_an_edited_value_gives_a_best_that_is_the_historys_best(tmp_path: Path) -> None:
+    cfg = RunConfig(search_space="nasbench201", optimizer="rs", budget=6, out_dir=str(tmp_path / "run"))
+    run_from_config(cfg)
+    journal = tmp_path / "run" / "journal.jsonl"
+    lines = journal.read_text().splitlines()
+    record = json.loads(lines[3])
+    record["value"] = 99.5  # edited by hand; info.val still holds the table's number
+    lines[3] = json.dumps(record)
+    journal.write_text("\n".join(lines) + "\n")
+    result = run_from_config(cfg, resume=True)
+    assert result["best"]["val"] == 99.5 == max(e["val"] for e in result["history"]) == result["trajectory"][-1]
+    assert result["best"]["arch"] == record["arch"]

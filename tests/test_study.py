@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from typing import Iterator, Optional, Tuple
 
@@ -11,6 +12,8 @@ import pytest
 import torch
 
 from naslib_optiproxy import Architecture, Evaluation, NasBench201, RandomSearch, Study
+from naslib_optiproxy.run import run_search
+from naslib_optiproxy.storage import JournalStorage
 from naslib_optiproxy.spaces.base import FixedTopology, SearchSpace
 from naslib_optiproxy.strategies import LocalSearch, OptiProxy, RegularizedEvolution
 from naslib_optiproxy.types import ConstraintValue
@@ -84,6 +87,10 @@ def test_the_same_architecture_is_told_once() -> None:
     (np.array([1.0, 2.0]), None, "not one number"),
     (float("nan"), None, "non-finite value nan"),
     (True, None, "not one number"),
+    pytest.param(10 ** 400, None, "the objective returned an int of about 400 digits, too large for a float",
+                 id="int-400-digits"),
+    pytest.param(-10 ** 5000, None, "the objective returned an int of about 5,000 digits, too large for a float",
+                 id="int-5000-digits"),
 ])
 def test_values_are_one_finite_number_or_a_recorded_failure(value, expected, error) -> None:
     study = Study(RandomSearch(NasBench201(), seed=0))
@@ -102,6 +109,30 @@ def test_optimize_records_a_bad_return_value_and_goes_on() -> None:
     study = Study(RandomSearch(NasBench201(), seed=0))
     study.optimize(objective, budget=6)
     assert [t.failed for t in study.trials] == [False, False, True, False, False, False]
+
+
+def test_an_objective_returning_an_int_too_large_for_a_float_loses_nothing(tmp_path) -> None:
+    """``10**400`` raised OverflowError out of optimize(): the architecture stayed seen without a record."""
+    values = iter([1.0, 10 ** 400, 3.0, 4.0])
+    study = Study(RandomSearch(NasBench201(), seed=0), JournalStorage(tmp_path / "run"))
+    study.storage.open({"search_space": "nasbench201"})
+    study.optimize(lambda arch: next(values), budget=4)
+    study.storage.close()
+    assert [t.failed for t in study.trials] == [False, True, False, False] and study.num_seen == 4
+    assert study.trials[1].info["error"] == "the objective returned an int of about 400 digits, too large for a float"
+    journal = (tmp_path / "run" / "journal.jsonl").read_text().splitlines()
+    assert len(journal) == 1 + 4  # every evaluation journaled, the failed one with its reason
+
+    class Huge:
+        space, dataset, data_source = NasBench201(), "cifar10", None
+
+        def __call__(self, arch: Architecture) -> Evaluation:
+            return Evaluation(10 ** 400, {"val": 10 ** 400})
+
+    with pytest.raises(RuntimeError, match="every evaluation failed \\(2 of 2\\)"):
+        run_search(Huge(), "rs", budget=2, folder=tmp_path / "door")
+    history = json.loads((tmp_path / "door" / "result.json").read_text())["history"]
+    assert [h["val"] for h in history] == [None, None] and "too large for a float" in history[0]["error"]
 
 
 def test_typed_constraints_decide_feasibility() -> None:

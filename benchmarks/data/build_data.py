@@ -14,6 +14,10 @@ What it writes (row i of every array = NAS-Bench-201 architecture index i):
   their Apache-2.0 licence text as ``LICENSES/Apache-2.0.txt``.
 - ``suite_zero/``: NAS-Bench-Suite-Zero's ``zc_nasbench101.json`` and ``zc_nasbench301.json`` (as they are).
 
+- ``MANIFEST.json``: size and SHA-256 of every file above (and the array shapes of the ``.npz``), which
+  the package checks once per process before it reads a bundled file (``naslib_optiproxy/data/bundled.py``).
+  ``python -m benchmarks.data.build_data --manifest-only`` rewrites only it, for the files as they are.
+
 The MIT notices in ``LICENSES/`` and ``README.md`` are kept by hand.
 
 Values are stored as float64: the originals carry full-precision means (e.g. 81.98266665690103),
@@ -26,7 +30,9 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import hashlib
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -100,6 +106,24 @@ def write_npz(path: Path, arrays: Dict[str, np.ndarray]) -> None:
             archive.writestr(info, buffer.getvalue(), compresslevel=9)
 
 
+def write_manifest(dest: Path) -> Path:
+    """``dest/MANIFEST.json``: bytes and SHA-256 of every bundled data file, array shapes of the ``.npz``."""
+    files = {}
+    for path in sorted(p for p in dest.rglob("*") if p.is_file()):
+        name = path.relative_to(dest).as_posix()
+        if not (name.endswith(".npz") or name.startswith((bundled.NB301_DIR + "/", bundled.SUITE_ZERO_DIR + "/"))):
+            continue
+        data = path.read_bytes()
+        entry = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        if name.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as archive:
+                entry["arrays"] = {key: list(archive[key].shape) for key in archive.files}
+        files[name] = entry
+    target = dest / bundled.MANIFEST_FILE
+    target.write_text(json.dumps({"files": files}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return target
+
+
 def build(shared: Path, dest: Path) -> None:
     order = index_order(shared)
     if len(order) != 15625 or len(set(order)) != 15625:
@@ -116,14 +140,20 @@ def build(shared: Path, dest: Path) -> None:
             shutil.copyfile(source / name, dest / folder / name)
         print(f"copied {', '.join(names)} to {dest / folder}")
     shutil.copyfile(shared / "nasbench301" / "LICENSE-2.0.txt", dest / "LICENSES" / "Apache-2.0.txt")
+    print(f"wrote {write_manifest(dest)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED, help="folder of the original tables (%(default)s)")
     parser.add_argument("--dest", type=Path, default=bundled.DATA_DIR, help="bundled data folder (%(default)s)")
+    parser.add_argument("--manifest-only", action="store_true",
+                        help="only rewrite MANIFEST.json for the bundled files as they are")
     args = parser.parse_args()
-    build(args.shared, args.dest)
+    if args.manifest_only:
+        print(f"wrote {write_manifest(args.dest)}")
+    else:
+        build(args.shared, args.dest)
 
 
 if __name__ == "__main__":

@@ -164,14 +164,14 @@ def _adapter(runs: List[Dict[str, Any]]) -> str:
 
 def standalone(args: argparse.Namespace) -> Optional[List[float]]:
     """Best val of our standalone engine (the Table 1 suite's cached runs, same key) on the same seeds, if cached."""
-    from naslib_optiproxy.compare.jobs import Job
+    from naslib_optiproxy.compare.jobs import Job, with_data
     from naslib_optiproxy.compare.methods import Method
     from naslib_optiproxy.compare.tasks import Task
 
     values = []
     for seed in parse_seeds(args.seeds):
         job = Job(Task.parse(f"{args.space}/{args.dataset}"), Method.parse("optiproxy"), seed, args.epochs)
-        path = STANDALONE / job.relative_path
+        path = STANDALONE / with_data([job])[0].relative_path  # the key holds the digest of the bundled table
         if not path.exists():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from tqdm import tqdm
 
+from .. import _startup
 from .._version import __version__
 from ..compare.command import add_compare_parser, run_compare
 from ..integrations.naslib_plugin.predictor_runner import main as naslib_predictors_main
@@ -23,8 +24,8 @@ from ..objectives import BenchmarkDataError, get_objective
 from ..run import RESULT_FILE, run_search
 from ..spaces import SEARCH_SPACES
 from ..storage import JOURNAL_FILE
-from ..strategies import STRATEGIES
-from ..study import Study, TooManyFailuresError
+from ..strategies import BASELINES, PEERS
+from ..study import AllFailedError, Study, TooManyFailuresError
 from ..types import Trial
 from .run_config import RunConfig
 
@@ -32,6 +33,11 @@ from .run_config import RunConfig
 _OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer": "optimizer", "budget": "budget",
               "seed": "seed", "data_dir": "data_dir", "out": "out_dir", "constraint": "constraint",
               "fidelity": "fidelity"}
+
+
+#: The peer optimizers and how to get them, for ``--help``.
+PEERS_HELP = (f"{', '.join(PEERS)} (Optuna, SMAC3, HEBO; pip install 'naslib-optiproxy[peers]', "
+              f"HEBO apart: docs/peers.md)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="benchmark search space (default: nasbench_graph)")
     search.add_argument("--dataset", metavar="D",
                         help="dataset (default: cifar10 for nasbench201, cora for nasbench_graph)")
-    search.add_argument("--optimizer", metavar="{" + ",".join(STRATEGIES) + "}", help="default: optiproxy")
+    search.add_argument("--optimizer", metavar="NAME", help=f"optiproxy (default), the baselines {', '.join(BASELINES)}, "
+                        f"or a peer optimizer: {PEERS_HELP}")
     search.add_argument("--budget", type=int, metavar="N", help="architectures to evaluate (default: 100)")
     search.add_argument("--seed", type=int, metavar="S", help="random seed (default: 0)")
     search.add_argument("--data-dir", metavar="DIR", help="folder with the NAS-Bench-201 tables")
@@ -101,7 +108,19 @@ def summary(result: Dict[str, Any], out_dir: str) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point; returns the exit code (2 on a configuration or data error, 1 on too many failures)."""
+    """Entry point; returns the exit code (2 on a configuration or data error, 1 on too many failures,
+    130 after Ctrl-C)."""
+    _startup.release()  # from here on Ctrl-C is a KeyboardInterrupt, which every command reports
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # between the commands' own handlers (e.g. while parsing): one line
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    finally:
+        _startup.finish()  # the command is done: a Ctrl-C while the process exits changes nothing
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     args_list: List[str] = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "search")
@@ -137,10 +156,16 @@ def search_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         print(f"error: {error}\nthe evaluations so far are in {Path(cfg.out_dir) / JOURNAL_FILE}; "
               f"fix the cause and continue with: {resume_command(argv, cfg)}", file=sys.stderr)
         return 1
+    except AllFailedError as error:
+        print(f"error: {error}; each failure's reason is in {Path(cfg.out_dir) / RESULT_FILE}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        where = f"; the evaluations so far are in {Path(cfg.out_dir) / JOURNAL_FILE}" if cfg and cfg.out_dir else ""
-        hint = f"; continue with: {resume_command(argv, cfg)}" if cfg and cfg.out_dir else ""
-        print(f"\ninterrupted{where}{hint}", file=sys.stderr)
+        journal = Path(cfg.out_dir) / JOURNAL_FILE if cfg and cfg.out_dir else None
+        if journal is not None and journal.is_file():
+            message = f"; the evaluations so far are in {journal}; continue with: {resume_command(argv, cfg)}"
+        else:
+            message = " before the first evaluation: rerun the same command to start the run"
+        print(f"\ninterrupted{message}", file=sys.stderr)
         return 130
     if result["exhausted"]:
         print(f"note: the search space ran out of unseen architectures after {len(result['history'])} evaluations",

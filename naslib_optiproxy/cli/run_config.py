@@ -4,7 +4,7 @@ Example YAML (every key optional)::
 
     search_space: nasbench201   # or nasbench_graph (the default)
     dataset: cifar10            # default: cifar10 (nasbench201), cora (nasbench_graph)
-    optimizer: optiproxy        # or rs, re, ls
+    optimizer: optiproxy        # or rs, re, ls, or a peer optimizer: optuna:tpe, smac, ... (docs/peers.md)
     seed: 0
     budget: 100                 # architectures evaluated
     data_dir: data              # where NAS-Bench-201 tables live
@@ -151,7 +151,8 @@ class RunConfig:
         """``out_dir``, or ``runs/<search_space>-<dataset>-<optimizer>-<seed>``."""
         if self.out_dir is not None:
             return self.out_dir
-        return str(Path("runs") / f"{self.search_space}-{self.resolved_dataset()}-{self.optimizer}-{self.seed}")
+        optimizer = self.optimizer.replace(":", "-")  # optuna:tpe -> optuna-tpe (a portable folder name)
+        return str(Path("runs") / f"{self.search_space}-{self.resolved_dataset()}-{optimizer}-{self.seed}")
 
     def resolved(self, out_dir: Optional[str] = None) -> "RunConfig":
         """A copy with ``dataset`` and ``out_dir`` (``out_dir`` if given) filled in; nothing to validate again."""

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from .._files import write_atomic
+from .._lock import FolderLock
+from ..strategies import PEERS
 from .executors import EXECUTORS, print_progress, run_jobs
 from .jobs import DataDir
 from .suite import Suite, default_checkpoints
-from .summary import load_results, markdown_table, plot_trajectories, write_trajectories_csv
+from .summary import SPREADS, load_results, markdown_table, plot_trajectories, write_trajectories_csv
 
 CSV_FILE = "trajectories.csv"
 TABLE_FILE = "summary.md"
@@ -28,10 +32,15 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
     parser.add_argument("--tasks", nargs="+", default=["nasbench_graph/cora"], metavar="TASK",
                         help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 (default: nasbench_graph/cora)")
     parser.add_argument("--optimizers", nargs="+", default=["optiproxy", "rs", "re", "ls"], metavar="METHOD",
-                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1]")
+                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1]; "
+                             f"the peer optimizers {', '.join(PEERS)} (pip install 'naslib-optiproxy[peers]', "
+                             "HEBO apart: docs/peers.md); with NASLib importable, naslib:<optimizer>, e.g. "
+                             "naslib:bananas naslib:npenas")
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (default: 0-9)")
     parser.add_argument("--budget", type=int, default=100, help="evaluations per run (default: 100)")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
+    parser.add_argument("--spread", choices=list(SPREADS), default="std",
+                        help="after ± in the table: std over seeds (default) or se, the standard error of the mean")
     parser.add_argument("--jobs", type=int, default=2, help="parallel workers (default: 2)")
     parser.add_argument("--executor", choices=list(EXECUTORS), default="process",
                         help="process: local worker processes; ray: Ray tasks (ray.init locally or --ray-address)")
@@ -70,38 +79,59 @@ def build_suite(args: argparse.Namespace) -> Suite:
     return Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, data_dir)
 
 
-def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = True) -> List[Path]:
-    """``trajectories.csv``, ``summary.md`` and (with matplotlib) ``best_so_far.png`` in ``out``."""
+def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = True, spread: str = "std") -> List[Path]:
+    """``trajectories.csv``, ``summary.md`` and (with matplotlib) ``best_so_far.png`` in ``out``, each written
+    atomically (a link planted at its name is replaced, never written through).
+
+    ``spread``: what follows ``±`` in ``summary.md`` (:data:`~naslib_optiproxy.compare.summary.SPREADS`).
+    """
     write_trajectories_csv(records, out / CSV_FILE)
     grouped = load_results(records)
     lines = [f"# Comparison: {len(suite.methods)} methods x {len(suite.tasks)} tasks x seeds "
              f"{suite.seeds[0]}-{suite.seeds[-1]}", "",
-             "Best val (%) found so far, mean ± std over seeds (population std).", ""]
+             f"Best val (%) found so far, mean ± {SPREADS[spread]}.", ""]
     for plan in suite.tasks:
         methods = grouped.get(plan.task.name, {})
         optimum = next((r["optimum_val"] for runs in methods.values() for r in runs if r.get("optimum_val")), None)
         known = f" (global optimum val {optimum:.3f})" if optimum is not None else ""
         lines += [f"## {plan.task.name}{known}, budget {plan.budget}", ""]
-        lines += markdown_table(methods, plan.checkpoints or default_checkpoints(plan.budget)) + [""]
-    (out / TABLE_FILE).write_text("\n".join(lines), encoding="utf-8")
+        lines += markdown_table(methods, plan.checkpoints or default_checkpoints(plan.budget), spread) + [""]
+    write_atomic(out / TABLE_FILE, "\n".join(lines).encode("utf-8"))
     written = [out / CSV_FILE, out / TABLE_FILE]
     if plot:
         written.append(plot_trajectories(grouped, out / PLOT_FILE))
     return written
 
 
+def can_plot() -> bool:
+    """Whether matplotlib is installed (the plot is optional: ``naslib-optiproxy[plot]``)."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def run_compare(args: argparse.Namespace) -> int:
-    """Run the comparison described by ``args``; returns the exit code."""
+    """Run the comparison described by ``args``; returns the exit code.
+
+    One process writes an output folder at a time (its ``.lock``, as ``search``'s run folder).
+    """
+    plot = not args.no_plot and can_plot()
+    if not args.no_plot and not plot:
+        print(f"note: matplotlib is not installed, so no {PLOT_FILE} (pip install 'naslib-optiproxy[plot]'; "
+              f"--no-plot silences this)", file=sys.stderr)
     try:
         suite = build_suite(args)
         suite.check()
         out = Path(args.out)
         jobs = suite.jobs()
         start = time.time()
-        records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
-                           progress=print_progress, fresh_workers=not args.reuse_workers)
-        written = write_outputs(suite, records, out, plot=not args.no_plot)
-    except (ValueError, RuntimeError, OSError) as error:
+        with FolderLock(out, "the comparison", "choose another --out"):
+            records = run_jobs(jobs, str(out), args.executor, args.jobs, suite.data_dir, args.ray_address,
+                               progress=print_progress, fresh_workers=not args.reuse_workers)
+            written = write_outputs(suite, records, out, plot=plot, spread=args.spread)
+    except OSError as error:  # a full disk, a folder that cannot be made: name the path
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

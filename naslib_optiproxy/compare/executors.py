@@ -10,30 +10,63 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from ..threads import policy_threads, set_torch_threads
-from .jobs import Job, load_record, run_and_save
+from .jobs import Job, load_record, run_and_save, with_data
 
 Progress = Callable[[int, int, Job, Dict], None]
+#: How often a worker process checks that the comparison that started it is still there (seconds).
+ORPHAN_POLL_S = 0.2
 
 
 def pending(jobs: Sequence[Job], out_dir: str) -> List[Job]:
-    """The jobs whose result file does not exist yet."""
-    return [job for job in jobs if not (Path(out_dir) / job.relative_path).exists()]
+    """The jobs whose result file does not exist yet; an existing one that is not a result is refused
+    (:func:`~naslib_optiproxy.compare.jobs.load_record` names it) before any job runs."""
+    todo = []
+    for job in jobs:
+        path = Path(out_dir) / job.relative_path
+        if os.path.lexists(path):
+            load_record(path)
+        else:
+            todo.append(job)
+    return todo
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each worker)."""
+_driver: Optional[int] = None  # in a worker: the PID of the comparison that started it
+
+
+def _worker_init(driver: int) -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no traceback from each worker), and end
+    themselves when the main process ``driver`` is gone (killed: its ``finally`` that stops them never ran),
+    so no worker outlives the comparison, blocks its rerun's output or runs a job its rerun runs too."""
+    global _driver
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _driver = driver
+
+    def watch() -> None:
+        while not _orphaned():
+            time.sleep(ORPHAN_POLL_S)
+        os._exit(1)  # the comparison died; a job file not written yet is run again by its rerun
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _orphaned() -> bool:
+    return _driver is not None and os.getppid() != _driver
 
 
 def _process_worker(args) -> tuple:
     job, out_dir, data_dir, threads = args
     os.environ["OMP_NUM_THREADS"] = "1"
     set_torch_threads(threads)  # the submitting process's policy: same runs, same result paths (Job.key)
-    return job, run_and_save(job, out_dir, data_dir)
+    record = run_and_save(job, out_dir, data_dir)
+    if _orphaned():  # its file is written; nobody is left to hear about it
+        os._exit(1)
+    return job, record
 
 
 def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
@@ -44,7 +77,7 @@ def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str],
     ``False`` reuses workers (much cheaper for sub-second baselines; ``peak_rss_mb`` is then the
     worker's peak over all its jobs, an upper bound).
     """
-    pool = mp.get_context("spawn").Pool(max(1, workers), initializer=_ignore_sigint,
+    pool = mp.get_context("spawn").Pool(max(1, workers), initializer=_worker_init, initargs=(os.getpid(),),
                                         maxtasksperchild=1 if fresh_workers else None)
     try:
         yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir, policy_threads()) for job in jobs])
@@ -92,9 +125,14 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
     """Run every job without a result file, then return the records of all ``jobs`` in order.
 
     ``fresh_workers=False`` lets a local worker process run several jobs (see :func:`run_in_processes`).
+    Each job's key includes the digest of the tables its task reads (:func:`~naslib_optiproxy.compare.jobs.with_data`).
     """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
+    given = {id(job): job for job in jobs}
+    identified = with_data(jobs, data_dir)  # the tables' digests join each job's key: other data, other file
+    caller = {job: given[id(original)] for job, original in zip(identified, jobs)}  # progress shows the caller's
+    jobs = identified
     todo = pending(jobs, out_dir)
     if todo:
         kwargs = {"address": ray_address} if executor == "ray" else {"fresh_workers": fresh_workers}
@@ -102,7 +140,7 @@ def run_jobs(jobs: Sequence[Job], out_dir: str, executor: str = "process", worke
         try:
             for count, (job, record) in enumerate(results, 1):
                 if progress:
-                    progress(count, len(todo), job, record)
+                    progress(count, len(todo), caller.get(job, job), record)
         finally:
             close = getattr(results, "close", None)
             if close is not None:

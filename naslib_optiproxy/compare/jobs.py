@@ -3,8 +3,10 @@
 A job's record is the run result of :mod:`~naslib_optiproxy.result` (the schema of
 ``result.json``), written by the same pipeline as ``naslib-optiproxy search``
 (:func:`~naslib_optiproxy.run.run_search`). Its file name carries a hash of everything that
-changes the result (task, method and settings, seed, budget, package version), so a rerun with
-another budget or setting never reuses an old file.
+changes the result (task, method and settings, seed, budget, package version, thread count, and
+the SHA-256 of the benchmark tables the task reads: :func:`with_data`), so a rerun with another
+budget, setting or data never reuses an old file. A job file is written atomically; one that
+does not read back as a result is refused, naming it, before any job runs.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import hashlib
 import json
 import resource
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 
-from .._files import dumps, jsonable, write_atomic
+from .._files import dumps, jsonable, make_dirs, write_atomic
+from .._text import clip, shorten
 from .._version import __version__
+from ..objectives import BenchmarkDataError
 from ..integrations.naslib_plugin.runner import load_config
 from ..integrations.naslib_plugin.runner import run as run_naslib
 from ..result import RESULT_KEYS, SCHEMA, known_optimum
@@ -35,21 +39,28 @@ from .tasks import Task
 #: OptiProxy settings added after the first cached suites: they enter a job's key only when they
 #: differ from their default, so the cached runs that never used them keep their keys.
 SETTINGS_ADDED_LATER = ("local_candidates", "restart_stale")
+#: Largest job file read back (a result of 10,000 evaluations is a few MB).
+MAX_RECORD_BYTES = 256 << 20
 _DEFAULTS = OptiProxyConfig().to_dict()
 
 
 @dataclass(frozen=True)
 class Job:
+    """One (task, method, seed, budget); ``data``: the digest of the task's tables (:func:`with_data`)."""
+
     task: Task
     method: Method
     seed: int
     budget: int
+    data: str = ""
 
     @property
     def key(self) -> str:
         """8 hex digits identifying everything that changes this job's result."""
         identity = {"task": self.task.name, "optimizer": self.method.optimizer, "settings": list(self.method.settings),
                     "seed": self.seed, "budget": self.budget, "version": __version__, "threads": policy_threads()}
+        if self.data:
+            identity["data"] = self.data
         if self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
             effective = strategy_config(self.task.space, self.task.dataset, dict(self.method.settings),
                                         self.task.constrained).to_dict()
@@ -74,19 +85,62 @@ def data_dir_for(data_dir: DataDir, space: str) -> Optional[str]:
     return data_dir.get(space) if isinstance(data_dir, Mapping) else data_dir
 
 
-def run_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
-    """Run the search in this process and return its result record (the ``result.json`` schema)."""
+def data_identity(data_source: Any) -> str:
+    """16 hex digits of the contents of every table a ``data_source`` names (its ``sha256`` entries), or of
+    the source itself where it records no digest (an objective of the user's own)."""
+    digests = sorted(_digests(data_source))
+    text = "\n".join(digests) if digests else dumps(data_source)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _digests(value: Any) -> List[str]:
+    if isinstance(value, Mapping):
+        own = [str(value["sha256"])] if "sha256" in value else []
+        return own + [d for v in value.values() if isinstance(v, Mapping) for d in _digests(v)]
+    return []
+
+
+def with_data(jobs: Sequence[Job], data_dir: DataDir = None) -> List[Job]:
+    """``jobs`` with ``data`` set to the digest of the tables each task reads (each task's objective is
+    built once here, which also refuses missing or malformed data before any job runs)."""
+    known: Dict[Tuple[str, Optional[str]], str] = {}
+    out = []
+    for job in jobs:
+        folder = data_dir_for(data_dir, job.task.space)
+        where = (job.task.name, folder)
+        if where not in known:
+            known[where] = data_identity(getattr(job.task.objective(folder), "data_source", None))
+        out.append(replace(job, data=known[where]))
+    return out
+
+
+def _check_data(job: Job, objective: Any) -> None:
+    """Refuse to run ``job`` on other tables than the ones its key names (they changed since it was queued)."""
+    if job.data and data_identity(getattr(objective, "data_source", None)) != job.data:
+        raise BenchmarkDataError(f"the benchmark data of {job.task.name} changed while the comparison ran "
+                                 f"({shorten(getattr(objective, 'data_source', None), 300)}); rerun the comparison")
+
+
+def run_job(job: Job, data_dir: DataDir = None, workdir: Optional[str] = None) -> Dict[str, Any]:
+    """Run the search in this process and return its result record (the ``result.json`` schema).
+
+    ``workdir``: where a strategy may put scratch files (SMAC3's facade, removed at once; ``None``:
+    a temporary folder).
+    """
     if job.method.through_naslib:
         return run_naslib_job(job, data_dir)
     objective = job.task.objective(data_dir_for(data_dir, job.task.space))
+    _check_data(job, objective)
     return run_search(objective, job.method.optimizer, job.budget, job.seed, dict(job.method.settings),
-                      task=job.task.name, method=job.method.name)
+                      task=job.task.name, method=job.method.name, workdir=workdir)
 
 
 def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
     """Run ``naslib:<optimizer>`` through NASLib's Trainer (lightweight mode) via the plugin's runner."""
     name = job.method.optimizer.split(":", 1)[1]
     folder = data_dir_for(data_dir, job.task.space)
+    objective = job.task.objective(folder)  # the same tables as NASLib's dataset_api reads from folder
+    _check_data(job, objective)
     with tempfile.TemporaryDirectory() as scratch:
         values = {"search_space": job.task.space, "dataset": job.task.dataset, "optimizer": name, "seed": job.seed,
                   "out_dir": scratch, "search": {"epochs": job.budget, **dict(job.method.settings)}}
@@ -101,7 +155,7 @@ def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
         settings=dict(job.method.settings), history=[{"arch": None, "val": v} for v in incumbents],
         trajectory=[max(incumbents[: i + 1]) for i in range(len(incumbents))],
         best={"arch": str(summary.get("final_arch")), "val": summary["best_val"], "test": summary.get("table_test")},
-        optimum_val=known_optimum(job.task.objective(folder)), exhausted=False, seconds=summary["search_seconds"],
+        optimum_val=known_optimum(objective), exhausted=False, seconds=summary["search_seconds"],
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, torch_threads=policy_threads(),
         package_version=__version__,
     )
@@ -109,14 +163,50 @@ def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
 
 
 def run_and_save(job: Job, out_dir: str, data_dir: DataDir = None) -> Dict[str, Any]:
-    """Run ``job`` and write its record atomically (a killed job leaves no partial file)."""
-    record = run_job(job, data_dir)
-    write_atomic(Path(out_dir) / job.relative_path, dumps(record).encode("utf-8"))
+    """Run ``job`` and write its record atomically (a killed job leaves no partial file; a link planted at
+    its name or a folder of its path is never followed). A strategy's scratch files (SMAC3's) go in the job's
+    folder and are removed at once."""
+    folder = make_dirs(out_dir, job.relative_path.parent)
+    record = run_job(job, data_dir, workdir=str(folder))
+    write_atomic(folder / job.relative_path.name, dumps(record).encode("utf-8"))
     return record
 
 
+#: Keys a job file must hold to be read as a finished job's result.
+RECORD_KEYS = ("task", "method", "seed", "budget", "trajectory", "best", "seconds")
+
+
 def load_record(path: Path) -> Dict[str, Any]:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A job's result record.
+
+    Raises:
+        ValueError: The file is not a result (empty, not JSON, keys missing), naming it and the fix.
+    """
+    path = Path(path)
+    problem = ""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)
+        if len(raw) > MAX_RECORD_BYTES:
+            problem = f"larger than {MAX_RECORD_BYTES >> 20} MB"
+        else:
+            record = json.loads(raw.decode("utf-8")) if raw.strip() else None
+            if record is None:
+                problem = "empty"
+            elif not isinstance(record, dict):
+                problem = f"a JSON {type(record).__name__}, not a result"
+            else:
+                missing = [key for key in RECORD_KEYS if key not in record]
+                if missing:
+                    problem = f"it lacks {', '.join(missing)}"
+                elif not isinstance(record["trajectory"], list):
+                    problem = "its trajectory is not a list"
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        problem = f"not JSON: {clip(error, 200)}"
+    if problem:
+        raise ValueError(f"{path} is not the result of a finished job ({problem}); delete it to run the job again")
+    return record
 
 
-__all__ = ["DataDir", "Job", "data_dir_for", "load_record", "run_and_save", "run_job", "run_naslib_job"]
+__all__ = ["DataDir", "Job", "RECORD_KEYS", "data_dir_for", "data_identity", "load_record", "run_and_save", "run_job",
+           "run_naslib_job", "with_data"]

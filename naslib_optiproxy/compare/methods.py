@@ -31,9 +31,9 @@ class Method:
     def parse(cls, text: str) -> "Method":
         match = _METHOD.match(str(text).strip())
         if not match:
-            raise ValueError(f"bad method {text!r}: expected [label=]optimizer[key=value,...], "
+            raise ValueError(f"bad method {shorten(text)}: expected [label=]optimizer[key=value,...], "
                              f"e.g. optiproxy, rs or one-group=optiproxy[num_groups=1]")
-        settings = parse_assignments(match["settings"] or "", f"method {text!r}")
+        settings = parse_assignments(match["settings"] or "", f"method {shorten(text)}")
         return cls(match["name"], settings, match["label"] or "")
 
     @classmethod

@@ -22,8 +22,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .._text import did_you_mean, shorten
 from .._yaml import load_yaml
+from ..integrations.naslib_plugin import naslib_missing
 from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES as NASLIB_OPTIMIZER_NAMES
+from ..spaces import SEARCH_SPACES, get_search_space
 from ..strategies import check_strategy, strategy_config
+from ..strategies.optiproxy import check_batch_size
 from .jobs import DataDir, Job
 from .methods import NASLIB_PREFIX, Method
 from .tasks import Task
@@ -125,6 +128,9 @@ class Suite:
                 if name not in NASLIB_OPTIMIZER_NAMES:
                     raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, NASLIB_OPTIMIZER_NAMES)}; "
                                      f"available: {', '.join(NASLIB_OPTIMIZER_NAMES)}")
+                missing = naslib_missing()
+                if missing:
+                    raise ValueError(f"method {method.name!r} runs through NASLib: {missing}")
                 continue
             settings = dict(method.settings)
             try:
@@ -133,8 +139,13 @@ class Suite:
                 raise ValueError(f"method {method.name!r}: {error}") from None
             if method.optimizer == "optiproxy":
                 for plan in self.tasks:
-                    strategy_config(plan.task.space, plan.task.dataset, settings,
-                                    plan.task.constrained).check_budget(plan.budget)
+                    config = strategy_config(plan.task.space, plan.task.dataset, settings, plan.task.constrained)
+                    config.check_budget(plan.budget)
+                    try:
+                        if plan.task.space in SEARCH_SPACES:
+                            check_batch_size(config, get_search_space(plan.task.space, plan.task.dataset))
+                    except ValueError as error:
+                        raise ValueError(f"method {method.name!r} on {plan.task.name}: {error}") from None
 
     @classmethod
     def from_args(cls, tasks: Sequence[str], methods: Sequence[str], seeds: str, budget: int,

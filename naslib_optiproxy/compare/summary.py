@@ -7,11 +7,14 @@ seeds as a line and the standard error as a band, one line per method, one panel
 from __future__ import annotations
 
 import csv
+import io
 import math
 import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
+
+from .._files import render, write_atomic
 
 Record = Dict[str, Any]
 
@@ -31,15 +34,16 @@ def present(value: Optional[float]) -> bool:
 
 
 def write_trajectories_csv(records: Sequence[Record], path: Path) -> None:
-    """One row per (task, method, seed, evaluation): the best value found so far (empty: none yet)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["task", "method", "seed", "evaluation", "best_so_far"])
-        for r in records:
-            for i, value in enumerate(r["trajectory"], 1):
-                writer.writerow([r["task"], r["method"], r["seed"], i, f"{value:.4f}" if present(value) else ""])
+    """One row per (task, method, seed, evaluation): the best value found so far (empty: none yet).
+
+    Written atomically: a link planted at ``path`` is replaced, never written through."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["task", "method", "seed", "evaluation", "best_so_far"])
+    for r in records:
+        for i, value in enumerate(r["trajectory"], 1):
+            writer.writerow([r["task"], r["method"], r["seed"], i, f"{value:.4f}" if present(value) else ""])
+    write_atomic(path, text.getvalue().encode("utf-8"))
 
 
 def queries_to(trajectory: Sequence[Optional[float]], target: float) -> Optional[int]:
@@ -53,18 +57,34 @@ def value_at(record: Record, evaluations: int) -> Optional[float]:
     return trajectory[min(evaluations, len(trajectory)) - 1] if trajectory else None
 
 
-def mean_std(values: Sequence[Optional[float]], digits: int = 3) -> str:
-    """``mean ± std`` (population std over seeds); notes seeds without a value (e.g. nothing feasible)."""
+#: What follows ``±`` in the tables: the population standard deviation over seeds, or the standard
+#: error of the mean (sample standard deviation / sqrt(seeds)).
+SPREADS = {"std": "std over seeds (population std)", "se": "standard error of the mean over seeds"}
+
+
+def spread_of(values: Sequence[float], spread: str = "std") -> float:
+    """The ``spread`` (:data:`SPREADS`) of ``values``; 0 for a single value."""
+    if spread == "std":
+        return statistics.pstdev(values)
+    if spread == "se":
+        return statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    raise ValueError(f"unknown spread {spread!r}; choose one of {', '.join(SPREADS)}")
+
+
+def mean_std(values: Sequence[Optional[float]], digits: int = 3, spread: str = "std") -> str:
+    """``mean ± std`` (population std over seeds; ``spread="se"``: ± the standard error); notes seeds
+    without a value (e.g. nothing feasible)."""
     found = [v for v in values if present(v)]
     if not found:
         return "n/a"
-    text = f"{statistics.mean(found):.{digits}f} ± {statistics.pstdev(found):.{digits}f}"
+    text = f"{statistics.mean(found):.{digits}f} ± {spread_of(found, spread):.{digits}f}"
     return text if len(found) == len(values) else f"{text} ({len(found)}/{len(values)} seeds)"
 
 
-def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int]) -> List[str]:
-    """Rows per method: mean ± std best val at ``checkpoints``, test of the best, optimum hits
-    and median queries to it (where the optimum is known), seconds and peak memory per run."""
+def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int], spread: str = "std") -> List[str]:
+    """Rows per method: mean ± std (``spread="se"``: ± standard error) best val at ``checkpoints``, test
+    of the best, optimum hits and median queries to it (where the optimum is known), seconds and peak
+    memory per run."""
     budget = max(r["budget"] for runs in methods.values() for r in runs)
     checkpoints = [c for c in checkpoints if c <= budget]
     optimum = next((r["optimum_val"] for runs in methods.values() for r in runs
@@ -75,7 +95,8 @@ def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int])
     header += ["s/run", "peak RSS MB"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method, runs in methods.items():
-        cells = [method, str(len(runs))] + [mean_std([value_at(r, c) for r in runs]) for c in checkpoints]
+        cells = [method, str(len(runs))] + [mean_std([value_at(r, c) for r in runs], spread=spread)
+                                            for c in checkpoints]
         tests = [r["best"]["test"] for r in runs if r.get("best") and r["best"].get("test") is not None]
         cells.append(f"{statistics.mean(tests):.3f}" if tests else "-")
         if optimum is not None:
@@ -149,7 +170,9 @@ def plot_trajectories(grouped: Dict[str, Dict[str, List[Record]]], path: Path, c
         ax.axis("off")
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        image = render(lambda buffer: fig.savefig(buffer, dpi=110, format=path.suffix.lstrip(".") or "png"))
+    finally:
+        plt.close(fig)
+    write_atomic(path, image)  # a link planted at ``path`` is replaced, never written through
     return path

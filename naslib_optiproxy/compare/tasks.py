@@ -11,9 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
+from .._text import shorten
 from ..objectives import get_objective
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+#: ``get_objective``'s own arguments: set by the task's name and the comparison's ``--data-dir``, not as options.
+RESERVED_OPTIONS = ("data_dir", "search_space", "dataset")
 
 
 def parse_value(text: str) -> Any:
@@ -32,7 +35,7 @@ def parse_assignments(text: str, what: str) -> Tuple[Tuple[str, Any], ...]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"{what}: expected key=value, got {item!r}")
+            raise ValueError(f"{what}: expected key=value, got {shorten(item)}")
         pairs.append((key.strip(), parse_value(value.strip())))
     return tuple(sorted(pairs))
 
@@ -56,9 +59,15 @@ class Task:
         space, _, dataset = head.partition("/")
         for part, what in ((space, "search space"), (dataset, "dataset")):
             if part and not _NAME.match(part) or (what == "search space" and not part):
-                raise ValueError(f"bad task {text!r}: expected space[/dataset][:key=value,...], "
+                raise ValueError(f"bad task {shorten(text)}: expected space[/dataset][:key=value,...], "
                                  f"e.g. nasbench201/cifar10 or nasbench_graph/cora")
-        return cls(space, dataset or None, parse_assignments(options, f"task {text!r}"))
+        parsed = parse_assignments(options, f"task {shorten(text)}")
+        reserved = [key for key, _ in parsed if key in RESERVED_OPTIONS]
+        if reserved:
+            where = ("with --data-dir (a folder, or SPACE=DIR per search space) or the suite's data_dir: key"
+                     if reserved[0] == "data_dir" else "before the ':' (space/dataset)")
+            raise ValueError(f"bad task {shorten(text)}: {reserved[0]} is not a task option; give it {where}")
+        return cls(space, dataset or None, parsed)
 
     @property
     def name(self) -> str:

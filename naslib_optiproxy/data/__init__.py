@@ -5,14 +5,17 @@ from .bundled import (
     bundled_file,
     bundled_source,
     combined_source,
+    content_digest,
     file_source,
     hw_table,
     lowfi_table,
     nb201_ops,
     nb201_table,
     nb301_dir,
+    nb301_files,
     suite_zero_file,
+    verified_file,
 )
 
-__all__ = ["DATA_DIR", "bundled_file", "bundled_source", "combined_source", "file_source", "hw_table", "lowfi_table", "nb201_ops",
-           "nb201_table", "nb301_dir", "suite_zero_file"]
+__all__ = ["DATA_DIR", "bundled_file", "bundled_source", "combined_source", "content_digest", "file_source", "hw_table",
+           "lowfi_table", "nb201_ops", "nb201_table", "nb301_dir", "nb301_files", "suite_zero_file", "verified_file"]

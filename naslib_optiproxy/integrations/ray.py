@@ -47,6 +47,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         f"({error}); install it with: pip install 'naslib-optiproxy[ray]'"
     ) from error
 
+from .._text import shorten
 from ..config import OptiProxyConfig
 from ..spaces import SearchSpace, get_search_space
 from ..strategies import OptiProxy, Strategy
@@ -158,11 +159,11 @@ class OptiProxySearcher(Searcher):
         else:
             try:
                 value = float(result[self.metric])
-            except (TypeError, ValueError):
-                failure = f"result[{self.metric!r}] is not a number: {result[self.metric]!r}"
+            except (TypeError, ValueError, OverflowError):  # OverflowError: e.g. 10**400
+                failure = f"result[{self.metric!r}] is not a float: {shorten(result[self.metric])}"
             else:
                 if not math.isfinite(value):
-                    value, failure = None, f"non-finite {self.metric} {result[self.metric]!r}"
+                    value, failure = None, f"non-finite {self.metric} {shorten(result[self.metric])}"
                 elif self.mode == "min":
                     value = -value
         info: Dict[str, Any] = {"trial_id": str(trial_id)}

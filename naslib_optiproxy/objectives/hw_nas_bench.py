@@ -97,7 +97,7 @@ def hw_source(dataset: str, hw_dir: Optional[PathLike] = None,
               data_dir: Optional[PathLike] = None) -> Dict[str, str]:
     """The ``data_source`` of the HW-NAS-Bench table :func:`load_hw_table` reads."""
     path = locate_hw_file(dataset, hw_dir, data_dir)
-    return bundled.bundled_source(f"hw_nas_bench_{canonical_dataset(dataset)}") if path is None \
+    return bundled.bundled_source(f"hw_nas_bench_{canonical_dataset(dataset)}", bundled.HW_FILE) if path is None \
         else bundled.file_source(path)
 
 

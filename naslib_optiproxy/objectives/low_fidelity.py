@@ -147,7 +147,8 @@ class LowFidelityObjective:
         self.space, self.dataset = self.full.space, self.full.dataset
         path = locate_lowfi_file(lowfi_dir, data_dir)
         self.source = bundled.bundled_file(bundled.LOWFI_FILE) if path is None else path
-        low = bundled.bundled_source(f"nb201_12epoch_{self.dataset}") if path is None else bundled.file_source(path)
+        low = (bundled.bundled_source(f"nb201_12epoch_{self.dataset}", bundled.LOWFI_FILE) if path is None
+               else bundled.file_source(path))
         self.data_source = bundled.combined_source(accuracy=self.full.data_source, low_fidelity=low)
         self._table = load_lowfi_table(self.dataset, lowfi_dir, data_dir)
         self.top_k, self.low_epochs, self.full_epochs = int(top_k), int(low_epochs), int(full_epochs)

@@ -23,10 +23,12 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
+from .._text import ARCH_LIMIT, clip, shorten
 from ..types import Evaluation
 from ..spaces import Architecture, NasBench101
 from .errors import BenchmarkDataError, check_architecture
 from ..data.bundled import file_source
+from ..data.validate import accuracy_problem, measurement_problem
 from .nasbench201 import ENV_VAR, resolve_data_dir
 from .safe_pickle import safe_load
 
@@ -68,12 +70,16 @@ def _parse_table(path: str, mtime_ns: int, size: int) -> Dict[str, Record]:
             test = 100.0 * sum(float(r["final_test_accuracy"]) for r in runs) / len(runs)
             seconds = sum(float(r["final_training_time"]) for r in runs) / len(runs)
             table[str(module_hash)] = (val, test, float(fixed["trainable_parameters"]), seconds)
-        except (KeyError, IndexError, TypeError, ValueError) as error:
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as error:
             raise BenchmarkDataError(
-                f"{path}: entry {module_hash!r} is not (fixed_stats, computed_stats) with {EPOCHS}-epoch repeats "
-                f"holding final_validation_accuracy/final_test_accuracy/final_training_time "
-                f"({type(error).__name__}: {error}); is it NASLib's {TABLE_FILE}?"
-            ) from error
+                f"{path}: entry {shorten(module_hash)} is not (fixed_stats, computed_stats) with {EPOCHS}-epoch "
+                f"repeats holding final_validation_accuracy/final_test_accuracy/final_training_time "
+                f"({type(error).__name__}: {clip(error)}); is it NASLib's {TABLE_FILE}?"
+            ) from None
+        problem = (accuracy_problem(val) or accuracy_problem(test) or measurement_problem(table[str(module_hash)][2])
+                   or measurement_problem(seconds))
+        if problem:  # the one table validator's checks
+            raise BenchmarkDataError(f"{path}: entry {shorten(module_hash)}: {problem}")
     return table
 
 
@@ -142,7 +148,8 @@ def nb101_zero_cost_subset(path: PathLike) -> List[Tuple[Architecture, Dict[str,
             values = [int(v) for v in text.strip("()[] ").split(",")]
             out.append((space.from_naslib_tuple(values), record))
         except ValueError as error:
-            raise BenchmarkDataError(f"{path}: key {text!r} is not a NAS-Bench-101 spec tuple ({error})") from error
+            raise BenchmarkDataError(f"{path}: key {shorten(text, ARCH_LIMIT)} is not a NAS-Bench-101 spec tuple "
+                                     f"({clip(error)})") from None
     return out
 
 

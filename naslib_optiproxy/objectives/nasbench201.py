@@ -36,13 +36,13 @@ import codecs
 import csv
 import functools
 import io
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from .._text import did_you_mean, shorten
+from .._text import ARCH_LIMIT, clip, did_you_mean, shorten
 from ..data import bundled
+from ..data.validate import accuracy_problem, measurement_problem
 from ..spaces import Architecture, NasBench201
 from ..types import Evaluation
 from .errors import BenchmarkDataError, check_architecture
@@ -192,11 +192,11 @@ def _parse_table(path: str, dataset: str, mtime_ns: int, size: int) -> Table:
 _SPACE = NasBench201()
 
 
-def _ops(arch_str: str, path: str) -> Tuple[int, ...]:
+def _ops(arch_str: Any, path: str) -> Tuple[int, ...]:
     try:
         return _SPACE.from_string(arch_str).ops
-    except ValueError as error:
-        raise BenchmarkDataError(f"{path}: {error}") from error
+    except (TypeError, ValueError) as error:
+        raise BenchmarkDataError(f"{path}: {error}") from None
 
 
 def _parse_pickle(path: str, dataset: str, full: bool) -> Table:
@@ -205,6 +205,7 @@ def _parse_pickle(path: str, dataset: str, full: bool) -> Table:
     if not isinstance(data, dict):
         raise BenchmarkDataError(f"{path} is not a NAS-Bench-201 table (a {type(data).__name__}, not a dict)")
     table: Table = {}
+    entries: Dict[Tuple[int, ...], Any] = {}
     for arch_str, record in data.items():
         try:
             accs = record[key]["eval_acc1es"]
@@ -214,12 +215,21 @@ def _parse_pickle(path: str, dataset: str, full: bool) -> Table:
                 if len(accs) != 2:
                     raise ValueError(f"expected [val, test], got {len(accs)} values")
                 val, test = float(accs[0]), float(accs[1])
-        except (KeyError, IndexError, TypeError, ValueError) as error:
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as error:
             raise BenchmarkDataError(
-                f"{path}: entry {arch_str!r} has no usable {key!r} -> 'eval_acc1es' "
-                f"({type(error).__name__}: {error}); is it the right file for {dataset}?"
-            ) from error
-        table[_ops(str(arch_str), path)] = (val, test)
+                f"{path}: entry {shorten(arch_str, ARCH_LIMIT)} has no usable {key!r} -> 'eval_acc1es' "
+                f"({type(error).__name__}: {clip(error)}); is it the right file for {dataset}?"
+            ) from None
+        problem = accuracy_problem(val) or accuracy_problem(test)
+        if problem:
+            raise BenchmarkDataError(f"{path}: entry {shorten(arch_str, ARCH_LIMIT)}: {problem}")
+        ops = _ops(arch_str, path)
+        if ops in entries:
+            raise BenchmarkDataError(f"{path}: entries {shorten(entries[ops], ARCH_LIMIT)} and "
+                                     f"{shorten(arch_str, ARCH_LIMIT)} are the same architecture; a table holds each "
+                                     f"architecture once (which one is right?)")
+        entries[ops] = arch_str
+        table[ops] = (val, test)
     return table
 
 
@@ -241,19 +251,18 @@ def number(row: Dict[str, str], column: str) -> float:
 def accuracy(row: Dict[str, str], column: str) -> float:
     """An accuracy in percent: a number in 0..100 (BadValue otherwise)."""
     value = number(row, column)
-    if not 0.0 <= value <= 100.0:  # NaN fails both comparisons
-        raise BadValue(f"column {column}: {value!r} is not an accuracy in percent (a number from 0 to 100)")
+    problem = accuracy_problem(value)
+    if problem:
+        raise BadValue(f"column {column}: {problem}")
     return value
 
 
 def measurement(row: Dict[str, str], column: str, not_measured: Optional[float] = None) -> float:
     """A latency or energy: finite and >= 0, or the table's ``not_measured`` marker (BadValue otherwise)."""
     value = number(row, column)
-    if value == not_measured:
-        return value
-    if not (math.isfinite(value) and value >= 0.0):
-        marker = f", or {not_measured:g} for not measured" if not_measured is not None else ""
-        raise BadValue(f"column {column}: {value!r} is not a measurement (a finite number >= 0{marker})")
+    problem = measurement_problem(value, not_measured)
+    if problem:
+        raise BadValue(f"column {column}: {problem}")
     return value
 
 
@@ -354,7 +363,7 @@ class NasBench201Objective:
         if path is None:
             self.source = bundled.bundled_file(bundled.NB201_FILE)
             self._table: Mapping[Tuple[int, ...], Tuple[float, float]] = bundled.nb201_table(self.dataset)
-            self.data_source = bundled.bundled_source(f"nb201_{self.dataset}")
+            self.data_source = bundled.bundled_source(f"nb201_{self.dataset}", bundled.NB201_FILE)
         else:
             self.source = path
             self._table = _cached_table(path, self.dataset)

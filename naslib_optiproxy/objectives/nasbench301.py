@@ -186,8 +186,8 @@ class NasBench301Objective:
         self.dataset = "cifar10"
         self.space = NasBench301()
         kind, self.source = find_surrogate(data_dir)
-        self.data_source = bundled.bundled_source("nb301_yahpo_onnx") if self.source == bundled.nb301_dir() \
-            else bundled.file_source(self.source)
+        self.data_source = (bundled.bundled_source("nb301_yahpo_onnx", *bundled.nb301_files())
+                            if self.source == bundled.nb301_dir() else bundled.file_source(self.source))
         self.surrogate = YahpoSurrogate(self.source) if kind == "yahpo" else V09Surrogate(self.source)
 
     def __call__(self, arch: Architecture) -> Evaluation:

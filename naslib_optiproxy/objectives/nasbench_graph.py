@@ -13,6 +13,9 @@ import importlib.util
 from pathlib import Path
 from typing import Dict, Iterator, Tuple
 
+from .._text import shorten
+from ..data.bundled import content_digest
+from ..data.validate import accuracy_problem, measurement_problem
 from ..types import Evaluation
 from ..spaces import Architecture, NasBenchGraph
 from ..spaces.nasbench_graph import canonical_dataset
@@ -45,14 +48,20 @@ def _load_table(path: str) -> Dict[int, Record]:
     if not isinstance(data, dict) or not data:
         raise BenchmarkDataError(f"{path} is not a NAS-Bench-Graph table; reinstall nas-bench-graph")
     try:
-        return {
+        table = {
             int(key): (float(r["valid_perf"]), float(r["perf"]), float(r["latency"]), float(r["para"]))
             for key, r in data.items()
         }
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
         raise BenchmarkDataError(
-            f"{path} has a malformed entry ({type(error).__name__}: {error}); reinstall nas-bench-graph"
-        ) from error
+            f"{path} has a malformed entry ({type(error).__name__}: {shorten(str(error))}); reinstall nas-bench-graph"
+        ) from None
+    for key, (val, test, latency, params) in table.items():  # the one table validator's checks
+        problem = (accuracy_problem(100.0 * val) or accuracy_problem(100.0 * test) or measurement_problem(latency)
+                   or measurement_problem(params))
+        if problem:
+            raise BenchmarkDataError(f"{path}: entry {key}: {problem}; reinstall nas-bench-graph")
+    return table
 
 
 class NasBenchGraphObjective:
@@ -68,14 +77,16 @@ class NasBenchGraphObjective:
         space: The :class:`NasBenchGraph` codec.
         dataset: The dataset name.
         source: Path of the table read.
-        data_source: ``{"kind": "package", "name": "nas-bench-graph", "path": ...}`` (its wheel holds the data).
+        data_source: ``{"kind": "package", "name": "nas-bench-graph", "path": ..., "sha256": ...}`` (its wheel
+            holds the data).
     """
 
     def __init__(self, dataset: str = "cora") -> None:
         name = canonical_dataset(dataset)
         self.dataset = name
         self.source = bench_file(name)
-        self.data_source = {"kind": "package", "name": "nas-bench-graph", "path": str(Path(self.source).resolve())}
+        self.data_source = {"kind": "package", "name": "nas-bench-graph", "path": str(Path(self.source).resolve()),
+                            "sha256": content_digest(self.source)}
         self.space = NasBenchGraph(name)
         self._table = _load_table(str(self.source))
 

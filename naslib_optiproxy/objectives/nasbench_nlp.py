@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .._text import ARCH_LIMIT, clip, shorten
 from ..types import Evaluation
 from ..spaces import Architecture
 from ..spaces.nasbench_nlp import NasBenchNLP
@@ -68,12 +69,14 @@ def _load_table(path: str, max_nodes: int, mtime_ns: int = 0) -> Tuple[Dict[Any,
             skipped += 1  # more nodes than max_nodes, or a hidden tuple other than (h, c)
             continue
         try:
-            table[space.key(arch)] = (100.0 - float(record["val_losses"][-1]),
-                                      100.0 - float(record["test_losses"][-1]))
-        except (KeyError, IndexError, TypeError, ValueError) as error:
+            values = (100.0 - float(record["val_losses"][-1]), 100.0 - float(record["test_losses"][-1]))
+            if not all(math.isfinite(v) for v in values):
+                raise ValueError(f"a loss is not a finite number: {values}")
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as error:
             raise BenchmarkDataError(
-                f"{path}: entry {compact!r} has no usable 'val_losses'/'test_losses' lists "
-                f"({type(error).__name__}: {error}); is it NASLib's {TABLE_FILE}?") from error
+                f"{path}: entry {shorten(compact, ARCH_LIMIT)} has no usable 'val_losses'/'test_losses' lists "
+                f"({type(error).__name__}: {clip(error)}); is it NASLib's {TABLE_FILE}?") from None
+        table[space.key(arch)] = values
     return table, skipped
 
 

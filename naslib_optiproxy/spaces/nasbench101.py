@@ -33,6 +33,7 @@ from typing import Hashable, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from .._text import ARCH_LIMIT, shorten
 from .base import Architecture, BernoulliTopology, SearchSpace
 from .nb101_hash import INPUT_LABEL, OUTPUT_LABEL, module_hash, prune
 
@@ -157,17 +158,19 @@ class NasBench101(SearchSpace):
 
     def from_string(self, text: str) -> Architecture:
         if not isinstance(text, str):
-            raise TypeError(f"from_string takes a NAS-Bench-101 string {_FORMAT}; got {type(text).__name__} {text!r}")
+            raise TypeError(f"from_string takes a NAS-Bench-101 string {_FORMAT}; got {type(text).__name__} "
+                            f"{shorten(text, ARCH_LIMIT)}")
         adjacency, _, ops_text = text.strip().partition("|")
         rows = adjacency.split(",")
         names = [n.strip() for n in ops_text.split(",")]
         if len(rows) != NUM_VERTICES or any(len(r) != NUM_VERTICES or set(r) - {"0", "1"} for r in rows):
-            raise ValueError(f"bad adjacency in {text!r}; expected {_FORMAT}")
+            raise ValueError(f"bad adjacency in {shorten(text, ARCH_LIMIT)}; expected {_FORMAT}")
         if len(names) != self.num_op_slots or any(n not in SHORT_NAMES + OP_NAMES for n in names):
-            raise ValueError(f"bad ops in {text!r}; expected {_FORMAT}")
+            raise ValueError(f"bad ops in {shorten(text, ARCH_LIMIT)}; expected {_FORMAT}")
         matrix = np.array([[int(c) for c in r] for r in rows])
         if np.any(np.tril(matrix)):
-            raise ValueError(f"bad adjacency in {text!r}: only edges i -> j with i < j exist; expected {_FORMAT}")
+            raise ValueError(f"bad adjacency in {shorten(text, ARCH_LIMIT)}: only edges i -> j with i < j "
+                             f"exist; expected {_FORMAT}")
         ops = [SHORT_NAMES.index(n) if n in SHORT_NAMES else OP_NAMES.index(n) for n in names]
         return self._checked(self._from_matrix(matrix, ops), text)
 

@@ -22,6 +22,7 @@ from typing import Iterator, Optional, Tuple
 import numpy as np
 import torch
 
+from .._text import ARCH_LIMIT, shorten
 from .base import Architecture, FixedTopology, SearchSpace
 
 OP_NAMES = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
@@ -95,12 +96,12 @@ class NasBench201(SearchSpace):
         if not isinstance(text, str):
             raise TypeError(f"from_string takes a NAS-Bench-201 string like "
                             f"'|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|', "
-                            f"got {type(text).__name__} {text!r}")
+                            f"got {type(text).__name__} {shorten(text, ARCH_LIMIT)}")
         expected = "expected an NB201 string like '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|'"
         nodes = [n for n in text.strip().split("+")]
         tokens = [[t for t in node.split("|") if t] for node in nodes]
         if [len(t) for t in tokens] != [1, 2, 3]:
-            raise ValueError(f"not a NAS-Bench-201 architecture string: {text!r}; {expected}")
+            raise ValueError(f"not a NAS-Bench-201 architecture string: {shorten(text, ARCH_LIMIT)}; {expected}")
         ops = [0] * 6
         position = 0
         for node_tokens in tokens:
@@ -108,7 +109,7 @@ class NasBench201(SearchSpace):
                 name, _, src = token.partition("~")
                 if name not in OP_NAMES or src != str(source):
                     raise ValueError(
-                        f"bad token {token!r} in {text!r}: op must be one of {OP_NAMES} and "
+                        f"bad token {shorten(token)} in {shorten(text, ARCH_LIMIT)}: op must be one of {OP_NAMES} and "
                         f"the input index must be {source}; {expected}"
                     )
                 ops[self._STRING_ORDER[position]] = OP_NAMES.index(name)

@@ -43,6 +43,7 @@ from typing import Hashable, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from .._text import ARCH_LIMIT, shorten
 from .base import Architecture, ChoiceTopology, SearchSpace
 
 OP_NAMES = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
@@ -184,20 +185,23 @@ class NasBench301(SearchSpace):
         try:
             cells = [[(int(src), int(op)) for src, op in cell] for cell in compact]
         except (TypeError, ValueError) as error:
-            raise ValueError(f"not a NAS-Bench-301 genotype: {compact!r} ({error}); {EXPECTED_FORMAT}") from None
+            raise ValueError(f"not a NAS-Bench-301 genotype: {shorten(compact, ARCH_LIMIT)} ({error}); "
+                             f"{EXPECTED_FORMAT}") from None
         if len(cells) != len(CELLS) or any(len(cell) != 2 * NUM_INTERMEDIATE for cell in cells):
-            raise ValueError(f"not a NAS-Bench-301 genotype: {compact!r}; {EXPECTED_FORMAT}")
+            raise ValueError(f"not a NAS-Bench-301 genotype: {shorten(compact, ARCH_LIMIT)}; {EXPECTED_FORMAT}")
         ops = [0] * self.num_op_slots
         topology = []
         for cell, entries in enumerate(cells):
             for node in range(NUM_INTERMEDIATE):
                 (a, op_a), (b, op_b) = entries[2 * node], entries[2 * node + 1]
                 if a == b or not (0 <= a <= node + 1 and 0 <= b <= node + 1):
-                    raise ValueError(f"node {node} of the {CELLS[cell]} cell reads {a} and {b} in {compact!r}: "
+                    raise ValueError(f"node {node} of the {CELLS[cell]} cell reads {a} and {b} in "
+                                     f"{shorten(compact, ARCH_LIMIT)}: "
                                      f"inputs must be distinct and in 0..{node + 1}; {EXPECTED_FORMAT}")
                 for source, op in ((a, op_a), (b, op_b)):
                     if not 0 <= op < self.num_ops:
-                        raise ValueError(f"op {op} in {compact!r} is not in 0..{self.num_ops - 1}; {EXPECTED_FORMAT}")
+                        raise ValueError(f"op {op} in {shorten(compact, ARCH_LIMIT)} is not in "
+                                         f"0..{self.num_ops - 1}; {EXPECTED_FORMAT}")
                     ops[edge_slot(cell, node, source)] = op
                 topology.append(pair_index(node, (a, b)))
         return Architecture(tuple(ops), tuple(topology))
@@ -205,11 +209,12 @@ class NasBench301(SearchSpace):
     def from_string(self, text: str) -> Architecture:
         if not isinstance(text, str):
             raise TypeError(f"from_string takes a NAS-Bench-301 compact genotype string, got "
-                            f"{type(text).__name__} {text!r}; {EXPECTED_FORMAT}")
+                            f"{type(text).__name__} {shorten(text, ARCH_LIMIT)}; {EXPECTED_FORMAT}")
         try:
             compact = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError, MemoryError, RecursionError):
-            raise ValueError(f"not a NAS-Bench-301 genotype string: {text!r}; {EXPECTED_FORMAT}") from None
+            raise ValueError(f"not a NAS-Bench-301 genotype string: {shorten(text, ARCH_LIMIT)}; "
+                             f"{EXPECTED_FORMAT}") from None
         return self.from_compact(compact)
 
     # ------------------------------------------------- sampling and mutation

@@ -21,7 +21,7 @@ from typing import Hashable, Iterator, Optional, Tuple
 
 import torch
 
-from .._text import did_you_mean
+from .._text import ARCH_LIMIT, did_you_mean, shorten
 from .base import Architecture, ChoiceTopology, SearchSpace
 
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
@@ -116,21 +116,23 @@ class NasBenchGraph(SearchSpace):
     def from_string(self, text: str) -> Architecture:
         if not isinstance(text, str):
             raise TypeError(f"from_string takes a NAS-Bench-Graph string like 'gcn~0|gat~0|skip~1|sage~2', "
-                            f"got {type(text).__name__} {text!r}")
+                            f"got {type(text).__name__} {shorten(text, ARCH_LIMIT)}")
         parts = text.strip().split("|")
         expected = f"expected 4 'op~input' tokens like 'gcn~0|gat~0|skip~1|sage~2' with ops from {self.op_names}"
         if len(parts) != 4:
-            raise ValueError(f"not a NAS-Bench-Graph architecture string: {text!r}; {expected}")
+            raise ValueError(f"not a NAS-Bench-Graph architecture string: {shorten(text, ARCH_LIMIT)}; {expected}")
         ops, links = [], []
         for i, token in enumerate(parts):
             name, _, src = token.partition("~")
             if name not in self.op_names or not src.isdigit() or int(src) > i:
-                raise ValueError(f"bad token {token!r} in {text!r} (node {i} reads 0..{i}); {expected}")
+                raise ValueError(f"bad token {shorten(token)} in {shorten(text, ARCH_LIMIT)} (node {i} reads "
+                                 f"0..{i}); {expected}")
             ops.append(self.op_names.index(name))
             links.append(int(src))
         arch = Architecture(tuple(ops), tuple(links))
         if not self.is_valid(arch):
-            raise ValueError(f"{text!r} is not in NAS-Bench-Graph (a cell of only 'skip' ops is excluded)")
+            raise ValueError(f"{shorten(text, ARCH_LIMIT)} is not in NAS-Bench-Graph (a cell of only 'skip' ops "
+                             f"is excluded)")
         return arch
 
     def __iter__(self) -> Iterator[Architecture]:

@@ -1,4 +1,4 @@
-"""Strategies propose architectures: OptiProxy and the baselines (RS, RE, LS), by NASLib name."""
+"""Strategies propose architectures: OptiProxy, the baselines (RS, RE, LS) and the peer optimizers, by name."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..spaces import SearchSpace
 from .base import History, SpaceExhaustedError, Strategy, sample_unseen
 from .local_search import LocalSearch
 from .optiproxy import OptiProxy
+from .peers import PEERS, MissingLibraryError, PeerStrategy
 from .random_search import RandomSearch
 from .regularized_evolution import RegularizedEvolution
 
@@ -18,17 +19,23 @@ BASELINES: Dict[str, Type[Strategy]] = {
     "re": RegularizedEvolution,
     "ls": LocalSearch,
 }
-STRATEGIES: Dict[str, Type[Strategy]] = {"optiproxy": OptiProxy, **BASELINES}
+STRATEGIES: Dict[str, Type[Strategy]] = {"optiproxy": OptiProxy, **BASELINES, **PEERS}
 
 
 def check_strategy(name: str, settings: Optional[Mapping[str, Any]] = None) -> None:
-    """ValueError (with a close match) for an unknown strategy, or settings given to a baseline."""
+    """ValueError (with a close match) for an unknown strategy, settings given to another than OptiProxy,
+    or a peer optimizer whose library is not installed (the message gives the install command)."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown optimizer {name!r}{did_you_mean(name, STRATEGIES)}; "
                          f"available: {', '.join(STRATEGIES)}")
     if name != "optiproxy" and settings:
         raise ValueError(f"optimizer {name!r} takes no search settings, got search: {sorted(settings)}; "
                          f"remove them or use optimizer optiproxy")
+    if name in PEERS:
+        try:
+            PEERS[name].available()
+        except MissingLibraryError as error:
+            raise ValueError(str(error)) from None
 
 
 def strategy_config(space: Any, dataset: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None,
@@ -39,13 +46,18 @@ def strategy_config(space: Any, dataset: Optional[str] = None, settings: Optiona
 
 def make_strategy(name: str, space: SearchSpace, seed: int = 0,
                   settings: Union[None, OptiProxyConfig, Mapping[str, Any]] = None,
-                  dataset: Optional[str] = None, constrained: bool = False) -> Strategy:
+                  dataset: Optional[str] = None, constrained: bool = False, budget: Optional[int] = None,
+                  workdir: Optional[str] = None) -> Strategy:
     """Build strategy ``name`` for the space (and dataset, constraint: they choose OptiProxy's preset).
 
     ``settings``: OptiProxy's flat keys over the preset, or a whole :class:`OptiProxyConfig`.
+    ``budget``, ``workdir``: the run's budget and a folder for scratch files, for the peer
+    optimizers that use them (SMAC3: ``n_trials``, its private output folder).
     """
     whole = isinstance(settings, OptiProxyConfig)
     check_strategy(name, settings.to_dict() if whole else settings)
+    if name in PEERS:
+        return PEERS[name](space, seed=seed, budget=budget, workdir=workdir)
     if name != "optiproxy":
         return STRATEGIES[name](space, seed=seed)
     if whole:
@@ -57,6 +69,7 @@ def make_strategy(name: str, space: SearchSpace, seed: int = 0,
 
 
 __all__ = [
-    "BASELINES", "History", "LocalSearch", "OptiProxy", "RandomSearch", "RegularizedEvolution", "STRATEGIES",
-    "SpaceExhaustedError", "Strategy", "check_strategy", "make_strategy", "sample_unseen", "strategy_config",
+    "BASELINES", "History", "LocalSearch", "MissingLibraryError", "OptiProxy", "PEERS", "PeerStrategy", "RandomSearch",
+    "RegularizedEvolution", "STRATEGIES", "SpaceExhaustedError", "Strategy", "check_strategy", "make_strategy",
+    "sample_unseen", "strategy_config",
 ]

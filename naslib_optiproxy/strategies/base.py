@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import abc
-from typing import Any, Dict, Hashable, Iterable, List, Mapping, Protocol, Sequence
+from typing import Any, Dict, Hashable, Iterable, List, Mapping, Optional, Protocol, Sequence, Set
 
 import numpy as np
 
@@ -102,6 +102,14 @@ class Strategy(abc.ABC):
         """The strategy's settings, as recorded in journals and results (JSON types)."""
         return {}
 
+    def replay_problem(self) -> Optional[str]:
+        """Why a journal replay would not reproduce this strategy's proposals (``None``: it does)."""
+        return None
+
+    def stats(self) -> Optional[Dict[str, Any]]:
+        """Counts a run's result reports as ``proposals`` (the peer optimizers' proposals), or ``None``."""
+        return None
+
     # ----------------------------------------------------------------- state
     def state_dict(self) -> Dict[str, Any]:
         """The strategy's own state (JSON/pickle-free types and the numpy RNG state)."""
@@ -119,18 +127,22 @@ class Strategy(abc.ABC):
         self.rng.bit_generator.state = state["rng"]
 
 
-def sample_unseen(strategy: Strategy, exclude: Iterable[Architecture] = ()) -> Architecture:
+def sample_unseen(strategy: Strategy, exclude: Iterable[Architecture] = (),
+                  exclude_keys: Optional[Set[Hashable]] = None) -> Architecture:
     """A uniformly random valid architecture that the strategy's study has not seen yet.
 
     Draws with :meth:`SearchSpace.sample` from ``strategy.rng``; when ``1000`` draws are all
     seen, picks uniformly among the unseen members of an enumerable space. Architectures in
-    ``exclude`` (e.g. proposals not handed out yet) count as seen.
+    ``exclude`` (e.g. proposals not handed out yet), and the canonical keys in ``exclude_keys``,
+    count as seen.
 
     Raises:
         SpaceExhaustedError: Every architecture of the space was already seen.
     """
     space, history = strategy.space, strategy.history
     taken = {space.key(a) for a in exclude}
+    if exclude_keys:
+        taken = taken | exclude_keys if taken else exclude_keys  # not copied when it is the only exclusion
 
     def unseen(arch: Architecture) -> bool:
         key = space.key(arch)

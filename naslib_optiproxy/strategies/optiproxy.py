@@ -36,7 +36,24 @@ from ..search import GradientSearch
 from ..spaces import FixedTopology, SearchSpace
 from ..threads import torch_threads
 from ..types import Architecture, Trial
-from .base import Strategy, sample_unseen
+from .base import SpaceExhaustedError, Strategy, sample_unseen
+
+
+def check_batch_size(config: OptiProxyConfig, space: SearchSpace) -> None:
+    """Refuse a batch of at least the whole space (when its size is known): one step would evaluate
+    every architecture left, in no order the proxy chose.
+
+    Raises:
+        ValueError: ``batch_size`` >= the number of architectures in ``space``.
+    """
+    try:
+        size = len(space)  # type: ignore[arg-type]
+    except TypeError:  # the space does not know its size
+        return
+    if config.loop.batch_size >= size:
+        raise ValueError(f"search.batch_size {config.loop.batch_size} is not smaller than the {space.name} space "
+                         f"({size:,} architectures): one step would evaluate every architecture left; OptiProxy "
+                         f"evaluates a few per step (the presets use 5 to 10)")
 
 
 class OptiProxy(Strategy):
@@ -72,6 +89,7 @@ class OptiProxy(Strategy):
 
     def _configure(self, config: OptiProxyConfig) -> None:
         """(Re)build every part from ``config`` and the seed (nothing proposed yet)."""
+        check_batch_size(config, self.space)
         self.config = config
         self.rng = np.random.default_rng(self.seed)
         self.generator = torch.Generator().manual_seed(self.seed)
@@ -148,14 +166,27 @@ class OptiProxy(Strategy):
         restarted = self._restart_stale_groups()
         trace = self.gradient_search.run(self.proxy, score) if c.search.epochs and uses_proxy else []
         candidates = self._candidates()
-        chosen = self._select(candidates, constraints)
-        while len(chosen) < c.loop.batch_size:  # pool exhausted: top up with random unseen architectures
-            chosen.append(sample_unseen(self, exclude=chosen))
+        chosen = self._top_up(self._select(candidates, constraints))
         self.step_log.append({"evaluations": len(self.history.trials), "fit_loss": fit_loss,
                               "fit_epochs": self.trainer.last_epochs if uses_proxy else 0,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
                               "valid_draws": self._valid_fraction, "restarted_groups": restarted,
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
+        return chosen
+
+    def _top_up(self, chosen: List[Architecture]) -> List[Architecture]:
+        """``chosen`` filled up to the batch size with random unseen architectures when the candidate pool ran
+        short; fewer when fewer unseen architectures are left (the space runs out only when none is)."""
+        taken = {self.space.key(a) for a in chosen}
+        while len(chosen) < self.config.loop.batch_size:
+            try:
+                arch = sample_unseen(self, exclude_keys=taken)
+            except SpaceExhaustedError:
+                if chosen:
+                    break
+                raise
+            chosen.append(arch)
+            taken.add(self.space.key(arch))
         return chosen
 
     def _restart_stale_groups(self) -> List[int]:

@@ -9,7 +9,7 @@ def test_compare_command_writes_table_csv_and_plot(tmp_path, capsys):
     assert "## nasbench_graph/cora (global optimum val 81.933), budget 6" in out
     assert "| rs | 2 |" in out and "| re | 2 |" in out and "@3 | @6" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "best_so_far.png", "nasbench_graph-cora", "summary.md", "trajectories.csv"]
+        ".lock", "best_so_far.png", "nasbench_graph-cora", "summary.md", "trajectories.csv"]
 
 
 def test_compare_command_bad_input_exits_2_with_reason(tmp_path, capsys):
@@ -39,3 +39,14 @@ def test_data_dir_flag_forms():
     assert parse_data_dir(["nasbench201=a", "nasbench301=b"]) == {"nasbench201": "a", "nasbench301": "b"}
     with pytest.raises(ValueError, match="SPACE=DIR"):
         parse_data_dir(["a", "b"])
+
+
+def test_compare_without_matplotlib_skips_the_plot_with_a_note(tmp_path, capsys, monkeypatch):
+    from naslib_optiproxy.compare import command
+
+    monkeypatch.setattr(command, "can_plot", lambda: False)  # as on an install without the [plot] extra
+    assert main(["compare", "--tasks", "nasbench_graph/cora", "--optimizers", "rs", "--seeds", "0", "--budget", "5",
+                 "--executor", "serial", "--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "| rs | 1 |" in captured.out and "note: matplotlib is not installed" in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nasbench_graph-cora", "summary.md", "trajectories.csv"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from naslib_optiproxy.compare import Job, Method, Task, run_jobs
+from naslib_optiproxy.compare.jobs import with_data
 from naslib_optiproxy.compare.executors import pending
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def test_process_executor_runs_two_methods_two_seeds(tmp_path, tiny_jobs):
     seen = []
     records = run_jobs(jobs, str(tmp_path), "process", workers=2, progress=lambda *a: seen.append(a[2]))
     check_records(records, jobs)
-    assert sorted(seen, key=jobs.index) == jobs and not pending(jobs, str(tmp_path))
+    assert sorted(seen, key=jobs.index) == jobs and not pending(with_data(jobs), str(tmp_path))
     # same seed, same result: reused workers and the serial executor reproduce the fresh processes' runs
     reused = run_jobs(jobs, str(tmp_path / "reused"), "process", workers=2, fresh_workers=False)
     assert [r["trajectory"] for r in reused] == [r["trajectory"] for r in records]
@@ -50,10 +51,10 @@ def test_process_executor_runs_two_methods_two_seeds(tmp_path, tiny_jobs):
 
 def test_finished_jobs_are_not_rerun(tmp_path, tiny_jobs):
     jobs = tiny_jobs(methods=("rs",))
-    path = tmp_path / jobs[0].relative_path
+    path = tmp_path / with_data(jobs)[0].relative_path  # the key holds the digest of the task's tables
     path.parent.mkdir(parents=True)
     marker = {"task": "nasbench_graph/cora", "method": "rs", "seed": 0, "budget": 8, "trajectory": [0.0] * 8,
-              "marker": True}
+              "best": None, "seconds": 0.0, "marker": True}
     path.write_text(json.dumps(marker))
     records = run_jobs(jobs, str(tmp_path), "serial")
     assert records[0]["marker"] is True and "marker" not in records[1]
@@ -75,7 +76,7 @@ def test_compare_on_ray_equals_the_local_executor(local_ray, tmp_path, tiny_jobs
         local = runs["process"][path]
         assert [(h["arch"], h["val"]) for h in record["history"]] == [(h["arch"], h["val"]) for h in local["history"]]
         assert record["trajectory"] == local["trajectory"] and record["settings"] == local["settings"]
-    jobs = tiny_jobs(methods)
+    jobs = with_data(tiny_jobs(methods))  # the file names hold the digest of the task's tables
     check_records([runs["ray"][job.relative_path] for job in jobs], jobs)
 
 

@@ -37,6 +37,16 @@ def test_mean_std_marks_seeds_without_a_value():
     assert mean_std([None]) == "n/a"
 
 
+def test_mean_std_can_give_the_standard_error_instead():
+    assert mean_std([1.0, 3.0], spread="se") == "2.000 ± 1.000"  # sample std sqrt(2) / sqrt(2)
+    assert mean_std([1.0, 2.0, 6.0], spread="se") == f"3.000 ± {math.sqrt(7) / math.sqrt(3):.3f}"
+    assert mean_std([4.0], spread="se") == "4.000 ± 0.000"
+    with pytest.raises(ValueError, match="unknown spread"):
+        mean_std([1.0], spread="iqr")
+    row = markdown_table(load_results(RECORDS)["t/a"], (2, 4), spread="se")[2].split(" | ")
+    assert row[2] == "3.500 ± 1.500" and row[3] == "7.000 ± 3.000"  # two seeds: se equals the population std
+
+
 def test_markdown_table_rows():
     lines = markdown_table(load_results(RECORDS)["t/a"], (2, 4))
     assert lines[0].startswith("| method | seeds | @2 | @4 | test of best | optimum hits")

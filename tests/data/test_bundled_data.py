@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import csv
+import hashlib
+import shutil
 from pathlib import Path
 from typing import Dict, List
 
@@ -17,7 +19,8 @@ import pytest
 
 from naslib_optiproxy.data import bundled
 from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS
-from naslib_optiproxy.objectives.nasbench201 import DATASETS, DS_KEYS, LIGHT_FILES
+from naslib_optiproxy.objectives import BenchmarkDataError
+from naslib_optiproxy.objectives.nasbench201 import DATASETS, DS_KEYS, LIGHT_FILES, NasBench201Objective
 from naslib_optiproxy.objectives.safe_pickle import safe_load
 from naslib_optiproxy.spaces import NasBench201
 
@@ -89,3 +92,78 @@ def test_hw_nas_bench_round_trips(shared_benchmarks: Path, dataset: str) -> None
 ])
 def test_copied_files_are_unchanged(shared_benchmarks: Path, folder: str, bundled_path: str) -> None:
     assert (bundled.DATA_DIR / bundled_path).read_bytes() == (shared_benchmarks / folder).read_bytes()
+
+
+# ------------------------------------------------------------------ a damaged installation
+def _damage(data: Path, how: str) -> None:
+    """Damage the copy of ``nb201.npz`` in ``data`` as a broken download or a stray edit would."""
+    path = data / bundled.NB201_FILE
+    if how == "truncated":
+        path.write_bytes(path.read_bytes()[:5000])
+        return
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    if how == "missing-array":
+        del arrays["cifar10"]
+    elif how == "100-rows":
+        arrays = {key: value[:100] for key, value in arrays.items()}
+    elif how == "1e6-value":
+        arrays["cifar10"] = arrays["cifar10"].copy()
+        arrays["cifar10"][0, 0] = 1e6
+    np.savez(path, **arrays)
+
+
+@pytest.fixture
+def bundle_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The bundled data folder copied to ``tmp_path/data`` and read from there, every cache cleared around it."""
+    data = tmp_path / "data"
+    shutil.copytree(bundled.DATA_DIR, data, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    caches = [bundled.manifest, bundled.verified_file, bundled._arrays, bundled.nb201_ops, bundled.nb201_table,
+              bundled.lowfi_table, bundled.hw_table]
+
+    def clear() -> None:
+        for cache in caches:
+            cache.cache_clear()
+
+    clear()
+    monkeypatch.setattr(bundled, "DATA_DIR", data)
+    yield data
+    monkeypatch.undo()
+    clear()
+
+
+@pytest.mark.parametrize("how", ["truncated", "missing-array", "100-rows", "1e6-value"])
+def test_a_damaged_bundle_is_one_clear_error(bundle_copy: Path, how: str) -> None:
+    _damage(bundle_copy, how)
+    with pytest.raises(BenchmarkDataError) as error:
+        NasBench201Objective("cifar10")
+    message = str(error.value)
+    assert message.startswith(f"the bundled benchmark data {bundle_copy / bundled.NB201_FILE} is damaged (")
+    assert "does not hold the files it was released with. Reinstall it" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("how, words", [
+    ("truncated", "is damaged (BadZipFile: "),
+    ("missing-array", "is damaged (it lacks the array 'cifar10')"),
+    ("100-rows", "(ops) holds 100 rows, not the 15,625 expected; the file is truncated or corrupt"),
+    ("1e6-value", "(cifar10), row 0, column val: 1000000.0 is not an accuracy in percent (a number from 0 to 100)"),
+])
+def test_the_validator_checks_a_bundle_whatever_its_manifest_says(bundle_copy: Path, how: str, words: str) -> None:
+    """A manifest written for damaged files (a bad rebuild) still leaves the validator to refuse them."""
+    _damage(bundle_copy, how)
+    entry = bundled.manifest_entry(bundled.NB201_FILE)
+    raw = (bundle_copy / bundled.NB201_FILE).read_bytes()
+    entry.update(bytes=len(raw), sha256=hashlib.sha256(raw).hexdigest())
+    entry.pop("arrays", None)
+    with pytest.raises(BenchmarkDataError) as error:
+        bundled.nb201_table("cifar10")
+    assert words in str(error.value)
+
+
+def test_every_bundled_file_matches_the_manifest() -> None:
+    names = set(bundled.manifest())
+    on_disk = {p.relative_to(bundled.DATA_DIR).as_posix() for p in bundled.DATA_DIR.rglob("*")
+               if p.suffix in (".npz", ".onnx", ".json") and p.name != bundled.MANIFEST_FILE}
+    assert names == on_disk
+    for name in names:
+        assert bundled.verified_file(name).is_file()

@@ -141,19 +141,21 @@ class _Exploit:
 def test_min_mode_and_failed_trials(ray_searcher, cora):
     searcher = ray_searcher(cora.space, optimizer=RandomSearch(cora.space, seed=0), metric="loss", mode="min")
     losses = {"a": 0.5, "b": 0.2, "c": 0.9}
-    for tid in [*losses, "err", "missing", "nan"]:
+    for tid in [*losses, "err", "missing", "nan", "huge"]:
         searcher.suggest(tid)
     for tid, loss in losses.items():
         searcher.on_trial_complete(tid, {"loss": loss})
     searcher.on_trial_complete("err", None, error=True)
     searcher.on_trial_complete("missing", {"accuracy": 0.1})
     searcher.on_trial_complete("nan", {"loss": float("nan")})
+    searcher.on_trial_complete("huge", {"loss": 10 ** 400})  # OverflowError in float(): once lost the trial
     trials = searcher.study.trials
     assert [t.value for t in trials[:3]] == [-0.5, -0.2, -0.9]  # the optimizer maximises -loss
-    assert [t.failed for t in trials[3:]] == [True, True, True]
+    assert [t.failed for t in trials[3:]] == [True, True, True, True]
     assert "raised an error" in trials[3].info["error"]
     assert "no 'loss'" in trials[4].info["error"] and "accuracy" in trials[4].info["error"]
     assert "non-finite" in trials[5].info["error"]
+    assert trials[6].info["error"] == "result['loss'] is not a float: an int of about 400 digits"
     assert searcher.best == {"arch": searcher.space.to_string(trials[1].arch), "loss": 0.2, "trial_id": "b"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -15,7 +16,7 @@ from naslib_optiproxy.spaces import Architecture
 
 # Values printed by HW-NAS-Bench's own example notebook (MIT), a copy of ../shared's reference_values.json.
 REFERENCE = Path(__file__).resolve().parents[1] / "data" / "hw_nas_bench_reference_values.json"
-BUNDLED_HW = {"kind": "bundled", "name": "hw_nas_bench_ImageNet16-120"}
+BUNDLED_HW = {"kind": "bundled", "name": "hw_nas_bench_ImageNet16-120", "sha256": ANY}
 
 
 def write_hw_csv(folder: Path, dataset: str, scale: float = 1.0) -> Path:
@@ -46,7 +47,7 @@ def test_objective_reports_the_metrics_of_the_architecture(no_user_data: Path) -
     reference = json.loads(REFERENCE.read_text())["values"]["ImageNet16-120"]
     objective = get_objective("nasbench201", "ImageNet16-120", constraint="edgegpu_latency<=6")
     assert objective.data_source == {"kind": "combined", "tables": {
-        "accuracy": {"kind": "bundled", "name": "nb201_ImageNet16-120"}, "hardware": BUNDLED_HW}}
+        "accuracy": {"kind": "bundled", "name": "nb201_ImageNet16-120", "sha256": ANY}, "hardware": BUNDLED_HW}}
     rows = load_hw_rows("ImageNet16-120")
     ops, metrics = rows[int(next(iter(reference)))]
     evaluation = objective(Architecture(ops))
@@ -63,7 +64,7 @@ def test_user_csv_beside_the_nb201_tables_wins(tmp_path: Path, write_nb201) -> N
     assert find_hw_file("imagenet", data_dir=data).resolve() == path.resolve()
     objective = get_objective("hw_nas_bench", None, data, constraint={"metric": "fpga_latency", "max": 1})
     assert objective.dataset == "ImageNet16-120" and str(objective.constraint) == "fpga_latency<=1"
-    assert objective.data_source["tables"]["hardware"] == {"kind": "file", "path": str(path.resolve())}
+    assert objective.data_source["tables"]["hardware"] == {"kind": "file", "path": str(path.resolve()), "sha256": ANY}
     arch = objective.space.from_string(next(iter(_fixture_archs(data))))
     assert objective(arch).info["fpga_latency"] == 2.0 * hw_table("ImageNet16-120")[arch.ops]["fpga_latency"]
 
@@ -76,7 +77,8 @@ def _fixture_archs(data: Path):
 def test_user_nb201_tables_without_hw_csv_use_the_bundled_one(tmp_path: Path, write_nb201) -> None:
     data = write_nb201("csv", tmp_path / "nb201")
     objective = get_objective("nasbench201", "cifar10", data, constraint="edgegpu_latency<=2")
-    assert objective.data_source["tables"]["hardware"] == {"kind": "bundled", "name": "hw_nas_bench_cifar10"}
+    assert objective.data_source["tables"]["hardware"] == {"kind": "bundled", "name": "hw_nas_bench_cifar10",
+                                                           "sha256": ANY}
     assert objective.data_source["tables"]["accuracy"]["kind"] == "file"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -116,16 +117,16 @@ def test_user_data_wins_over_the_bundled_table(data: Path) -> None:
     objective = get_objective("nasbench201", "cifar10", data, fidelity="low")
     path = (data.parent / "nasbench201-lowfi" / LOWFI_FILE).resolve()
     assert objective.data_source == {"kind": "combined", "tables": {
-        "accuracy": {"kind": "file", "path": str((data / "nb201_val_test.csv").resolve())},
-        "low_fidelity": {"kind": "file", "path": str(path)}}}
+        "accuracy": {"kind": "file", "path": str((data / "nb201_val_test.csv").resolve()), "sha256": ANY},
+        "low_fidelity": {"kind": "file", "path": str(path), "sha256": ANY}}}
 
 
 def test_bundled_12_epoch_table_by_default(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     objective = get_objective("nasbench201", "cifar100", fidelity="low")
     assert objective.data_source == {"kind": "combined", "tables": {
-        "accuracy": {"kind": "bundled", "name": "nb201_cifar100"},
-        "low_fidelity": {"kind": "bundled", "name": "nb201_12epoch_cifar100"}}}
+        "accuracy": {"kind": "bundled", "name": "nb201_cifar100", "sha256": ANY},
+        "low_fidelity": {"kind": "bundled", "name": "nb201_12epoch_cifar100", "sha256": ANY}}}
     arch = NasBench201().from_string(BEST)
     low, full = objective(arch), objective.full(arch)
     assert 0 < low.value < full.value < 100 and low.info["epochs"] == LOW_EPOCHS  # 12 epochs score lower
@@ -135,7 +136,8 @@ def test_bundled_12_epoch_table_by_default(tmp_path: Path, monkeypatch) -> None:
 def test_user_nb201_tables_without_a_12_epoch_table_use_the_bundled_one(tmp_path: Path, write_nb201) -> None:
     data = write_nb201("csv", tmp_path / "alone")
     objective = get_objective("nasbench201", "cifar10", data, fidelity="low")
-    assert objective.data_source["tables"]["low_fidelity"] == {"kind": "bundled", "name": "nb201_12epoch_cifar10"}
+    assert objective.data_source["tables"]["low_fidelity"] == {"kind": "bundled", "name": "nb201_12epoch_cifar10",
+                                                               "sha256": ANY}
 
 
 @pytest.mark.parametrize("options, message", [({"fidelity": "medium"}, "fidelity must be one of full, low"),

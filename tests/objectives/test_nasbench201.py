@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -104,14 +105,16 @@ def test_data_dir_from_environment_then_cwd_then_bundled(write_nb201, tmp_path: 
     monkeypatch.setenv("NASLIB_OPTIPROXY_DATA", str(tmp_path / "env"))
     objective = NasBench201Objective()
     assert objective.source == tmp_path / "env" / CSV_FILE and len(objective) == 3
-    assert objective.data_source == {"kind": "file", "path": str((tmp_path / "env" / CSV_FILE).resolve())}
+    assert objective.data_source == {"kind": "file", "path": str((tmp_path / "env" / CSV_FILE).resolve()),
+                                     "sha256": ANY}
     monkeypatch.delenv("NASLIB_OPTIPROXY_DATA")
     write_nb201("light", tmp_path / "data")
     monkeypatch.chdir(tmp_path)
     assert NasBench201Objective().source == Path("data") / LIGHT_FILES["cifar10"]
     monkeypatch.chdir(tmp_path / "env")  # no ./data here: the bundled table
     objective = NasBench201Objective("cifar100")
-    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar100"} and len(objective) == 15625
+    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar100", "sha256": ANY}
+    assert len(objective) == 15625
     assert objective.source.name == "nb201.npz" and load_nb201_table("cifar100") == dict(objective._table)
 
 
@@ -131,7 +134,7 @@ def test_a_data_folder_without_tables_falls_back_to_the_bundled_table(tmp_path: 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "notes.txt").write_text("other things")
     monkeypatch.chdir(tmp_path)
-    assert NasBench201Objective().data_source == {"kind": "bundled", "name": "nb201_cifar10"}
+    assert NasBench201Objective().data_source == {"kind": "bundled", "name": "nb201_cifar10", "sha256": ANY}
 
 
 def test_tables_are_cached_and_callers_get_copies(write_nb201, tmp_path: Path) -> None:
@@ -208,7 +211,8 @@ OPTIMA = {
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_real_global_optima(no_user_data: Path, dataset: str) -> None:
     objective = NasBench201Objective(dataset)
-    assert objective.data_source == {"kind": "bundled", "name": f"nb201_{dataset}"} and len(objective) == 15625
+    assert objective.data_source == {"kind": "bundled", "name": f"nb201_{dataset}", "sha256": ANY}
+    assert len(objective) == 15625
     arch, val, test = objective.optimum()
     best_ops, best_val, best_test = OPTIMA[dataset]
     assert arch.ops == best_ops

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -46,7 +47,8 @@ def shared_objective(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> NasBenc
     pytest.importorskip("onnxruntime", reason="pip install 'naslib-optiproxy[nb301]'")
     monkeypatch.chdir(tmp_path)
     objective = NasBench301Objective("cifar10")
-    assert objective.source == BUNDLED_NB301 and objective.data_source == {"kind": "bundled", "name": "nb301_yahpo_onnx"}
+    assert objective.source == BUNDLED_NB301
+    assert objective.data_source == {"kind": "bundled", "name": "nb301_yahpo_onnx", "sha256": ANY}
     return objective
 
 
@@ -158,7 +160,7 @@ def test_get_objective_and_the_nasbench301_subfolder(tmp_path: Path) -> None:
     (tmp_path / "nasbench301").symlink_to(BUNDLED_NB301)
     objective = get_objective("nasbench301", None, tmp_path)
     assert isinstance(objective, NasBench301Objective) and objective.source == tmp_path / "nasbench301"
-    assert objective.data_source == {"kind": "file", "path": str(BUNDLED_NB301)}  # the link resolved
+    assert objective.data_source == {"kind": "file", "path": str(BUNDLED_NB301), "sha256": ANY}  # the link resolved
 
 
 def test_surrogate_ranks_real_nb301_architectures(shared_objective: NasBench301Objective, spearman) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -182,7 +183,7 @@ def test_default_settings_beat_random_search_on_real_nasbench201(tmp_path, monke
 
     monkeypatch.chdir(tmp_path)  # no ./data: the bundled table
     objective = NasBench201Objective("cifar10")
-    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar10"}
+    assert objective.data_source == {"kind": "bundled", "name": "nb201_cifar10", "sha256": ANY}
     budget, seeds = 40, [0]
     optiproxy = [Study(OptiProxy(NasBench201(), OptiProxyConfig(), seed=s)).optimize(objective, budget).value
                  for s in seeds]
@@ -243,3 +244,14 @@ def test_restored_study_continues_identically_with_restarts(tiny_optiproxy_confi
     restored = Study(OptiProxy(NasBench201(), config, seed=99))
     restored.load_state_dict(copy.deepcopy(reference.state_dict()))
     assert run_ask_tell(restored, 8) == run_ask_tell(reference, 8)
+
+
+def test_a_batch_larger_than_what_is_left_does_not_end_the_run() -> None:
+    """After num_init random evaluations the candidate pool cannot fill a batch of 15,000: the batch is topped up
+    with unseen architectures and the run reaches its budget (it used to stop at 10 with "space ran out")."""
+    config = OptiProxyConfig(batch_size=15_000, num_init=10, model_epochs=2, search_epochs=2)
+    study = Study(OptiProxy(NasBench201(), config, seed=0))
+    study.optimize(lambda arch: float(sum(arch.ops)), budget=25)
+    assert len(study.trials) == 25 and not study.exhausted
+    with pytest.raises(ValueError, match="search.batch_size 15625 is not smaller than the nasbench201 space"):
+        OptiProxy(NasBench201(), OptiProxyConfig(batch_size=15_625))

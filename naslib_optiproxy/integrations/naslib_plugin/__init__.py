@@ -42,6 +42,15 @@ def naslib_available() -> bool:
     return True
 
 
+def naslib_missing() -> Optional[str]:
+    """``None`` when NASLib imports here, else one line: why not and how to install it."""
+    from .optimizer import INSTALL_HINT, NASLIB_IMPORT_ERROR
+
+    if NASLIB_IMPORT_ERROR is None:
+        return None
+    return f"{INSTALL_HINT} (import failed: {NASLIB_IMPORT_ERROR})"
+
+
 def make_ensemble_class(base: type, predictors: Mapping[str, PredictorFactory]) -> type:
     """A subclass of NASLib's ``Ensemble`` that also builds the ``predictors`` types."""
     extra = dict(predictors)
@@ -141,4 +150,4 @@ def __getattr__(name: str) -> Any:  # lazy: importing NASLib takes seconds
 
 
 __all__ = ["ENSEMBLE_MODULE", "ENSEMBLE_USERS", "OptiProxyGCNPredictor", "OptiProxyOptimizer", "default_predictors",
-           "is_registered", "make_ensemble_class", "naslib_available", "register", "unregister"]
+           "is_registered", "make_ensemble_class", "naslib_available", "naslib_missing", "register", "unregister"]

@@ -48,6 +48,7 @@ else:
 HISTORY_SIZE = 100  # NASLib's discrete optimizers keep at most 100 models in `history`
 
 if NASLIB_IMPORT_ERROR is None:
+    from ..._text import shorten
     from ...strategies import OptiProxy
     from ...study import Study
     from .encoding import NaslibEncodedSpace, layouts_agree
@@ -131,14 +132,17 @@ if NASLIB_IMPORT_ERROR is None:
             spec = self.translator.to_spec(arch)
             try:
                 accuracy = self._query(spec, self.performance_metric)
-            except KeyError as error:  # not in the benchmark: a failed evaluation, never proposed again
+            except Exception as error:  # not in the benchmark, a broken table: a failed evaluation, never lost
                 logger.warning("query of %s failed: %r", self.translator.codec.to_string(arch), error)
-                self.engine.tell(arch, None, error=repr(error))
+                self.engine.tell(arch, None, error=shorten(error, 300))
                 return
-            self.engine.tell(arch, float(accuracy))
+            trial = self.engine.tell(arch, accuracy)  # a value that is no finite float is recorded as failed
+            if trial.failed:
+                logger.warning("query of %s failed: %s", self.translator.codec.to_string(arch), trial.info["error"])
+                return
             model = torch.nn.Module()
             model.arch_hash = spec
-            model.accuracy = float(accuracy)
+            model.accuracy = trial.value
             self._update_history(model)
 
         def _update_history(self, child: Any) -> None:

@@ -145,7 +145,7 @@ def _short(value: Any) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of ``naslib-optiproxy naslib-predictors``; returns the exit code (2: setup, config or data error)."""
     return entry_point(sys.argv[1:] if argv is None else argv, build_parser(), load_config, check_optiproxy_settings,
-                       evaluate_and_report, "naslib_configs/predictors/nasbench201/cifar10.yaml")
+                       evaluate_and_report, "naslib_configs/predictors/nasbench201/cifar10.yaml", finished=ERRORS_FILE)
 
 
 def evaluate_and_report(args: argparse.Namespace, config: Any) -> str:

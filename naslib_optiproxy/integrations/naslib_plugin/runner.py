@@ -42,11 +42,13 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from ..._text import did_you_mean
+from ..._files import write_atomic
+from ..._text import did_you_mean, shorten
 from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
 from ...threads import torch_threads
 from .compat import apply as apply_shims
+from .outputs import REFUSALS, output_folder
 from .overrides import check_overrides
 from .settings import SECTION
 from .variants import VARIANT_OPTIMIZERS, describe, run_folder
@@ -162,7 +164,7 @@ def split_opts(opts: Sequence[str], seed: Optional[str] = None) -> Tuple[List[st
     """
     words = list(opts)
     if len(words) % 2:
-        raise ValueError(f"overrides come in KEY VALUE pairs; {words[-1]!r} has no value "
+        raise ValueError(f"overrides come in KEY VALUE pairs; {shorten(words[-1])} has no value "
                          f"(e.g. 'optimizer re search.epochs 50')")
     naslib: List[str] = []
     ours: Dict[str, Any] = {}
@@ -174,7 +176,7 @@ def split_opts(opts: Sequence[str], seed: Optional[str] = None) -> Tuple[List[st
     if seed is not None:
         pairs = dict(zip(naslib[::2], naslib[1::2]))
         if not str(seed).isdigit():
-            raise ValueError(f"--seed must be a non-negative integer, got {seed!r}")
+            raise ValueError(f"--seed must be a non-negative integer, got {shorten(seed)}")
         if "seed" in pairs and pairs["seed"] != str(seed):
             raise ValueError(f"two seeds given: --seed {seed} and the override 'seed {pairs['seed']}'; give one")
         if "seed" not in pairs:
@@ -198,7 +200,8 @@ def with_optiproxy_section(values: Dict[str, Any], ours: Mapping[str, Any], path
     if ours:
         section = values.get(SECTION) or {}
         if not isinstance(section, Mapping):
-            raise TypeError(f"{path}: the {SECTION} section must be a mapping of OptiProxy settings, got {section!r}")
+            raise TypeError(f"{path}: the {SECTION} section must be a mapping of OptiProxy settings, "
+                            f"got {shorten(section)}")
         values[SECTION] = {**section, **ours}
     return values
 
@@ -282,9 +285,7 @@ def run(config: Any, lightweight: bool = True, data_dir: Optional[str] = None, e
             accuracies = table_accuracies(dataset_api, final.get_hash())
             if accuracies is not None:
                 summary["table_val"], summary["table_test"] = accuracies
-    Path(config.save).mkdir(parents=True, exist_ok=True)
-    with open(Path(config.save) / SUMMARY_FILE, "w", encoding="utf-8") as handle:
-        json.dump(summary, handle, indent=1)
+    write_atomic(Path(config.save) / SUMMARY_FILE, (json.dumps(summary, indent=1) + "\n").encode("utf-8"))
     return summary
 
 
@@ -296,14 +297,33 @@ def _plain(value: Any) -> Any:
 
 
 def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
-                check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str) -> int:
+                check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str,
+                finished: str = SUMMARY_FILE) -> int:
     """What both NASLib entry points do: parse ``argv``, check that NASLib imports, load the config with
-    ``load(path, opts, seed=, gpu=)``, ``check`` it, open NASLib's log file, then print ``work(args, config)``.
+    ``load(path, opts, seed=, gpu=)``, ``check`` it, then print ``work(args, config)`` with the output
+    folder locked and NASLib writing into a private folder (:func:`~.outputs.output_folder`; a folder
+    holding ``finished`` is refused).
 
     Returns the exit code: 0 (also after ``--help``), 2 on a setup, config or data error (printed;
-    ``example``: the config to try when ``--config-file`` is missing). Errors inside NASLib's own
-    work are not config errors: they propagate with their traceback.
+    ``example``: the config to try when ``--config-file`` is missing), 130 after Ctrl-C. Errors inside
+    NASLib's own work are not config errors: they propagate with their traceback.
     """
+    loaded: List[Any] = []
+    try:
+        return _entry_point(argv, parser, load, check, work, example, finished, loaded)
+    except KeyboardInterrupt:
+        folder = Path(loaded[0].save) if loaded else None
+        if folder is not None and (folder / finished).is_file():
+            print(f"\ninterrupted after the NASLib run finished; its results are in {folder}", file=sys.stderr)
+        else:
+            print("\ninterrupted; no NASLib run finished (NASLib cannot resume one): rerun the same command to "
+                  "start it again", file=sys.stderr)
+        return 130
+
+
+def _entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Callable[..., Any],
+                 check: Callable[[Any], None], work: Callable[[argparse.Namespace, Any], str], example: str,
+                 finished: str, loaded: List[Any]) -> int:
     try:
         args = parser.parse_args(list(argv))
     except SystemExit as exit_:  # --help (0) or a malformed flag (argparse printed why)
@@ -318,17 +338,15 @@ def entry_point(argv: Sequence[str], parser: argparse.ArgumentParser, load: Call
         return 2
     try:
         config = load(args.config_file, args.opts or [], seed=args.seed, gpu=args.gpu)
+        loaded.append(config)
         check(config)
     except (BenchmarkDataError, ValueError, TypeError, KeyError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    apply_shims()
-    from naslib.utils import setup_logger
-
-    setup_logger(config.save + "/log.log").setLevel(logging.INFO)
     try:
-        print(work(args, config))
-    except BenchmarkDataError as error:
+        with output_folder(config, finished) as output:
+            print(output.public(work(args, config)))
+    except (BenchmarkDataError, *REFUSALS) as error:  # data, a folder in use or finished, a planted link
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Mapping, Optional
 
-from ..._text import did_you_mean
+from ..._text import did_you_mean, shorten
 from ...config import KEYS, OptiProxyConfig
 from ...objectives.nasbench201 import canonical_dataset as nb201_dataset
 from ...strategies import strategy_config
@@ -45,7 +45,8 @@ def _as_dict(section: Any, name: str) -> dict:
     if section is None:
         return {}
     if not isinstance(section, Mapping):
-        raise TypeError(f"the config's {name} section must be a mapping, got {type(section).__name__} {section!r}")
+        raise TypeError(f"the config's {name} section must be a mapping, got {type(section).__name__} "
+                        f"{shorten(section)}")
     return dict(section)
 
 

@@ -41,6 +41,7 @@ from typing import Any, Dict, Hashable, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from ..._text import ARCH_LIMIT, shorten
 from ..base import Architecture, ChoiceTopology, SearchSpace
 from .canonical import canonical_compact
 from .cells import ACTIVATIONS, ARITY, FEATURES, INPUTS, TOKENS, Graph, live_nodes, topological
@@ -166,7 +167,7 @@ class NasBenchNLP(SearchSpace):
     def from_naslib_compact(self, compact: Sequence) -> Architecture:
         """Architecture of a NASLib NLP compact ``(edges, ops, hiddens)``; ValueError if outside this space."""
         graph, outputs = compact_graph(compact)
-        return self._from_graph(graph, outputs, f"compact {compact!r}")
+        return self._from_graph(graph, outputs, f"compact {shorten(compact, ARCH_LIMIT)}")
 
     def _from_graph(self, graph: Graph, outputs: Tuple[str, str], what: str) -> Architecture:
         """Encode a cell graph whose node names are inputs or arbitrary ids, given in topological order."""
@@ -225,7 +226,7 @@ class NasBenchNLP(SearchSpace):
         try:
             ordered = topological(graph)
         except ValueError as error:
-            raise ValueError(f"{text!r}: {error}") from None
+            raise ValueError(f"{shorten(text, ARCH_LIMIT)}: {error}") from None
         return self._from_graph(ordered, ("h_new_0", "h_new_1"), repr(text))
 
     # ----------------------------------------------------------------- sampling

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import List, Sequence, Tuple
 
+from ..._text import ARCH_LIMIT, shorten
 from .cells import ACTIVATIONS, COMMUTATIVE, INPUTS, MAIN_OPS, Graph
 
 # NASLib's compact op indices and its 4 fixed input nodes.
@@ -29,21 +30,23 @@ def compact_graph(compact: Sequence) -> Tuple[Graph, Tuple[str, str]]:
         ops = [int(o) for o in ops]
         hiddens = sorted(int(h) for h in hiddens)
     except (TypeError, ValueError) as error:
-        raise ValueError(f"not a NASLib NLP compact (edges, ops, hiddens): {compact!r} ({error})") from None
+        raise ValueError(f"not a NASLib NLP compact (edges, ops, hiddens): {shorten(compact, ARCH_LIMIT)} "
+                         f"({error})") from None
     if list(ops[:4]) != [0, 0, 0, 0] or len(hiddens) != 2 or any(o not in range(1, 8) for o in ops[4:]):
-        raise ValueError(f"compact {compact!r}: expected ops[:4] == 0 (x, h_prev_0..2), op ids 1..7 "
+        raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)}: expected ops[:4] == 0 (x, h_prev_0..2), op ids 1..7 "
                          "after them, and 2 hidden states (NAS-Bench-NLP's hidden tuple size)")
     if any(s == 3 for s, _ in edges):
-        raise ValueError(f"compact {compact!r} reads h_prev_2: hidden tuples of size 3 are not supported")
+        raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)} reads h_prev_2: hidden tuples of size 3 are "
+                         f"not supported")
     names = [*INPUTS, "h_prev_2"] + [f"n{i}" for i in range(4, len(ops))]
     graph: Graph = {}
     for index in range(4, len(ops)):
         sources = [s for s, d in edges if d == index]
         if any(not 0 <= s < index for s in sources):
-            raise ValueError(f"compact {compact!r}: node {index} reads a node that is not earlier")
+            raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)}: node {index} reads a node that is not earlier")
         graph[names[index]] = (NASLIB_OPS[ops[index]], tuple(names[s] for s in sources))
     if any(not 4 <= h < len(ops) for h in hiddens):
-        raise ValueError(f"compact {compact!r}: hidden states must index computing nodes")
+        raise ValueError(f"compact {shorten(compact, ARCH_LIMIT)}: hidden states must index computing nodes")
     return graph, (names[hiddens[0]], names[hiddens[1]])
 
 
@@ -89,12 +92,13 @@ def string_graph(text: str) -> Graph:
     for part in filter(None, (p.strip() for p in text.strip().split(";"))):
         match = re.fullmatch(r"([A-Za-z_]\w*)=(\w+)\(([\w,\s]*)\)", part)
         if match is None or match[2] not in (*MAIN_OPS, *ACTIVATIONS):
-            raise ValueError(f"bad node {part!r} in {text!r}; expected {EXAMPLE!r} with ops from "
+            raise ValueError(f"bad node {shorten(part)} in {shorten(text, ARCH_LIMIT)}; expected {EXAMPLE!r} "
+                             f"with ops from "
                              f"{', '.join((*MAIN_OPS, *ACTIVATIONS))}")
         inputs = tuple(i.strip() for i in match[3].split(",") if i.strip())
         graph[match[1]] = (match[2], inputs)
     if "h_new_0" not in graph or "h_new_1" not in graph:
-        raise ValueError(f"{text!r} must define h_new_0 and h_new_1; expected {EXAMPLE!r}")
+        raise ValueError(f"{shorten(text, ARCH_LIMIT)} must define h_new_0 and h_new_1; expected {EXAMPLE!r}")
     return graph
 
 

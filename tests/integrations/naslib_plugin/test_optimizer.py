@@ -90,3 +90,29 @@ def test_optimizer_interface(naslib, synthetic_nb201: Path, tmp_path: Path, tiny
     assert opt.test_statistics()["cifar10-valid"]["eval_acc1es"][-1] == val
     with pytest.raises(NotImplementedError):
         opt.get_op_optimizer()
+
+
+def test_a_query_that_no_float_holds_is_a_recorded_failure(naslib, synthetic_nb201: Path, tmp_path: Path,
+                                                            monkeypatch, tiny_settings) -> None:
+    """NASLib's door: a benchmark value of 10**400 (or a query that raises) is told as a failure, never lost."""
+    from naslib_optiproxy.integrations.naslib_plugin.data import nb201_dataset_api
+    from naslib_optiproxy.integrations.naslib_plugin.runner import load_config
+    from naslib_optiproxy.integrations.naslib_plugin.spaces import make_search_space
+
+    opt = optimizer_module.OptiProxyOptimizer(load_config(str(write_config(tmp_path, tiny_settings())), []))
+    opt.adapt_search_space(make_search_space("nasbench201"), dataset_api=nb201_dataset_api("cifar10", synthetic_nb201))
+    answers = iter([10 ** 400, IndexError("epoch 300"), 91.0])
+
+    def query(spec, metric):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(opt, "_query", query)
+    for epoch in range(3):
+        opt.new_epoch(epoch)
+    trials = opt.engine.trials
+    assert [t.failed for t in trials] == [True, True, False] and opt.engine.num_seen == 3
+    assert "too large for a float" in trials[0].info["error"] and "epoch 300" in trials[1].info["error"]
+    assert [m.accuracy for m in opt.history] == [91.0]

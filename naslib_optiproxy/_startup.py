@@ -1,0 +1,60 @@
+"""Ctrl-C while the command line starts: one line and exit code 130, never an import traceback.
+
+Importing the package (torch above all) takes a second or more, before any of the command's own
+``KeyboardInterrupt`` handling exists. When this process is ``naslib-optiproxy`` or ``python -m
+naslib_optiproxy``, :func:`guard` (the package's first statement) makes SIGINT end it at once
+with ``interrupted while starting up; nothing was written`` (true: nothing is written before the
+command runs); :func:`release` (the command line's first step) puts Python's handler back, so
+the commands report an interruption as they always do; :func:`finish` (its last step) ignores
+SIGINT while the finished process shuts down, so its exit code stays the command's. Imported as
+a library, nothing changes. (A Ctrl-C in the interpreter's own first tenth of a second, before
+the package is imported at all, is Python's to report.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+PROGRAM = "naslib-optiproxy"
+PACKAGE = "naslib_optiproxy"
+MESSAGE = b"\ninterrupted while starting up; nothing was written\n"
+
+
+def _is_our_program() -> bool:
+    """Whether this process runs the ``naslib-optiproxy`` script or ``python -m naslib_optiproxy[...]``."""
+    argv = list(getattr(sys, "orig_argv", None) or sys.argv)
+    if any(os.path.basename(word) == PROGRAM for word in argv[:2]):
+        return True
+    if "-m" in argv:
+        index = argv.index("-m")
+        return index + 1 < len(argv) and argv[index + 1].split(".")[0] == PACKAGE
+    return False
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    os.write(2, MESSAGE)
+    os._exit(130)
+
+
+def guard() -> None:
+    """Exit with one line on SIGINT until :func:`release` (only in our own program, only over Python's default)."""
+    if _is_our_program() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
+
+
+def release() -> None:
+    """Put Python's SIGINT handler back (``KeyboardInterrupt``), if :func:`guard` replaced it."""
+    if signal.getsignal(signal.SIGINT) is _interrupted:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def finish() -> None:
+    """The command has finished: in our own program, ignore SIGINT while the process shuts down."""
+    if _is_our_program():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+__all__ = ["MESSAGE", "finish", "guard", "release"]
