@@ -29,7 +29,7 @@ metric over the table, taking turns: ``limits[quantiles=0.25 0.75]``).
 
 Example::
 
-    python -m benchmarks.multiobjective --settings selection --methods optiproxy-mo,rs,nsga2,motpe,limits \\
+    python -m benchmarks.studies.multiobjective --settings selection --methods optiproxy-mo,rs,nsga2,motpe,limits \\
         --seeds 10-19 --budget 100 --out runs/mo-selection --jobs 2
 """
 

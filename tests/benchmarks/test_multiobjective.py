@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-_SPEC = importlib.util.spec_from_file_location("mo_benchmark", REPO / "benchmarks" / "multiobjective.py")
+_SPEC = importlib.util.spec_from_file_location("mo_benchmark", REPO / "benchmarks" / "studies" / "multiobjective.py")
 mo = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(mo)
 
@@ -78,7 +78,7 @@ def test_plot_draws_one_panel_per_setting(tmp_path: Path) -> None:
 
 
 def test_the_module_runs_caches_jobs_and_writes_its_report(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "benchmarks.multiobjective", "--settings", SETTING, "--methods",
+    command = [sys.executable, "-m", "benchmarks.studies.multiobjective", "--settings", SETTING, "--methods",
                "rs,nsga2[population_size=10]", "--seeds", "0-1", "--budget", "20", "--out", str(tmp_path),
                "--jobs", "2", "--no-plot"]
     first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
