@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -100,12 +101,13 @@ def parse_criterion(value: CriterionLike) -> Criterion:
 
 
 def parse_criteria(value: Union[str, Iterable[CriterionLike]]) -> Tuple[Criterion, ...]:
-    """Two or more distinct criteria from ``"val,edgegpu_latency:min"`` or a sequence of criterion forms.
+    """Two or more distinct criteria from ``"val,edgegpu_latency:min"`` (``;`` separates too) or a sequence of
+    criterion forms.
 
     Raises:
         ValueError: A malformed criterion, fewer than two, or one metric named twice.
     """
-    items = [part for part in value.split(",") if part.strip()] if isinstance(value, str) else list(value)
+    items = [part for part in re.split(r"[,;]", value) if part.strip()] if isinstance(value, str) else list(value)
     criteria = tuple(parse_criterion(item) for item in items)
     if len(criteria) < 2:
         raise ValueError(f"a multi-objective search needs at least two objectives, got "
@@ -115,6 +117,23 @@ def parse_criteria(value: Union[str, Iterable[CriterionLike]]) -> Tuple[Criterio
     if twice:
         raise ValueError(f"objective {twice[0]!r} is named twice; name each metric once")
     return criteria
+
+
+def parse_directions(directions: Sequence[CriterionLike]) -> Tuple[Criterion, ...]:
+    """Criteria from Optuna's convention or ours: ``["maximize", "minimize"]`` names the objectives
+    ``value_0, value_1, ...`` (the objective returns one number per direction); ``["val",
+    "edgegpu_latency:min"]`` or ``{metric, direction}`` mappings name reported metrics.
+
+    Raises:
+        ValueError: Fewer than two, a malformed one, or a metric named twice.
+    """
+    if isinstance(directions, str):
+        return parse_criteria(directions)
+    items = []
+    for i, item in enumerate(directions):
+        bare = isinstance(item, str) and item.strip().lower() in _ALIASES
+        items.append(Criterion(f"value_{i}", item.strip()) if bare else item)
+    return parse_criteria(items)
 
 
 def _flags(criteria: Sequence[Criterion]) -> list:
@@ -254,4 +273,4 @@ def trials_points(trials: Sequence[Trial], criteria: Sequence[Criterion]) -> Tup
 
 
 __all__ = ["Bounds", "Criterion", "DIRECTIONS", "FrontScore", "hypervolume", "nondominated", "parse_criteria",
-           "parse_criterion", "pareto_front", "trial_values", "trials_points"]
+           "parse_criterion", "parse_directions", "pareto_front", "trial_values", "trials_points"]

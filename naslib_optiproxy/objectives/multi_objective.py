@@ -22,6 +22,11 @@ front and is never fitted on; the true front is computed over the measured cells
 for the exact true front and the :class:`~naslib_optiproxy.pareto.Bounds` of the reference-point
 convention: the best and the worst value of each criterion over the (measured) table.
 
+A ``constraint`` (``metric <= max`` on any reported metric) can be added on top: every
+evaluation then reports it (:class:`~naslib_optiproxy.types.ConstraintValue`), infeasible
+architectures are never on the reported front, and the true front and bounds are those of the
+feasible part of the table.
+
 Example:
     >>> objective = multi_objective("nasbench201", "cifar10", "val,edgegpu_latency:min")
     >>> score = objective.front_score()
@@ -38,9 +43,10 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, S
 import numpy as np
 
 from .._text import did_you_mean
+from ..constraints import ConstraintLike, parse_constraint
 from ..data import bundled
 from ..pareto import Bounds, Criterion, CriterionLike, FrontScore, pareto_front, parse_criteria
-from ..types import Architecture, Evaluation
+from ..types import Architecture, Constraint, Evaluation
 from .hw_nas_bench import HW_METRICS, NOT_MEASURED, hw_source, load_hw_table
 from .nasbench201 import NasBench201Objective
 from .nasbench_graph import NasBenchGraphObjective
@@ -65,11 +71,13 @@ class MultiMetricObjective:
         not_measured: ``{metric: sentinel}`` values that mean the table has no measurement.
         metric_names: Every metric this benchmark reports.
         identity: Names the tables read, for the front cache.
+        constraint: ``metric <= max`` on one of ``metric_names``, or ``None``.
     """
 
     def __init__(self, objective: Any, criteria: Sequence[Criterion], extra: Optional[Callable[[Architecture], Metrics]],
                  rows: Callable[[], Iterable[Metrics]], metric_names: Sequence[str],
-                 not_measured: Optional[Mapping[str, float]] = None, identity: Tuple[Any, ...] = ()) -> None:
+                 not_measured: Optional[Mapping[str, float]] = None, identity: Tuple[Any, ...] = (),
+                 constraint: Optional[Constraint] = None) -> None:
         self.objective = objective
         self.space = objective.space
         self.dataset = objective.dataset
@@ -80,10 +88,15 @@ class MultiMetricObjective:
                                  f"{did_you_mean(criterion.metric, self.metric_names)}; known metrics: "
                                  f"{', '.join(self.metric_names)}")
         self.criteria = tuple(criteria)
+        if constraint is not None and constraint.metric not in self.metric_names:
+            raise ValueError(f"{self.space.name} reports no metric {constraint.metric!r} to constrain"
+                             f"{did_you_mean(constraint.metric, self.metric_names)}; known metrics: "
+                             f"{', '.join(self.metric_names)}")
+        self.constraint = constraint
         self._extra = extra
         self._rows = rows
         self.not_measured = dict(not_measured or {})
-        self._identity = (*identity, self.criteria)
+        self._identity = (*identity, self.criteria, constraint)
         self.data_source = getattr(objective, "data_source", None)
 
     def measured(self, metric: str, value: Any) -> bool:
@@ -97,16 +110,28 @@ class MultiMetricObjective:
     def __call__(self, arch: Architecture) -> Evaluation:
         evaluation = self.objective(arch)
         info = {**evaluation.info, **(dict(self._extra(arch)) if self._extra is not None else {})}
-        missing = [c.metric for c in self.criteria if not self.measured(c.metric, info.get(c.metric))]
+        needed = [c.metric for c in self.criteria] + ([self.constraint.metric] if self.constraint is not None else [])
+        missing = list(dict.fromkeys(m for m in needed if not self.measured(m, info.get(m))))
         if missing:
             info["error"] = f"{', '.join(missing)} not measured for this architecture in the benchmark's table"
             return Evaluation(None, info)
-        return Evaluation(evaluation.value, info)
+        constraints = ()
+        if self.constraint is not None:
+            constraints = (self.constraint.measure(float(info[self.constraint.metric])),)
+        return Evaluation(evaluation.value, info, constraints)
+
+    def feasible_row(self, row: Metrics) -> bool:
+        """Whether a table row meets the constraint (always, without one)."""
+        if self.constraint is None:
+            return True
+        metric = self.constraint.metric
+        return self.measured(metric, row[metric]) and self.constraint.satisfied(float(row[metric]))
 
     def table_points(self) -> np.ndarray:
-        """``[n, M]``: the criteria's values of every architecture of the table with all of them measured."""
+        """``[n, M]``: the criteria's values of every (feasible) architecture of the table with all of them measured."""
         names = [c.metric for c in self.criteria]
-        points = [[row[m] for m in names] for row in self._rows() if all(self.measured(m, row[m]) for m in names)]
+        points = [[row[m] for m in names] for row in self._rows()
+                  if all(self.measured(m, row[m]) for m in names) and self.feasible_row(row)]
         return np.array(points, dtype=np.float64).reshape(-1, len(names))
 
     def front_score(self) -> FrontScore:
@@ -114,18 +139,22 @@ class MultiMetricObjective:
         score = _FRONTS.get(self._identity)
         if score is None:
             points = self.table_points()
+            if not len(points):
+                raise ValueError(f"no architecture of the table meets {self.constraint}; loosen the constraint")
             score = FrontScore(self.criteria, pareto_front(points, self.criteria), Bounds.of(points, self.criteria))
             _FRONTS[self._identity] = score
         return score
 
     def __repr__(self) -> str:
+        limit = f", constraint={str(self.constraint)!r}" if self.constraint is not None else ""
         return (f"MultiMetricObjective({self.space.name!r}, {self.dataset!r}, "
-                f"criteria={','.join(map(str, self.criteria))!r})")
+                f"criteria={','.join(map(str, self.criteria))!r}{limit})")
 
 
 def multi_objective(search_space: str, dataset: Optional[str], criteria: Union[str, Iterable[CriterionLike]],
-                    data_dir: Optional[PathLike] = None, hw_dir: Optional[PathLike] = None) -> MultiMetricObjective:
-    """The multi-metric objective of a benchmark (module docstring) for ``criteria``.
+                    data_dir: Optional[PathLike] = None, hw_dir: Optional[PathLike] = None,
+                    constraint: Optional[ConstraintLike] = None) -> MultiMetricObjective:
+    """The multi-metric objective of a benchmark (module docstring) for ``criteria`` (and a ``constraint``).
 
     Raises:
         ValueError: An unknown search space or metric, or malformed criteria.
@@ -136,13 +165,14 @@ def multi_objective(search_space: str, dataset: Optional[str], criteria: Union[s
         raise ValueError(f"no multi-metric benchmark for search space {search_space!r}"
                          f"{did_you_mean(search_space, METRICS)}; available: {', '.join(METRICS)}")
     parsed = parse_criteria(criteria)
+    limit = parse_constraint(constraint) if constraint is not None else None
     if space == "nasbench_graph":
-        return _graph(dataset or "cora", parsed)
-    return _nb201_hw(dataset or "cifar10", parsed, data_dir, hw_dir)
+        return _graph(dataset or "cora", parsed, limit)
+    return _nb201_hw(dataset or "cifar10", parsed, data_dir, hw_dir, limit)
 
 
 def _nb201_hw(dataset: str, criteria: Tuple[Criterion, ...], data_dir: Optional[PathLike],
-              hw_dir: Optional[PathLike]) -> MultiMetricObjective:
+              hw_dir: Optional[PathLike], constraint: Optional[Constraint] = None) -> MultiMetricObjective:
     base = NasBench201Objective(dataset, data_dir)
     hardware = load_hw_table(base.dataset, hw_dir, data_dir)
 
@@ -155,15 +185,16 @@ def _nb201_hw(dataset: str, criteria: Tuple[Criterion, ...], data_dir: Optional[
 
     hw = hw_source(base.dataset, hw_dir, data_dir)
     objective = MultiMetricObjective(base, criteria, extra, rows, METRICS["nasbench201"], NOT_MEASURED,
-                                     identity=("nasbench201", base.dataset, repr(base.data_source), repr(hw)))
+                                     identity=("nasbench201", base.dataset, repr(base.data_source), repr(hw)),
+                                     constraint=constraint)
     objective.data_source = bundled.combined_source(accuracy=base.data_source, hardware=hw)
     return objective
 
 
-def _graph(dataset: str, criteria: Tuple[Criterion, ...]) -> MultiMetricObjective:
+def _graph(dataset: str, criteria: Tuple[Criterion, ...], constraint: Optional[Constraint] = None) -> MultiMetricObjective:
     base = NasBenchGraphObjective(dataset)
     return MultiMetricObjective(base, criteria, None, base.records, METRICS["nasbench_graph"],
-                                identity=("nasbench_graph", base.dataset, str(base.source)))
+                                identity=("nasbench_graph", base.dataset, str(base.source)), constraint=constraint)
 
 
 __all__ = ["METRICS", "MultiMetricObjective", "multi_objective"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from naslib_optiproxy.objectives.multi_objective import multi_objective
 from naslib_optiproxy.spaces import NasBench201
 from naslib_optiproxy.strategies.limit_runs import LimitRuns
 from naslib_optiproxy.study import Study
@@ -55,9 +57,26 @@ def test_failed_and_outside_evaluations(tiny_optiproxy_config) -> None:
 
 @pytest.mark.parametrize("criteria, limits, message", [
     ("val,cost", (1.0,), "one criterion to maximise and one to minimise"),
-    ("val,cost:min", (), "one or more finite numbers"),
-    ("val,cost:min", (float("nan"),), "one or more finite numbers"),
+    ("val,cost:min", (), "1 to 100 finite numbers"),
+    ("val,cost:min", (float("nan"),), "1 to 100 finite numbers"),
 ])
 def test_bad_arguments_are_refused(criteria, limits, message) -> None:
     with pytest.raises(ValueError, match=message):
         LimitRuns(NasBench201(), criteria, limits)
+
+
+def test_without_limits_they_are_quantiles_of_the_objectives_table() -> None:
+    objective = multi_objective("nasbench201", "cifar10", "val,edgegpu_latency:min")
+    strategy = LimitRuns(objective.space, objective.criteria, quantiles=(0.25, 0.75), dataset="cifar10")
+    assert strategy.settings()["quantiles"] == [0.25, 0.75] and strategy.runs == []
+    settings = strategy.settings()
+    Study(strategy).prepare(objective)
+    latency = objective.table_points()[:, 1]
+    assert strategy.limits == pytest.approx(tuple(np.quantile(latency, [0.25, 0.75])))
+    assert len(strategy.runs) == 2 and strategy.settings() == settings  # the identity does not move
+
+
+def test_without_limits_an_objective_without_a_table_is_refused() -> None:
+    strategy = LimitRuns(NasBench201(), "val,cost:min")
+    with pytest.raises(ValueError, match="needs limits on cost"):
+        Study(strategy).prepare(lambda arch: 1.0)
