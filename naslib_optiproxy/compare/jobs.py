@@ -31,6 +31,8 @@ from ..result import RESULT_KEYS, SCHEMA, known_optimum
 from ..config import OptiProxyConfig
 from ..run import run_search
 from ..strategies import strategy_config
+from ..strategies.fronts import front_settings
+from ..strategies.optiproxy_mo import mo_preset
 from ..threads import policy_threads
 from .methods import Method
 from .tasks import Task
@@ -61,7 +63,11 @@ class Job:
                     "seed": self.seed, "budget": self.budget, "version": __version__, "threads": policy_threads()}
         if self.data:
             identity["data"] = self.data
-        if self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
+        if self.method.optimizer == "optiproxy" and self.task.criteria is not None:  # OptiProxyMO's preset
+            config, front = front_settings(dict(self.method.settings))
+            identity["effective_settings"] = {**mo_preset(self.task.space, self.task.dataset, **config).to_dict(),
+                                              **front}
+        elif self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
             effective = strategy_config(self.task.space, self.task.dataset, dict(self.method.settings),
                                         self.task.constrained).to_dict()
             identity["effective_settings"] = {k: v for k, v in effective.items()
