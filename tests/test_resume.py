@@ -370,3 +370,14 @@ def test_multi_objective_crash_then_resume_equals_uninterrupted(optimizer: str, 
     assert len(second["c"].calls) == 13
     same_run(resumed, full)
     assert resumed["front"] == full["front"] and full["front"]["trials"]
+
+
+def test_resume_with_other_objectives_is_refused_naming_them(tmp_path: Path, capsys) -> None:
+    base = ["search", "--search-space", "nasbench201", "--optimizer", "rs", "--budget", "5", "--out",
+            str(tmp_path / "r"), "--no-progress"]
+    assert cli.main([*base, "--objectives", "val,edgegpu_latency:min"]) == 0
+    capsys.readouterr()
+    assert cli.main([*base, "--budget", "8", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "objectives: journal" in err and "--objectives)" in err
+    assert cli.main([*base, "--objectives", "val,edgegpu_latency:min", "--budget", "8", "--resume"]) == 0
