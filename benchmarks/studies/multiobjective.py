@@ -50,14 +50,11 @@ from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Seq
 import numpy as np
 import yaml
 
-from naslib_optiproxy import RandomSearch, Study
-from naslib_optiproxy.config import KEYS
+from naslib_optiproxy import Study
 from naslib_optiproxy.objectives.multi_objective import MultiMetricObjective, multi_objective
 from naslib_optiproxy.pareto import FrontScore
 from naslib_optiproxy.strategies.base import Strategy
-from naslib_optiproxy.strategies.limit_runs import LimitRuns
-from naslib_optiproxy.strategies.mo_peers import OptunaFront
-from naslib_optiproxy.strategies.optiproxy_mo import FRONT_KEYS, FrontSettings, OptiProxyMO, mo_preset
+from naslib_optiproxy.strategies.fronts import make_front_strategy
 
 NB201_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 DEVICES = ("edgegpu", "raspi4", "edgetpu", "pixel3", "eyeriss", "fpga")
@@ -71,7 +68,6 @@ GROUPS["all"] = GROUPS["hw-latency"] + GROUPS["hw-energy"] + GROUPS["graph"]
 GROUPS["selection"] = ("hw:cifar10:edgegpu_latency", "hw:ImageNet16-120:raspi4_latency", "hw:cifar100:edgetpu_latency",
                        "hw:cifar10:fpga_energy", "graph:cora:latency", "graph:arxiv:params")
 CHECKPOINTS = (50, 100, 200)
-LIMIT_QUANTILES = (0.125, 0.375, 0.625, 0.875)
 METHODS = ("optiproxy-mo", "rs", "nsga2", "motpe", "limits")
 _METHOD = re.compile(r"^(?P<name>[a-z0-9\-]+)(?:\[(?P<args>.*)\])?$")
 
@@ -145,24 +141,10 @@ def parse_method(text: str) -> Tuple[str, Dict[str, Any]]:
 
 
 def build_strategy(method: str, objective: MultiMetricObjective, seed: int) -> Strategy:
+    """The front strategy of ``method`` (``optiproxy-mo`` is the package's ``optiproxy`` with objectives)."""
     name, options = parse_method(method)
-    space, criteria, dataset = objective.space, objective.criteria, objective.dataset
-    if name == "optiproxy-mo":
-        front = {k: v for k, v in options.items() if k in FRONT_KEYS}
-        config = {k: v for k, v in options.items() if k not in FRONT_KEYS}
-        unknown = [k for k in config if k not in KEYS]
-        if unknown:
-            raise ValueError(f"optiproxy-mo has no setting {unknown[0]!r}")
-        return OptiProxyMO(space, criteria, mo_preset(space, dataset, **config), FrontSettings.from_dict(front),
-                           seed=seed)
-    if name == "rs":
-        return RandomSearch(space, seed=seed)
-    if name in ("nsga2", "motpe"):
-        return OptunaFront(space, criteria, name, seed=seed, **options)
-    quantiles = options.pop("quantiles", LIMIT_QUANTILES)
-    quantiles = [float(q) for q in (quantiles.split() if isinstance(quantiles, str) else quantiles)]
-    metric = objective.table_points()[:, 1]
-    return LimitRuns(space, criteria, np.quantile(metric, quantiles), seed=seed, dataset=dataset)
+    return make_front_strategy("optiproxy" if name == "optiproxy-mo" else name, objective.space, objective.criteria,
+                               seed, options, objective.dataset)
 
 
 # ------------------------------------------------------------------------------------ jobs

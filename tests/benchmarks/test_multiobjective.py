@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from naslib_optiproxy import Study
+
 REPO = Path(__file__).resolve().parents[2]
 _SPEC = importlib.util.spec_from_file_location("mo_benchmark", REPO / "benchmarks" / "studies" / "multiobjective.py")
 mo = importlib.util.module_from_spec(_SPEC)
@@ -41,9 +43,12 @@ def test_methods_parse_their_options_and_build_strategies() -> None:
     built = mo.build_strategy("optiproxy-mo[mo_selection=scalar,batch_size=5]", objective, 0)
     assert built.front_settings.selection == "scalar" and built.config.loop.batch_size == 5
     assert mo.build_strategy("nsga2[population_size=20]", objective, 0).population_size == 20
-    limits = mo.build_strategy("limits", objective, 0).limits
-    assert len(limits) == 4 and list(limits) == sorted(limits)
-    assert len(mo.build_strategy("limits[quantiles=0.25 0.75]", objective, 0).limits) == 2
+    limits = mo.build_strategy("limits", objective, 0)
+    Study(limits).prepare(objective)  # the limits: quantiles of the table's metric
+    assert len(limits.limits) == 4 and list(limits.limits) == sorted(limits.limits)
+    two = mo.build_strategy("limits[quantiles=0.25 0.75]", objective, 0)
+    Study(two).prepare(objective)
+    assert len(two.limits) == 2
     with pytest.raises(ValueError, match="no setting 'batchsize'"):
         mo.build_strategy("optiproxy-mo[batchsize=5]", objective, 0)
     assert mo.parse_seeds("10-12,15") == [10, 11, 12, 15]
