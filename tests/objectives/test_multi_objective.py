@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS
+from naslib_optiproxy.objectives import get_objective
 from naslib_optiproxy.objectives.multi_objective import multi_objective
 from naslib_optiproxy.pareto import parse_criteria
 from naslib_optiproxy.spaces import Architecture
@@ -73,3 +74,27 @@ def test_nasbench_graph_records_cover_its_table_as_evaluations_report_it() -> No
 def test_bad_requests_name_the_problem(space: str, criteria: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         multi_objective(space, None, criteria)
+
+
+def test_a_constraint_on_top_reports_feasibility_and_restricts_the_true_front() -> None:
+    free = multi_objective("nasbench201", "cifar10", "val,edgegpu_energy:min")
+    limited = get_objective("nasbench201", "cifar10", objectives="val,edgegpu_energy:min",
+                            constraint="edgegpu_latency<=3")
+    assert limited.constraint.max == 3.0
+    points = limited.table_points()
+    assert 0 < len(points) < len(free.table_points())
+    front = limited.front_score().front
+    arch = next(a for a in limited.space if limited(a).feasible is False)
+    evaluation = limited(arch)
+    assert evaluation.constraints[0].metric == "edgegpu_latency" and evaluation.constraints[0].value > 3
+    assert limited.front_score().bounds != free.front_score().bounds and len(front) > 0
+
+
+def test_an_unmeasured_constrained_metric_is_a_failed_evaluation_and_unknown_ones_are_refused() -> None:
+    objective = multi_objective("nasbench201", "cifar10", "val,edgegpu_latency:min", constraint="edgetpu_latency<=1")
+    unmeasured = next(a for a in objective.space if objective(a).value is None)
+    assert "edgetpu_latency not measured" in objective(unmeasured).info["error"]
+    with pytest.raises(ValueError, match="no metric 'edgetpu_latncy' to constrain.*did you mean 'edgetpu_latency'"):
+        multi_objective("nasbench201", "cifar10", "val,edgegpu_latency:min", constraint="edgetpu_latncy<=1")
+    with pytest.raises(ValueError, match="fidelity only"):
+        get_objective("nasbench201", "cifar10", objectives="val,edgegpu_latency:min", fidelity="low")
