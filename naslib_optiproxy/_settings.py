@@ -2,7 +2,9 @@
 
 A settings dataclass declares each field with :func:`setting`; :func:`validate` checks the
 type and bounds of every field from that declaration, so a setting is written in one place.
-Messages name the flat key users write in YAML (``search.<key>``).
+Messages name the flat key users write in YAML (``search.<key>``) and, where the class names its
+section of :class:`~naslib_optiproxy.config.OptiProxyConfig` (``section = "loop"``), where the
+setting lives in Python (``config.loop.num_groups``).
 
 Example:
     >>> from dataclasses import dataclass
@@ -52,28 +54,39 @@ def key_of(field: dataclasses.Field) -> str:
 def validate(settings: Any) -> None:
     """Coerce and check every field of a settings dataclass against its :func:`setting` declaration."""
     hints = typing.get_type_hints(type(settings))
+    section = getattr(type(settings), "section", None)
     for field in dataclasses.fields(settings):
-        key = key_of(field)
-        value = coerce(key, getattr(settings, field.name), hints[field.name])
-        object.__setattr__(settings, field.name, value)
-        if value is None or isinstance(value, (bool, str)):
-            if isinstance(value, str) and field.metadata.get("choices") and value not in field.metadata["choices"]:
-                allowed = field.metadata["choices"]
-                raise ValueError(f"search.{key} must be one of {', '.join(allowed)}, got {shorten(value)}"
-                                 f"{did_you_mean(value, allowed)}")
-            continue
-        meta = field.metadata
-        if not math.isfinite(value):
-            raise ValueError(f"search.{key} must be a finite number, got {value}")
-        above, low, high = meta.get("above"), meta.get("low"), meta.get("high")
-        if high is not None:  # a range: one message naming both ends
-            opening, start = ("(", above) if above is not None else ("[", low)
-            if not (value > start if above is not None else value >= start) or value > high:
-                raise ValueError(f"search.{key} must be in {opening}{start:g}, {high:g}], got {value}")
-        elif above is not None and not value > above:
-            raise ValueError(f"search.{key} must be > {above:g}, got {value}")
-        elif low is not None and value < low:
-            raise ValueError(f"search.{key} must be >= {low:g}, got {value}")
+        try:
+            _check(settings, field, hints[field.name])
+        except (TypeError, ValueError) as error:
+            if section is None:
+                raise
+            raise type(error)(f"{error} (in Python: config.{section}.{field.name})") from None
+
+
+def _check(settings: Any, field: dataclasses.Field, hint: Any) -> None:
+    """Coerce and check one field (the messages name its flat key)."""
+    key = key_of(field)
+    value = coerce(key, getattr(settings, field.name), hint)
+    object.__setattr__(settings, field.name, value)
+    if value is None or isinstance(value, (bool, str)):
+        if isinstance(value, str) and field.metadata.get("choices") and value not in field.metadata["choices"]:
+            allowed = field.metadata["choices"]
+            raise ValueError(f"search.{key} must be one of {', '.join(allowed)}, got {shorten(value)}"
+                             f"{did_you_mean(value, allowed)}")
+        return
+    meta = field.metadata
+    if not math.isfinite(value):
+        raise ValueError(f"search.{key} must be a finite number, got {value}")
+    above, low, high = meta.get("above"), meta.get("low"), meta.get("high")
+    if high is not None:  # a range: one message naming both ends
+        opening, start = ("(", above) if above is not None else ("[", low)
+        if not (value > start if above is not None else value >= start) or value > high:
+            raise ValueError(f"search.{key} must be in {opening}{start:g}, {high:g}], got {value}")
+    elif above is not None and not value > above:
+        raise ValueError(f"search.{key} must be > {above:g}, got {value}")
+    elif low is not None and value < low:
+        raise ValueError(f"search.{key} must be >= {low:g}, got {value}")
 
 
 def number_string_hint(value: Any) -> str:

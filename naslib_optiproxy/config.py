@@ -15,7 +15,8 @@ section       what                                         declared in
 ============  ===========================================  ==============================
 
 Measured presets per search space and dataset (:mod:`~naslib_optiproxy.presets`) are what
-every door uses when no config is given: :meth:`OptiProxyConfig.preset`.
+every door uses when no config is given, through one function, :func:`resolve_settings`
+(:meth:`OptiProxyConfig.preset` is its config half).
 
 Example:
     >>> config = OptiProxyConfig.preset("nasbench201", "cifar10")
@@ -29,10 +30,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union
 
 from ._settings import key_of, setting, validate
 from ._text import did_you_mean, shorten
+from .datasets import canonical_dataset
 from .constraints import ConstraintSettings
 from .presets import preset_settings
 from .proxies import FitSettings, ProxySettings
@@ -56,24 +58,28 @@ class LoopSettings:
     the paper; 0 never restarts).
     """
 
+    section: ClassVar[str] = "loop"  # its part of OptiProxyConfig (config.loop)
+
     num_init: int = setting(10, "num_init", above=0, high=100_000, doc="random architectures before the first fit")
     batch_size: int = setting(10, "batch_size", above=0, high=100_000, doc="B, evaluated per step")
     num_groups: int = setting(5, "num_groups", above=0, high=1_000, doc="K, (alpha, beta) groups")
     candidates_per_group: int = setting(80, "candidates_per_group", above=0, high=100_000,
                                         doc="Q/K, candidates drawn from each group per step")
-    selection: str = setting("proxy", "selection", choices=("proxy", "random"))
-    sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"))
-    op_noise: float = setting(0.3, "op_noise", low=0)
-    distinct_scores: bool = setting(True, "distinct_scores")
+    selection: str = setting("proxy", "selection", choices=("proxy", "random"),
+                             doc="how the B are chosen: the proxy's best candidates, or random ones (ablation)")
+    sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
+                            doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
+    op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")
+    distinct_scores: bool = setting(True, "distinct_scores", doc="keep one candidate per distinct predicted score")
     local_candidates: int = setting(0, "local_candidates", low=0, high=1_000,
                                     doc="best evaluated architectures whose one-edit neighbours join the pool")
     restart_stale: int = setting(0, "restart_stale", low=0, high=1_000,
                                  doc="redraw a group whose most likely architecture was already evaluated at this "
                                      "many consecutive steps (0: never)")
     lhs_lower: float = setting(0.9, "lhs_lower", doc="LHS initialisation of alpha: lower end")
-    lhs_range: float = setting(0.1, "lhs_range", low=0)
-    beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower")
-    beta_lhs_range: float = setting(1.0, "beta_lhs_range", low=0)
+    lhs_range: float = setting(0.1, "lhs_range", low=0, doc="LHS initialisation of alpha: width of the range")
+    beta_lhs_lower: float = setting(-0.5, "beta_lhs_lower", doc="LHS initialisation of beta: lower end")
+    beta_lhs_range: float = setting(1.0, "beta_lhs_range", low=0, doc="LHS initialisation of beta: width of the range")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -88,8 +94,8 @@ class LoopSettings:
 MAX_CANDIDATES = 200_000
 
 #: section name -> settings class, in the order of :meth:`OptiProxyConfig.to_dict`.
-SECTIONS: Dict[str, type] = {"loop": LoopSettings, "model": ProxySettings, "fit": FitSettings,
-                             "search": SearchSettings, "constraint": ConstraintSettings}
+SECTIONS: Dict[str, type] = {cls.section: cls for cls in (LoopSettings, ProxySettings, FitSettings, SearchSettings,
+                                                           ConstraintSettings)}
 #: flat config key -> (section, field name); derived from the sections' declarations.
 KEYS: Dict[str, Tuple[str, str]] = {key_of(f): (section, f.name) for section, cls in SECTIONS.items()
                                     for f in fields(cls)}
@@ -160,14 +166,12 @@ class OptiProxyConfig:
         """The measured settings for a search space (a codec or its name) and dataset, with ``overrides``.
 
         ``dataset=None`` takes the codec's own dataset where it has one (NAS-Bench-Graph),
-        else the space-wide preset. ``constrained``: a resource-constrained search (e.g.
-        HW-NAS-Bench latency), which on NAS-Bench-201 has its own preset. ``overrides``: flat
-        keys on top. The numbers behind each preset are in ``docs/results.md``.
+        else the space's default (:data:`~naslib_optiproxy.datasets.DEFAULT_DATASETS`).
+        ``constrained``: a resource-constrained search (e.g. HW-NAS-Bench latency), which on
+        NAS-Bench-201 has its own preset. ``overrides``: flat keys on top. The numbers behind each
+        preset are in ``docs/results.md``. The config half of :func:`resolve_settings`.
         """
-        name = space if isinstance(space, str) else getattr(space, "name", str(space))
-        if dataset is None and not isinstance(space, str):
-            dataset = getattr(space, "dataset", None)
-        return cls(**{**preset_settings(name, dataset, constrained), **overrides})
+        return resolve_settings(space, dataset, constrained, overrides)[1]
 
     def replace(self, **flat: Any) -> "OptiProxyConfig":
         """A copy with flat keys changed (validated)."""
@@ -188,6 +192,34 @@ class OptiProxyConfig:
                 f"or lower search.num_init")
 
 
+def resolve_settings(search_space: Any, dataset: Optional[str] = None, constrained: bool = False,
+                     overrides: Union[None, "OptiProxyConfig", Mapping[str, Any]] = None
+                     ) -> Tuple[Optional[str], "OptiProxyConfig"]:
+    """The canonical dataset and OptiProxy's settings for a run: the one place presets are resolved.
+
+    Every door calls it (``OptiProxy(space)``, :func:`~naslib_optiproxy.run.run_search`, the CLI's run
+    config, ``compare``'s checks and job keys, the NASLib plugin, the Ray searcher), so each resolves
+    ``imagenet16`` and ``ImageNet16-120`` alike.
+
+    Args:
+        search_space: A codec or its registry name (a codec's own dataset is used when ``dataset`` is None).
+        dataset: Any spelling of the dataset (:func:`~naslib_optiproxy.datasets.canonical_dataset`);
+            ``None``: the space's default.
+        constrained: A resource-constrained search (its preset may differ: HW-NAS-Bench on NAS-Bench-201).
+        overrides: Flat keys over the measured preset, or a whole :class:`OptiProxyConfig` (taken as is).
+
+    Raises:
+        ValueError: An unknown dataset or setting, or a bad value.
+    """
+    name = search_space if isinstance(search_space, str) else getattr(search_space, "name", str(search_space))
+    if dataset is None and not isinstance(search_space, str):
+        dataset = getattr(search_space, "dataset", None)
+    dataset = canonical_dataset(name, dataset)
+    if isinstance(overrides, OptiProxyConfig):
+        return dataset, overrides
+    return dataset, OptiProxyConfig(**{**preset_settings(name, dataset, constrained), **dict(overrides or {})})
+
+
 def _locate(key: Any) -> Tuple[str, str]:
     """``(section, field)`` of a flat key; ValueError with a hint for an unknown one."""
     if key in KEYS:
@@ -202,4 +234,4 @@ def _locate(key: Any) -> Tuple[str, str]:
                      f"{hint}; known settings: {', '.join(KEYS)}")
 
 
-__all__ = ["KEYS", "LoopSettings", "OptiProxyConfig", "SECTIONS"]
+__all__ = ["KEYS", "LoopSettings", "OptiProxyConfig", "SECTIONS", "resolve_settings"]

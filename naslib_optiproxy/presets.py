@@ -1,8 +1,7 @@
 """Measured OptiProxy presets per search space and dataset: the one table every door applies.
 
-:meth:`OptiProxyConfig.preset <naslib_optiproxy.config.OptiProxyConfig.preset>` reads it for the
-Python API (``OptiProxy(space)``, ``Study.optimize``), the CLI, ``compare``, the NASLib plugin
-and the Ray searcher alike; ``naslib_configs/*/optiproxy.yaml`` are checked against it by a test.
+:func:`~naslib_optiproxy.config.resolve_settings` reads it for the Python API (``OptiProxy(space)``,
+``run_search``), the CLI, ``compare``, the NASLib plugin and the Ray searcher alike; ``naslib_configs/*/optiproxy.yaml`` are checked against it by a test.
 The numbers behind each choice are in ``docs/results.md`` (``benchmarks/`` reruns them).
 Anything not listed here takes the paper's default (the section classes of
 :mod:`~naslib_optiproxy.config`).
@@ -11,6 +10,8 @@ Anything not listed here takes the paper's default (the section classes of
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
+
+from .datasets import canonical_dataset
 
 # Measured on seeds 0-9 (docs/results.md): five evaluations per step, 100 fit epochs at lr 2e-3
 # and 100 search iterations match the paper's 10 / 300 / 1e-3 / 300 on cifar10 (10/10 optimum hits
@@ -54,9 +55,11 @@ CONSTRAINED_PRESETS = {"nasbench201": "hw_nas_bench"}
 def preset_settings(search_space: str, dataset: Optional[str] = None, constrained: bool = False) -> Dict[str, Any]:
     """The measured ``search:`` settings (flat keys) for ``search_space`` on ``dataset`` (a fresh dict).
 
-    ``constrained``: the run has a resource constraint (e.g. an HW-NAS-Bench latency limit),
-    which on NAS-Bench-201 selects the ``hw_nas_bench`` settings.
+    ``dataset``: any spelling :func:`~naslib_optiproxy.datasets.canonical_dataset` accepts (``None``: the
+    space's default). ``constrained``: the run has a resource constraint (e.g. an HW-NAS-Bench latency
+    limit), which on NAS-Bench-201 selects the ``hw_nas_bench`` settings.
     """
+    dataset = canonical_dataset(search_space, dataset)
     if constrained:
         search_space = CONSTRAINED_PRESETS.get(search_space, search_space)
     per_space = PRESETS.get(search_space, {})

@@ -33,7 +33,7 @@ Keys:
 from __future__ import annotations
 
 import resource
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 
@@ -85,16 +85,9 @@ def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget
     """
     space = study.space
     constraint = getattr(objective, "constraint", None)
-    result: Dict[str, Any] = {key: None for key in RESULT_KEYS}
-    result.update({key: identity.get(key) for key in ("optimizer", "search_space", "dataset", "seed", "settings",
-                                                        "constraint", "fidelity", "data_source", "torch_threads")})
-    result.update(
-        schema=SCHEMA, task=task or task_name(identity), method=method or identity.get("optimizer"), budget=budget,
-        history=[history_entry(space, t) for t in study.trials], trajectory=study.trajectory(),
-        best=best_entry(space, study.best), optimum_val=known_optimum(objective), exhausted=study.exhausted,
-        seconds=seconds, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        torch_version=str(torch.__version__), package_version=__version__, proposals=study.strategy.stats(),
-    )
+    result = build_result(identity, budget, seconds, [history_entry(space, t) for t in study.trials],
+                          study.trajectory(), best_entry(space, study.best), known_optimum(objective),
+                          study.exhausted, task, method, study.strategy.stats())
     if study.criteria is not None:
         result["front"] = front_result(study, objective)
     if constraint is not None:  # its {metric, max} came with the identity
@@ -112,6 +105,27 @@ def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget
                                                 "test": best["test"]},
                 promoted=[{**p, "arch": space.to_string(p["arch"])} for p in fidelity["promoted"]],
             )
+    return jsonable(result)
+
+
+def build_result(identity: Mapping[str, Any], budget: int, seconds: float, history: List[Dict[str, Any]],
+                 trajectory: List[float], best: Optional[Dict[str, Any]], optimum_val: Optional[float],
+                 exhausted: bool = False, task: Optional[str] = None, method: Optional[str] = None,
+                 proposals: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A result with every :data:`RESULT_KEYS` key (strict-JSON types): the one place the schema is written.
+
+    :func:`run_result` builds a study's from it; a run of another framework (``compare``'s ``naslib:``
+    methods) passes what it knows (``None`` stays where it does not apply).
+    """
+    result: Dict[str, Any] = {key: None for key in RESULT_KEYS}
+    result.update({key: identity.get(key) for key in ("optimizer", "search_space", "dataset", "seed", "settings",
+                                                        "constraint", "fidelity", "data_source", "torch_threads")})
+    result.update(
+        schema=SCHEMA, task=task or task_name(identity), method=method or identity.get("optimizer"), budget=budget,
+        history=history, trajectory=trajectory, best=best, optimum_val=optimum_val, exhausted=exhausted,
+        seconds=seconds, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        torch_version=str(torch.__version__), package_version=__version__, proposals=proposals,
+    )
     return jsonable(result)
 
 
@@ -133,4 +147,4 @@ def _val(trial: Trial) -> Any:
     return None if trial.failed else trial.value
 
 
-__all__ = ["RESULT_KEYS", "SCHEMA", "best_entry", "history_entry", "known_optimum", "run_result", "task_name"]
+__all__ = ["RESULT_KEYS", "SCHEMA", "best_entry", "build_result", "history_entry", "known_optimum", "run_result", "task_name"]

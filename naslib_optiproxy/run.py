@@ -36,6 +36,13 @@ from .study import AllFailedError, Callback, Study
 from .threads import policy_threads
 
 RESULT_FILE = "result.json"
+#: Evaluations per run when none is given (the CLI, ``compare``, the NASLib runner).
+DEFAULT_BUDGET = 100
+#: A run stops after this many failed evaluations in a row (``None``: never), every door alike. On a
+#: tabular benchmark an evaluation fails only when something is broken (a table, the objective), so
+#: ten in a row means the rest would fail too; the journal keeps them and ``--resume`` continues once
+#: the cause is fixed. :meth:`Study.optimize <naslib_optiproxy.study.Study.optimize>` itself has no limit.
+MAX_CONSECUTIVE_FAILURES = 10
 
 
 def run_identity(optimizer: str, objective: Any, seed: int, settings: Mapping[str, Any]) -> Dict[str, Any]:
@@ -58,9 +65,10 @@ def run_identity(optimizer: str, objective: Any, seed: int, settings: Mapping[st
     }
 
 
-def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = 100, seed: int = 0,
+def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = DEFAULT_BUDGET, seed: int = 0,
                settings: Union[None, OptiProxyConfig, Mapping[str, Any]] = None, folder: Union[None, str, "os.PathLike[str]"] = None,
-               resume: bool = False, callbacks: Sequence[Callback] = (), max_consecutive_failures: Optional[int] = None,
+               resume: bool = False, callbacks: Sequence[Callback] = (),
+               max_consecutive_failures: Optional[int] = MAX_CONSECUTIVE_FAILURES,
                task: Optional[str] = None, method: Optional[str] = None,
                resume_hint: str = "pass --resume",
                workdir: Union[None, str, "os.PathLike[str]"] = None) -> Dict[str, Any]:
@@ -127,4 +135,5 @@ def write_front_plot(result: Dict[str, Any], folder: Path, criteria: Sequence[An
     front["plot"] = FRONT_PLOT
 
 
-__all__ = ["RESULT_FILE", "run_identity", "run_search", "write_front_plot"]
+__all__ = ["DEFAULT_BUDGET", "MAX_CONSECUTIVE_FAILURES", "RESULT_FILE", "run_identity", "run_search",
+           "write_front_plot"]

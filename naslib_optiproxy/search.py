@@ -13,7 +13,7 @@ over between calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, ClassVar, List, Optional
 
 import torch
 from torch import nn
@@ -29,16 +29,19 @@ from .spaces import SearchSpace
 class SearchSettings:
     """Hyperparameters of Algorithm 1 (paper appendix A.9, Table 6), with their config keys."""
 
+    section: ClassVar[str] = "search"  # its part of OptiProxyConfig (config.search)
+
     epochs: int = setting(300, "search_epochs", low=0, high=100_000, doc="gradient-search iterations per step")
-    lr_alpha: float = setting(0.02, "lr_alpha", low=0)
-    lr_beta: float = setting(0.02, "lr_beta", low=0)
-    weight_decay: float = setting(0.01, "search_weight_decay", low=0)
+    lr_alpha: float = setting(0.02, "lr_alpha", low=0, doc="AdamW learning rate of alpha (operations)")
+    lr_beta: float = setting(0.02, "lr_beta", low=0, doc="AdamW learning rate of beta (topology)")
+    weight_decay: float = setting(0.01, "search_weight_decay", low=0, doc="AdamW weight decay of alpha and beta")
     o_epochs: int = setting(15, "o_epochs", low=0, doc="alpha iterations per round")
     t_epochs: int = setting(15, "t_epochs", low=0, doc="beta iterations per round")
-    base_temp: float = setting(0.7, "base_temp", above=0)
-    min_temp: float = setting(0.2, "min_temp", above=0)
-    lr_gamma: float = setting(0.9, "lr_gamma", above=0, high=1)
-    lr_step: int = setting(10, "lr_step", low=0)
+    base_temp: float = setting(0.7, "base_temp", above=0, doc="relaxation temperature at the first iteration")
+    min_temp: float = setting(0.2, "min_temp", above=0, doc="relaxation temperature at the last iteration")
+    lr_gamma: float = setting(0.9, "lr_gamma", above=0, high=1,
+                              doc="factor of the search's learning rates every lr_step iterations")
+    lr_step: int = setting(10, "lr_step", low=0, doc="iterations between learning-rate decays (0: none)")
     straight_through: bool = setting(False, "straight_through", doc="hard samples with soft gradients")
 
     def __post_init__(self) -> None:

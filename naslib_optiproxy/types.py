@@ -1,4 +1,4 @@
-"""Value types shared by every layer: architectures, constraints, evaluations and trials.
+"""Value types shared by every layer: architectures, constraints, evaluations and trials, and what an objective is.
 
 Nothing here imports the rest of the package, so codecs, objectives, strategies and
 adapters can all depend on it.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple, Union, runtime_checkable
 
 
 class Architecture(NamedTuple):
@@ -128,4 +128,34 @@ class Trial:
         return (self.feasible, -math.inf if self.failed else self.value)
 
 
-__all__ = ["Architecture", "Constraint", "ConstraintValue", "Evaluation", "Trial"]
+@runtime_checkable
+class Objective(Protocol):
+    """What a study evaluates: an architecture in, its value out (a number or an :class:`Evaluation`).
+
+    Any callable will do; one that raises or returns no finite number records a failed trial.
+    """
+
+    def __call__(self, arch: Architecture) -> Union[float, Evaluation]: ...
+
+
+@runtime_checkable
+class BenchmarkObjective(Objective, Protocol):
+    """An objective that knows its benchmark: every one :func:`~naslib_optiproxy.objectives.get_objective` builds
+    (NAS-Bench-101, -201 plain, under an HW-NAS-Bench constraint or at low/full fidelity, -301, -Graph plain
+    or constrained, -NLP).
+
+    Attributes:
+        space: Its search-space codec.
+        dataset: The canonical dataset (:mod:`naslib_optiproxy.datasets`; ``None`` for NAS-Bench-NLP, PTB only).
+        data_source: Where its numbers come from (recorded in journals and results).
+
+    Read where present: ``constraint`` (a constrained objective's :class:`Constraint`), ``fidelity`` and
+    ``report(trials)`` (a fidelity objective's accounting), ``optimum()`` (``(arch, val, test)``, for reports).
+    """
+
+    space: Any
+    dataset: Optional[str]
+    data_source: Any
+
+
+__all__ = ["Architecture", "BenchmarkObjective", "Constraint", "ConstraintValue", "Evaluation", "Objective", "Trial"]

@@ -24,7 +24,8 @@ from naslib_optiproxy.objectives.low_fidelity import ENV_VAR as LOWFI_ENV_VAR
 from naslib_optiproxy.config import OptiProxyConfig
 from naslib_optiproxy.data import nb201_table
 from naslib_optiproxy.objectives import NasBenchGraphObjective
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, DATASETS, ENV_VAR
+from naslib_optiproxy.datasets import NB201_DATASETS as DATASETS
+from naslib_optiproxy.objectives.files import CSV_FILE, ENV_VAR
 from naslib_optiproxy.spaces import Architecture
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 

@@ -24,7 +24,8 @@ from naslib_optiproxy import Architecture, OptiProxyConfig, cli, get_objective
 from naslib_optiproxy.compare import executors
 from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS, load_hw_table
 from naslib_optiproxy.objectives.low_fidelity import LOWFI_FILE, load_lowfi_table
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, LIGHT_FILES, NasBench201Objective
+from naslib_optiproxy.objectives.nasbench201 import NasBench201Objective
+from naslib_optiproxy.objectives.files import CSV_FILE, LIGHT_FILES
 from naslib_optiproxy.cli.run_config import RunConfig
 from naslib_optiproxy.spaces import NasBench201, NasBenchGraph
 from naslib_optiproxy.strategies import RandomSearch

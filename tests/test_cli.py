@@ -11,7 +11,7 @@ from typing import List, Tuple
 import pytest
 
 from naslib_optiproxy import cli
-from naslib_optiproxy.objectives.nasbench201 import ENV_VAR, expected_files
+from naslib_optiproxy.objectives.files import ENV_VAR, expected_files
 from naslib_optiproxy.result import RESULT_KEYS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -125,7 +125,7 @@ def test_fit_and_search_settings_map_every_field() -> None:
     })
     fit = config.fit
     assert dataclasses.asdict(fit) == {
-        "epochs": 11, "lr": 0.003, "weight_decay": 0.04, "batch_size": 5, "lr_gamma": 0.6, "lr_step": 7,
+        "epochs": 11, "lr": 0.003, "weight_decay": 0.04, "mini_batch_size": 5, "lr_gamma": 0.6, "lr_step": 7,
         "rank_weight": 0.3, "rank_margin": 0.2, "rank_reduction": FitSettings().rank_reduction, "tol": 0.25,
     }
     search = config.search

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from naslib_optiproxy.constraints import (
-    Constraint,
-    ConstrainedObjective,
-    PenaltyWeight,
-    check_metric,
-    constraints_of,
-    parse_constraint,
-)
+from naslib_optiproxy.constraints import Constraint, PenaltyWeight, constraints_of
+from naslib_optiproxy.objectives.constrained import ConstrainedObjective, check_metric, parse_constraint
 from naslib_optiproxy.types import ConstraintValue, Evaluation, Trial
 from naslib_optiproxy.spaces import Architecture, NasBench201
 

@@ -74,3 +74,24 @@ def test_dynamo_still_imports_on_first_use_after_pyg() -> None:
     assert type(sys.modules["torch._dynamo"]).__name__ == "module"       # the real one, not the stand-in
     """
     assert _loaded_after("import sys\n" + textwrap.dedent(code)) == "True True"
+
+
+def test_the_cli_and_compare_load_no_naslib_runner_until_a_naslib_command_runs() -> None:
+    """The CLI loads NASLib's commands, and ``compare`` its ``naslib:`` methods, by name when they run."""
+    script = ("import sys, naslib_optiproxy.cli, naslib_optiproxy.compare.suite, naslib_optiproxy.compare.jobs; "
+              "print(sorted(m for m in sys.modules if m.startswith('naslib_optiproxy.integrations')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_modules_loaded_by_name_are_optional_dependency_adapters() -> None:
+    from naslib_optiproxy.cli import NASLIB_COMMANDS
+    from naslib_optiproxy.compare.methods import EXTERNAL_RUNNERS
+
+    for target in [*NASLIB_COMMANDS.values(), *EXTERNAL_RUNNERS.values()]:
+        module, _, function = target.partition(":")
+        assert module.startswith("naslib_optiproxy.integrations.naslib_plugin."), target
+        loaded = __import__(module, fromlist=["_"])
+        for name in [function] if function else ["check_optimizer", "run_search"]:
+            assert callable(getattr(loaded, name)), target

@@ -1,10 +1,14 @@
 """The package's import graph, read from the source: no cycle, and the core never imports an adapter.
 
 The adapters at the edge (:data:`ADAPTERS`: the CLI and its run config, ``compare``, the NASLib
-plugin, Ray) may import the core; nothing in the core may import them. Imports inside
-functions are allowed only for optional third-party software (NASLib, Ray, onnxruntime, ...):
-an import of one of our own modules inside a function is reported, except in the NASLib plugin,
-whose modules import NASLib at their top and so are imported only when NASLib is wanted.
+plugin, Ray) may import the core; nothing in the core may import them, and they import neither
+each other (the CLI's ``compare`` command apart) nor anything but the public names (``__all__``)
+of our modules: ``compare`` and the CLI load the NASLib plugin by name when a NASLib method or
+command runs. The benchmarks (``objectives/``) stand on the ground floor (value types, codecs,
+datasets, bundled data) and never import the method. Imports inside functions are allowed only
+for optional third-party software (NASLib, Ray, onnxruntime, ...): an import of one of our own
+modules inside a function is reported, except in the NASLib plugin, whose modules import NASLib
+at their top and so are imported only when NASLib is wanted.
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ ROOT = "naslib_optiproxy"
 ADAPTERS = ("naslib_optiproxy.cli", "naslib_optiproxy.compare", "naslib_optiproxy.integrations",
             "naslib_optiproxy.__main__")
 LAZY_OWN_IMPORTS_ALLOWED = ("naslib_optiproxy.integrations.naslib_plugin",)
+#: The adapters' groups; an adapter imports no module of another group (but the CLI may import ``compare``).
+ADAPTER_GROUPS = ("naslib_optiproxy.cli", "naslib_optiproxy.compare", "naslib_optiproxy.integrations.naslib_plugin",
+                  "naslib_optiproxy.integrations.ray")
+ALLOWED_BETWEEN_ADAPTERS = {("naslib_optiproxy.cli", "naslib_optiproxy.compare")}
+#: What the benchmarks may import: the ground floor (value types, codecs, datasets, bundled data, text and files).
+OBJECTIVES_MAY_IMPORT = ("naslib_optiproxy._text", "naslib_optiproxy._files", "naslib_optiproxy.types",
+                         "naslib_optiproxy.data", "naslib_optiproxy.datasets", "naslib_optiproxy.spaces",
+                         "naslib_optiproxy.objectives",
+                         "naslib_optiproxy.pareto")  # criteria and indicators: on _text and types only
 
 
 def _modules() -> Dict[str, Path]:
@@ -123,6 +136,71 @@ def test_no_function_level_import_of_our_own_modules() -> None:
     assert not wrong, f"imports of our own modules inside functions: {wrong}"
 
 
+def _within(name: str, prefixes) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _group(name: str) -> str:
+    return next((g for g in ADAPTER_GROUPS if _within(name, (g,))), "")
+
+
+def test_adapters_import_no_other_adapter() -> None:
+    """``compare`` runs NASLib methods, and the CLI NASLib's commands, through a module loaded by name."""
+    edges, _ = _graph()
+    wrong = sorted((a, b) for a, targets in edges.items() for b in targets
+                   if _group(a) and _group(b) and _group(a) != _group(b)
+                   and (_group(a), _group(b)) not in ALLOWED_BETWEEN_ADAPTERS)
+    assert not wrong, f"adapters importing another adapter: {wrong}"
+
+
+def test_objectives_never_import_the_method() -> None:
+    edges, _ = _graph()
+    wrong = sorted((a, b) for a, targets in edges.items() if _within(a, ("naslib_optiproxy.objectives",))
+                   for b in targets if not _within(b, OBJECTIVES_MAY_IMPORT))
+    assert not wrong, f"benchmarks importing beyond the ground floor: {wrong}"
+
+
+def _public_names(module: str):
+    """``module``'s ``__all__`` (``None`` when it declares none)."""
+    for node in ast.parse(MODULES[module].read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return None
+
+
+def _internal_names() -> List[Tuple[str, str, str]]:
+    """``(importer, module, name)`` of every name taken from our module that its ``__all__`` does not list, where
+    the importer is an adapter or the module a benchmark's (their internals stay theirs)."""
+    found = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            source = _targets(name, ast.ImportFrom(module=node.module, names=[], level=node.level))
+            source = source[0] if source else None
+            if source is None or not (_is_adapter(name) or _within(source, ("naslib_optiproxy.objectives",))):
+                continue
+            public = _public_names(source)
+            found += [(name, source, alias.name) for alias in node.names
+                      if public is not None and alias.name not in public and f"{source}.{alias.name}" not in MODULES]
+    return found
+
+
+def test_adapters_and_benchmarks_take_only_public_names() -> None:
+    """E.g. the CLI and the NASLib plugin spell datasets with :mod:`naslib_optiproxy.datasets`, and find files with
+    :mod:`naslib_optiproxy.objectives.files`, not with NAS-Bench-201's internals."""
+    wrong = sorted(_internal_names())
+    assert not wrong, f"internal names imported: {wrong}"
+
+
+def test_each_dataset_is_spelt_in_one_place() -> None:
+    """``canonical_dataset`` is defined once (:mod:`naslib_optiproxy.datasets`), and so are the default datasets."""
+    definers = sorted(name for name, path in MODULES.items()
+                      for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                      if isinstance(node, ast.FunctionDef) and node.name == "canonical_dataset")
+    assert definers == ["naslib_optiproxy.datasets"]
+
+
 def test_the_checks_can_fail(tmp_path: Path) -> None:
     """The cycle finder reports a planted cycle (so a green run means something)."""
     module = "naslib_optiproxy.types"
@@ -130,3 +208,6 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert "naslib_optiproxy.study" in _targets(module, tree.body[0])
     tree = ast.parse("from . import run")
     assert "naslib_optiproxy.run" in _targets("naslib_optiproxy.study", tree.body[0])
+    tree = ast.parse("from .objectives.nasbench201 import DS_KEYS")
+    assert _targets("naslib_optiproxy.run", tree.body[0])[0] == "naslib_optiproxy.objectives.nasbench201"
+    assert "DS_KEYS" not in _public_names("naslib_optiproxy.objectives.nasbench201")

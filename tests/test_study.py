@@ -199,18 +199,23 @@ def test_a_strategy_belongs_to_one_study() -> None:
         Study(strategy)
 
 
-def test_optiproxy_without_config_takes_the_objectives_dataset_preset() -> None:
+def test_optiproxy_without_config_is_built_for_its_dataset_and_refuses_another() -> None:
     class Objective:
-        dataset = "cifar10"
+        dataset = "ImageNet16-120"
         space = NasBench201()
 
         def __call__(self, arch):
             return float(sum(arch.ops))
 
-    strategy = OptiProxy(NasBench201(), seed=0)
-    assert strategy.config.model.hidden == 144  # the space-wide NB201 preset (ImageNet16-120's width)
-    Study(strategy).prepare(Objective())
+    strategy = OptiProxy(NasBench201(), seed=0)  # no dataset: the space's default, cifar10
     assert strategy.config.model.hidden == 64 and strategy.config.batch_size == 5  # cifar10's preset
+    with pytest.raises(ValueError, match=r"nasbench201/cifar10 preset.*ImageNet16-120.*restart_stale 0 vs 3.*"
+                                         r"OptiProxy\(space, dataset='ImageNet16-120'\)"):
+        Study(strategy).prepare(Objective())
+    built = OptiProxy(NasBench201(), seed=0, dataset="imagenet16")  # an alias: the same preset
+    Study(built).prepare(Objective())
+    assert built.config.restart_stale == 3 and built.config.model.hidden == 144
+    Study(OptiProxy(NasBench201(), seed=0, dataset="imagenet16")).prepare(lambda arch: 1.0)  # names no dataset
 
 
 # ------------------------------------------------------------------ several objectives (directions)

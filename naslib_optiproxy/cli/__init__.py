@@ -8,6 +8,7 @@ With no arguments it runs the embedded default: OptiProxy on NAS-Bench-Graph (co
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import sys
 from pathlib import Path
@@ -18,10 +19,9 @@ from tqdm import tqdm
 from .. import _startup
 from .._version import __version__
 from ..compare.command import add_compare_parser, run_compare
-from ..integrations.naslib_plugin.predictor_runner import main as naslib_predictors_main
-from ..integrations.naslib_plugin.runner import main as naslib_main
 from ..objectives import BenchmarkDataError, get_objective
-from ..run import RESULT_FILE, run_search
+from ..datasets import DEFAULT_DATASETS
+from ..run import DEFAULT_BUDGET, RESULT_FILE, run_search
 from ..spaces import SEARCH_SPACES
 from ..storage import JOURNAL_FILE
 from ..strategies import BASELINES, PEERS
@@ -54,10 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--search-space", metavar="{" + ",".join(SEARCH_SPACES) + "}",
                         help="benchmark search space (default: nasbench_graph)")
     search.add_argument("--dataset", metavar="D",
-                        help="dataset (default: cifar10 for nasbench201, cora for nasbench_graph)")
+                        help="dataset (default: " + ", ".join(f"{d} for {s}" for s, d in DEFAULT_DATASETS.items()
+                                                             if s in SEARCH_SPACES) + ")")
     search.add_argument("--optimizer", metavar="NAME", help=f"optiproxy (default), the baselines {', '.join(BASELINES)}, "
                         f"or a peer optimizer: {PEERS_HELP}")
-    search.add_argument("--budget", type=int, metavar="N", help="architectures to evaluate (default: 100)")
+    search.add_argument("--budget", type=int, metavar="N", help=f"architectures to evaluate (default: {DEFAULT_BUDGET})")
     search.add_argument("--seed", type=int, metavar="S", help="random seed (default: 0)")
     search.add_argument("--data-dir", metavar="DIR", help="folder with the NAS-Bench-201 tables")
     search.add_argument("--out", metavar="DIR",
@@ -147,7 +148,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "search")
     if args_list[0] in NASLIB_COMMANDS:  # NASLib's own argument format: handed over untouched
-        return NASLIB_COMMANDS[args_list[0]](args_list[1:])
+        return naslib_command(args_list[0], args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -245,20 +246,20 @@ def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     return run_compare(args)
 
 
-def naslib_command(argv: Sequence[str]) -> int:
-    """``naslib-optiproxy naslib --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's runner plus optiproxy."""
-    return naslib_main(list(argv))
-
-
-def naslib_predictors_command(argv: Sequence[str]) -> int:
-    """``naslib-optiproxy naslib-predictors --config-file CONFIG.yaml [KEY VALUE ...]``: NASLib's predictor evaluation."""
-    return naslib_predictors_main(list(argv))
+def naslib_command(name: str, argv: Sequence[str]) -> int:
+    """``naslib-optiproxy naslib|naslib-predictors --config-file CONFIG.yaml [KEY VALUE ...]``: the NASLib
+    plugin's runner, loaded only now (``search`` and ``compare`` never load it)."""
+    module, _, function = NASLIB_COMMANDS[name].partition(":")
+    return getattr(importlib.import_module(module), function)(list(argv))
 
 
 # subcommand -> handler (each returns the exit code)
 COMMANDS = {"search": search_command, "compare": compare_command}
-# subcommands in NASLib's argument format (argv after the name) -> handler
-NASLIB_COMMANDS = {"naslib": naslib_command, "naslib-predictors": naslib_predictors_command}
+#: Subcommands in NASLib's argument format (argv after the name) -> ``module:function`` handling them:
+#: ``naslib`` is NASLib's runner (Trainer, errors.json) with optimizer optiproxy, ``naslib-predictors``
+#: NASLib's predictor evaluation with the optiproxy predictors.
+NASLIB_COMMANDS = {"naslib": "naslib_optiproxy.integrations.naslib_plugin.runner:main",
+                   "naslib-predictors": "naslib_optiproxy.integrations.naslib_plugin.predictor_runner:main"}
 
 
 if __name__ == "__main__":  # pragma: no cover

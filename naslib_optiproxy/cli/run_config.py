@@ -44,19 +44,17 @@ from typing import Any, Dict, Mapping, Optional, Union
 
 from .._text import did_you_mean, shorten
 from .._yaml import load_yaml
-from ..config import OptiProxyConfig
-from ..constraints import parse_constraint
+from ..config import OptiProxyConfig, resolve_settings
+from ..datasets import canonical_dataset
+from ..objectives.constrained import parse_constraint
 from ..objectives.low_fidelity import canonical_fidelity
 from ..objectives.multi_objective import METRICS
-from ..objectives.nasbench201 import canonical_dataset as nb201_dataset
-from ..spaces import SEARCH_SPACES
-from ..spaces.nasbench_graph import canonical_dataset as graph_dataset
 from ..pareto import parse_criteria
-from ..strategies import check_strategy, strategy_config
+from ..spaces import SEARCH_SPACES
+from ..run import DEFAULT_BUDGET, MAX_CONSECUTIVE_FAILURES
+from ..strategies import check_strategy
 from ..strategies.fronts import front_settings
 from ..strategies.optiproxy_mo import FrontSettings, mo_preset
-
-DEFAULT_DATASETS: Dict[str, str] = {"nasbench201": "cifar10", "nasbench_graph": "cora"}
 
 #: NASLib top-level keys accepted and ignored: ``evaluation`` (NASLib's final-training
 #: settings; tabular benchmarks need none), ``train_portion`` (train/valid split for
@@ -85,11 +83,11 @@ class RunConfig:
     dataset: Optional[str] = None
     optimizer: str = "optiproxy"
     seed: int = 0
-    budget: int = 100
+    budget: int = DEFAULT_BUDGET
     data_dir: Optional[str] = None
     out_dir: Optional[str] = None
     search: Optional[Dict[str, Any]] = field(default_factory=dict)
-    max_consecutive_failures: Optional[int] = 10
+    max_consecutive_failures: Optional[int] = MAX_CONSECUTIVE_FAILURES
     constraint: Optional[Any] = None
     fidelity: Optional[str] = None
     objectives: Optional[Any] = None
@@ -168,7 +166,7 @@ class RunConfig:
     # ------------------------------------------------------------- resolved
     def resolved_dataset(self) -> Optional[str]:
         """The canonical dataset name (the space's default when ``dataset`` is None)."""
-        return _canonical_dataset(self.search_space, self.dataset or DEFAULT_DATASETS.get(self.search_space))
+        return canonical_dataset(self.search_space, self.dataset)
 
     def resolved_out_dir(self) -> str:
         """``out_dir``, or ``runs/<search_space>-<dataset>-<optimizer>-<seed>``."""
@@ -196,8 +194,8 @@ class RunConfig:
         if self.objectives is not None:  # OptiProxyMO: its preset and the mo_* keys, validated here
             config, front = front_settings(self.search)
             FrontSettings.from_dict(front)
-            return mo_preset(self.search_space, self.resolved_dataset(), **config)
-        return strategy_config(self.search_space, self.resolved_dataset(), self.search, self.constraint is not None)
+            return mo_preset(self.search_space, self.dataset, **config)
+        return resolve_settings(self.search_space, self.dataset, self.constraint is not None, self.search)[1]
 
     # ------------------------------------------------------------ building
     @classmethod
@@ -259,11 +257,4 @@ def _criteria(value: Any, search_space: str) -> tuple:
     return criteria
 
 
-def _canonical_dataset(search_space: str, dataset: Optional[str]) -> Optional[str]:
-    """Canonical dataset name for the space (ValueError with a hint when unknown)."""
-    if dataset is None:
-        return None
-    return {"nasbench201": nb201_dataset, "nasbench_graph": graph_dataset}.get(search_space, str)(dataset)
-
-
-__all__ = ["DEFAULT_DATASETS", "IGNORED_KEYS", "RunConfig", "load_yaml"]
+__all__ = ["IGNORED_KEYS", "RunConfig", "load_yaml"]

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence
 
 from .._files import write_atomic
 from .._lock import FolderLock
+from ..run import DEFAULT_BUDGET
 from ..strategies import PEERS
 from .executors import EXECUTORS, print_progress, run_jobs
 from .jobs import DataDir
@@ -43,7 +44,7 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
                              "(methods: optiproxy, rs, nsga2, motpe, limits); the table then gives the share of the "
                              "true front's hypervolume and IGD")
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (default: 0-9)")
-    parser.add_argument("--budget", type=int, default=100, help="evaluations per run (default: 100)")
+    parser.add_argument("--budget", type=int, default=DEFAULT_BUDGET, help=f"evaluations per run (default: {DEFAULT_BUDGET})")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
     parser.add_argument("--spread", choices=list(SPREADS), default="std",
                         help="after ± in the table: std over seeds (default) or se, the standard error of the mean")

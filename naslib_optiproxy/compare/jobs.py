@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-import yaml
-
-from .._files import dumps, jsonable, make_dirs, write_atomic
+from .._files import dumps, make_dirs, write_atomic
 from .._text import clip, shorten
 from .._version import __version__
 from ..objectives import BenchmarkDataError
-from ..integrations.naslib_plugin.runner import load_config
-from ..integrations.naslib_plugin.runner import run as run_naslib
-from ..result import RESULT_KEYS, SCHEMA, known_optimum
-from ..config import OptiProxyConfig
+from ..result import build_result, known_optimum
+from ..config import OptiProxyConfig, resolve_settings
 from ..run import run_search
-from ..strategies import strategy_config
 from ..strategies.fronts import front_settings
 from ..strategies.optiproxy_mo import mo_preset
 from ..threads import policy_threads
@@ -57,21 +50,29 @@ class Job:
     data: str = ""
 
     @property
+    def config(self) -> Optional[OptiProxyConfig]:
+        """The OptiProxy settings this job runs with (preset + the method's settings), else ``None``."""
+        if self.method.optimizer != "optiproxy":
+            return None
+        if self.task.criteria is not None:  # OptiProxyMO: the front preset and the method's loop/proxy keys
+            return mo_preset(self.task.space, self.task.dataset, **front_settings(dict(self.method.settings))[0])
+        return resolve_settings(self.task.space, self.task.dataset, self.task.constrained,
+                                dict(self.method.settings))[1]
+
+    @property
     def key(self) -> str:
         """8 hex digits identifying everything that changes this job's result."""
         identity = {"task": self.task.name, "optimizer": self.method.optimizer, "settings": list(self.method.settings),
                     "seed": self.seed, "budget": self.budget, "version": __version__, "threads": policy_threads()}
         if self.data:
             identity["data"] = self.data
-        if self.method.optimizer == "optiproxy" and self.task.criteria is not None:  # OptiProxyMO's preset
-            config, front = front_settings(dict(self.method.settings))
-            identity["effective_settings"] = {**mo_preset(self.task.space, self.task.dataset, **config).to_dict(),
-                                              **front}
-        elif self.method.optimizer == "optiproxy":  # the preset it runs with: a changed preset is a new job
-            effective = strategy_config(self.task.space, self.task.dataset, dict(self.method.settings),
-                                        self.task.constrained).to_dict()
+        config = self.config
+        if config is not None:  # the preset it runs with: a changed preset is a new job
+            effective = config.to_dict()
             identity["effective_settings"] = {k: v for k, v in effective.items()
                                               if not (k in SETTINGS_ADDED_LATER and v == _DEFAULTS[k])}
+            if self.task.criteria is not None:  # and the front settings (mo_*) given
+                identity["effective_settings"].update(front_settings(dict(self.method.settings))[1])
         return hashlib.sha256(dumps(identity).encode("utf-8")).hexdigest()[:8]
 
     @property
@@ -142,30 +143,22 @@ def run_job(job: Job, data_dir: DataDir = None, workdir: Optional[str] = None) -
 
 
 def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
-    """Run ``naslib:<optimizer>`` through NASLib's Trainer (lightweight mode) via the plugin's runner."""
-    name = job.method.optimizer.split(":", 1)[1]
+    """Run ``naslib:<optimizer>`` through NASLib's Trainer (lightweight mode) via the plugin, loaded now
+    (:meth:`~naslib_optiproxy.compare.methods.Method.external_runner`); the record is the one result schema."""
+    runner, name = job.method.external_runner()
     folder = data_dir_for(data_dir, job.task.space)
     objective = job.task.objective(folder)  # the same tables as NASLib's dataset_api reads from folder
     _check_data(job, objective)
-    with tempfile.TemporaryDirectory() as scratch:
-        values = {"search_space": job.task.space, "dataset": job.task.dataset, "optimizer": name, "seed": job.seed,
-                  "out_dir": scratch, "search": {"epochs": job.budget, **dict(job.method.settings)}}
-        path = Path(scratch) / "config.yaml"
-        path.write_text(yaml.safe_dump(values), encoding="utf-8")
-        summary = run_naslib(load_config(str(path), []), lightweight=True, data_dir=folder, evaluate=True)
-    incumbents = summary["valid_acc"]
-    record: Dict[str, Any] = {key: None for key in RESULT_KEYS}
-    record.update(
-        schema=SCHEMA, task=job.task.name, method=job.method.name, optimizer=job.method.optimizer,
-        search_space=job.task.space, dataset=job.task.dataset, seed=job.seed, budget=job.budget,
-        settings=dict(job.method.settings), history=[{"arch": None, "val": v} for v in incumbents],
+    summary = runner.run_search(job.task.space, job.task.dataset, name, job.seed, job.budget,
+                                dict(job.method.settings), folder)
+    incumbents = summary["valid_acc"]  # NASLib reports the incumbent per epoch, not each evaluation
+    identity = {"optimizer": job.method.optimizer, "search_space": job.task.space, "dataset": job.task.dataset,
+                "seed": job.seed, "settings": dict(job.method.settings), "torch_threads": policy_threads()}
+    return build_result(
+        identity, job.budget, summary["search_seconds"], history=[{"arch": None, "val": v} for v in incumbents],
         trajectory=[max(incumbents[: i + 1]) for i in range(len(incumbents))],
         best={"arch": str(summary.get("final_arch")), "val": summary["best_val"], "test": summary.get("table_test")},
-        optimum_val=known_optimum(objective), exhausted=False, seconds=summary["search_seconds"],
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, torch_threads=policy_threads(),
-        package_version=__version__,
-    )
-    return jsonable(record)
+        optimum_val=known_optimum(objective), task=job.task.name, method=job.method.name)
 
 
 def run_and_save(job: Job, out_dir: str, data_dir: DataDir = None) -> Dict[str, Any]:

@@ -8,14 +8,20 @@ Trainer, e.g. ``naslib:bananas[predictor_type=optiproxy_gcn]``.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Dict, Tuple
 
 from .._text import shorten
 from .tasks import format_assignments, parse_assignments
 
 NASLIB_PREFIX = "naslib:"
+#: Frameworks that run a method themselves: prefix -> the module that checks (``check_optimizer(name, label)``) and runs
+#: (``run_search(space, dataset, optimizer, seed, budget, settings, data_dir)``) its optimizers. Loaded by name
+#: only when such a method is checked or run: the framework is optional, and adapters never import each other.
+EXTERNAL_RUNNERS = {NASLIB_PREFIX: "naslib_optiproxy.integrations.naslib_plugin.jobs"}
 _METHOD = re.compile(r"^(?:(?P<label>[A-Za-z0-9_.+\-]+)=)?(?P<name>[A-Za-z0-9_:\-]+)(?:\[(?P<settings>[^\]]*)\])?$")
 
 
@@ -49,6 +55,11 @@ class Method:
     def through_naslib(self) -> bool:
         """``naslib:<optimizer>``: run by NASLib's Trainer through the plugin (needs NASLib)."""
         return self.optimizer.startswith(NASLIB_PREFIX)
+
+    def external_runner(self) -> Tuple[ModuleType, str]:
+        """``(module, optimizer)`` of a method another framework runs (:data:`EXTERNAL_RUNNERS`), loaded now."""
+        prefix = next(p for p in EXTERNAL_RUNNERS if self.optimizer.startswith(p))
+        return importlib.import_module(EXTERNAL_RUNNERS[prefix]), self.optimizer[len(prefix):]
 
     @property
     def name(self) -> str:

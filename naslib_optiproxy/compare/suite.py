@@ -22,15 +22,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .._text import did_you_mean, shorten
 from .._yaml import load_yaml
-from ..integrations.naslib_plugin import naslib_missing
-from ..integrations.naslib_plugin.runner import OPTIMIZER_NAMES as NASLIB_OPTIMIZER_NAMES
 from ..spaces import SEARCH_SPACES, get_search_space
-from ..strategies import check_strategy, strategy_config
+from ..config import resolve_settings
+from ..run import DEFAULT_BUDGET
+from ..strategies import check_strategy
 from ..strategies.fronts import front_settings
 from ..strategies.optiproxy import check_batch_size
 from ..strategies.optiproxy_mo import FrontSettings, mo_preset
 from .jobs import DataDir, Job
-from .methods import NASLIB_PREFIX, Method
+from .methods import Method
 from .tasks import Task
 
 
@@ -126,13 +126,8 @@ class Suite:
                 raise ValueError(f"task {plan.task.name}: budget must be >= 1, got {plan.budget}")
         for method in self.methods:
             if method.through_naslib:
-                name = method.optimizer[len(NASLIB_PREFIX):]
-                if name not in NASLIB_OPTIMIZER_NAMES:
-                    raise ValueError(f"unknown NASLib optimizer {name!r}{did_you_mean(name, NASLIB_OPTIMIZER_NAMES)}; "
-                                     f"available: {', '.join(NASLIB_OPTIMIZER_NAMES)}")
-                missing = naslib_missing()
-                if missing:
-                    raise ValueError(f"method {method.name!r} runs through NASLib: {missing}")
+                runner, name = method.external_runner()
+                runner.check_optimizer(name, method.name)
                 continue
             settings = dict(method.settings)
             for criteria in dict.fromkeys(plan.task.criteria for plan in self.tasks):
@@ -148,7 +143,7 @@ class Suite:
                         FrontSettings.from_dict(front)
                         mo_preset(plan.task.space, plan.task.dataset, **config).check_budget(plan.budget)
                         continue
-                    config = strategy_config(plan.task.space, plan.task.dataset, settings, plan.task.constrained)
+                    config = resolve_settings(plan.task.space, plan.task.dataset, plan.task.constrained, settings)[1]
                     config.check_budget(plan.budget)
                     try:
                         if plan.task.space in SEARCH_SPACES:
@@ -170,7 +165,7 @@ class Suite:
         if unknown:
             raise ValueError(f"{path}: unknown keys {[shorten(k) for k in unknown]}; "
                              f"a suite has {', '.join(SUITE_KEYS)}")
-        default_budget = _count(path, "budget", data.get("budget", 100))
+        default_budget = _count(path, "budget", data.get("budget", DEFAULT_BUDGET))
         default_checkpoints_ = data.get("checkpoints")
         plans = [_task_plan(path, index, entry, default_budget, default_checkpoints_)
                  for index, entry in enumerate(_list(path, "tasks", data.get("tasks")))]

@@ -48,7 +48,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
     ) from error
 
 from .._text import shorten
-from ..config import OptiProxyConfig
+from ..config import OptiProxyConfig, resolve_settings
 from ..spaces import SearchSpace, get_search_space
 from ..strategies import OptiProxy, Strategy
 from ..study import Study
@@ -69,9 +69,10 @@ class OptiProxySearcher(Searcher):
             registry name, e.g. ``"nasbench201"``). May be ``None`` when ``optimizer`` is given.
         optimizer: Any :class:`~naslib_optiproxy.strategies.Strategy` (OptiProxy, RS, RE, LS).
             Default: ``OptiProxy(space, config, seed, dataset)``.
-        config: :class:`~naslib_optiproxy.config.OptiProxyConfig` (or a mapping of its
-            settings) of the default OptiProxy; not allowed together with ``optimizer``.
-            ``None``: the measured preset for the space and ``dataset``.
+        config: :class:`~naslib_optiproxy.config.OptiProxyConfig` of the default OptiProxy, or a
+            mapping of settings (flat keys) over the measured preset for the space and ``dataset``
+            (as every door applies them: :func:`~naslib_optiproxy.config.resolve_settings`); not
+            allowed together with ``optimizer``. ``None``: the preset itself.
         seed: Seed of the default OptiProxy.
         dataset: The benchmark's dataset, for the default OptiProxy's preset.
         metric: Key of the trial result to optimise (the trial's last reported result is used).
@@ -110,9 +111,7 @@ class OptiProxySearcher(Searcher):
         else:
             if space is None:
                 raise ValueError("pass the search space (or an optimizer built for it)")
-            if config is not None and not isinstance(config, OptiProxyConfig):
-                config = OptiProxyConfig.from_dict(config)
-            optimizer = OptiProxy(space, config, seed=seed, dataset=dataset)
+            optimizer = OptiProxy(space, resolve_settings(space, dataset, False, config)[1], seed=seed)
         super().__init__(metric=metric, mode=mode)
         self.study = Study(optimizer)
         self.space: SearchSpace = optimizer.space

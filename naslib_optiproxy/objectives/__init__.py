@@ -13,6 +13,7 @@ import os
 from typing import Any, Callable, Dict, Optional, Union
 
 from .._text import did_you_mean
+from ..types import BenchmarkObjective
 from .errors import BenchmarkDataError
 from .nasbench101 import NasBench101Objective
 from .nasbench201 import NasBench201Objective, load_nb201_table
@@ -22,16 +23,14 @@ from .nasbench_nlp import NasBenchNLPObjective
 from .options import objective_with_options
 from .safe_pickle import UnsafePickleError, safe_load
 
-Objective = Union[NasBench101Objective, NasBench201Objective, NasBenchGraphObjective, NasBench301Objective]
-
-OBJECTIVES: Dict[str, Callable[..., Objective]] = {
+OBJECTIVES: Dict[str, Callable[..., BenchmarkObjective]] = {
     # The user's NASLib nasbench_only108.pkl in data_dir.
     "nasbench101": lambda dataset, data_dir: NasBench101Objective(dataset, data_dir),
-    "nasbench201": lambda dataset, data_dir: NasBench201Objective(dataset or "cifar10", data_dir),
+    "nasbench201": lambda dataset, data_dir: NasBench201Objective(dataset, data_dir),
     # NAS-Bench-Graph's tables ship inside its package: no data directory.
-    "nasbench_graph": lambda dataset, data_dir: NasBenchGraphObjective(dataset or "cora"),
+    "nasbench_graph": lambda dataset, data_dir: NasBenchGraphObjective(dataset),
     # A surrogate model (ONNX or NB301 v0.9) in data_dir.
-    "nasbench301": lambda dataset, data_dir: NasBench301Objective(dataset or "cifar10", data_dir),
+    "nasbench301": lambda dataset, data_dir: NasBench301Objective(dataset, data_dir),
     # NB201 accuracy under an HW-NAS-Bench constraint: needs the option constraint=...
     "hw_nas_bench": lambda dataset, data_dir: objective_with_options("hw_nas_bench", dataset, data_dir, {}),
     # The user's NASLib nb_nlp.pickle (+ optional NB-X11 surrogate nbnlp_v01/) in data_dir (PTB only).
@@ -44,7 +43,7 @@ def get_objective(
     dataset: Optional[str] = None,
     data_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     **options: Any,
-) -> Objective:
+) -> BenchmarkObjective:
     """The benchmark objective of ``search_space`` on ``dataset`` (its default when ``None``).
 
     ``data_dir`` is where NAS-Bench-201 tables and NAS-Bench-301 surrogates are looked for;

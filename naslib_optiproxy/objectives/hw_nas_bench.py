@@ -18,17 +18,18 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 from .._text import shorten
-from ..constraints import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
 from ..data import bundled
+from ..datasets import canonical_dataset
 from ..spaces import Architecture
+from .constrained import ConstrainedObjective, ConstraintLike, check_metric, parse_constraint
 from .errors import BenchmarkDataError
-from .nasbench201 import (NasBench201Objective, canonical_dataset, companion_folders, first_file, measurement,
-                          read_csv_table)
+from .files import PathLike, companion_folders, first_file
+from .nasbench201 import NasBench201Objective
+from .tables import measurement, read_csv_table
 
-PathLike = Union[str, "os.PathLike[str]"]
 Metrics = Dict[str, float]
 
 HW_METRICS = ("edgegpu_latency", "edgegpu_energy", "raspi4_latency", "edgetpu_latency", "pixel3_latency",
@@ -59,7 +60,7 @@ def parse_net(text: Optional[str]) -> Tuple[int, ...]:
 
 
 def hw_file_name(dataset: str) -> str:
-    return f"hw_{canonical_dataset(dataset)}.csv"
+    return f"hw_{canonical_dataset('nasbench201', dataset)}.csv"
 
 
 def find_hw_file(dataset: str, hw_dir: Optional[PathLike] = None, data_dir: Optional[PathLike] = None) -> Path:
@@ -97,7 +98,7 @@ def hw_source(dataset: str, hw_dir: Optional[PathLike] = None,
               data_dir: Optional[PathLike] = None) -> Dict[str, str]:
     """The ``data_source`` of the HW-NAS-Bench table :func:`load_hw_table` reads."""
     path = locate_hw_file(dataset, hw_dir, data_dir)
-    return bundled.bundled_source(f"hw_nas_bench_{canonical_dataset(dataset)}", bundled.HW_FILE) if path is None \
+    return bundled.bundled_source(f"hw_nas_bench_{canonical_dataset('nasbench201', dataset)}", bundled.HW_FILE) if path is None \
         else bundled.file_source(path)
 
 
@@ -106,7 +107,7 @@ def load_hw_table(dataset: str, hw_dir: Optional[PathLike] = None,
     """``{op-index tuple: {metric: value}}`` for every NB201 architecture, in NB201 index order (cached)."""
     path = locate_hw_file(dataset, hw_dir, data_dir)
     if path is None:
-        return bundled.hw_table(canonical_dataset(dataset))
+        return bundled.hw_table(canonical_dataset("nasbench201", dataset))
     stat = path.stat()
     return _parse(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
@@ -128,13 +129,13 @@ def _parse(path: str, mtime_ns: int, size: int) -> Dict[Tuple[int, ...], Metrics
     return table
 
 
-def hw_nas_bench_objective(dataset: str = "ImageNet16-120", constraint: ConstraintLike = "edgegpu_latency<=2",
+def hw_nas_bench_objective(dataset: Optional[str] = None, constraint: ConstraintLike = "edgegpu_latency<=2",
                            data_dir: Optional[PathLike] = None,
                            hw_dir: Optional[PathLike] = None) -> ConstrainedObjective:
     """NB201 validation accuracy on ``dataset`` subject to an HW-NAS-Bench ``constraint``.
 
     Every evaluation's info holds all :data:`HW_METRICS` of the architecture, ``feasible``
-    and ``constraint`` (see :class:`~naslib_optiproxy.constraints.ConstrainedObjective`).
+    and ``constraint`` (see :class:`~naslib_optiproxy.objectives.constrained.ConstrainedObjective`).
     Its ``data_source`` is ``{"kind": "combined", "tables": {"accuracy": ..., "hardware": ...}}``.
 
     Raises:
@@ -143,7 +144,7 @@ def hw_nas_bench_objective(dataset: str = "ImageNet16-120", constraint: Constrai
     """
     parsed = parse_constraint(constraint)
     check_metric(parsed, HW_METRICS, "HW-NAS-Bench")
-    base = NasBench201Objective(dataset, data_dir)
+    base = NasBench201Objective(canonical_dataset("hw_nas_bench", dataset), data_dir)
     table = load_hw_table(base.dataset, hw_dir, data_dir)
 
     def metrics(arch: Architecture) -> Metrics:
@@ -155,5 +156,5 @@ def hw_nas_bench_objective(dataset: str = "ImageNet16-120", constraint: Constrai
     return objective
 
 
-__all__ = ["ENV_VAR", "HW_METRICS", "find_hw_file", "hw_file_name", "hw_nas_bench_objective",
+__all__ = ["ENV_VAR", "HW_METRICS", "NOT_MEASURED", "find_hw_file", "hw_file_name", "hw_nas_bench_objective",
            "hw_source", "load_hw_rows", "load_hw_table", "locate_hw_file"]

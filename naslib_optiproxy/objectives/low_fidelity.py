@@ -22,16 +22,17 @@ import functools
 import math
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..data import bundled
+from ..datasets import canonical_dataset
 from ..types import Evaluation, Trial
 from ..spaces import Architecture, NasBench201
 from .errors import BenchmarkDataError, check_architecture
-from .nasbench201 import (NasBench201Objective, accuracy, canonical_dataset, companion_folders, first_file,
-                          read_csv_table)
+from .files import PathLike, companion_folders, first_file
+from .nasbench201 import NasBench201Objective
+from .tables import accuracy, read_csv_table
 
-PathLike = Union[str, "os.PathLike[str]"]
 
 LOWFI_FILE = "nb201_12epoch.csv"
 FOLDER = "nasbench201-lowfi"
@@ -80,9 +81,9 @@ def load_lowfi_table(dataset: str, lowfi_dir: Optional[PathLike] = None,
     """``{op-index tuple: (12-epoch val, 12-epoch test)}`` in percent (cached per file and dataset)."""
     path = locate_lowfi_file(lowfi_dir, data_dir)
     if path is None:
-        return bundled.lowfi_table(canonical_dataset(dataset))
+        return bundled.lowfi_table(canonical_dataset("nasbench201", dataset))
     stat = path.stat()
-    return _parse(str(path.resolve()), canonical_dataset(dataset), stat.st_mtime_ns, stat.st_size)
+    return _parse(str(path.resolve()), canonical_dataset("nasbench201", dataset), stat.st_mtime_ns, stat.st_size)
 
 
 def canonical_fidelity(fidelity: str) -> str:
@@ -96,7 +97,7 @@ class FullFidelityObjective:
 
     fidelity = "full"
 
-    def __init__(self, dataset: str = "cifar10", data_dir: Optional[PathLike] = None,
+    def __init__(self, dataset: Optional[str] = None, data_dir: Optional[PathLike] = None,
                  full_epochs: int = FULL_EPOCHS) -> None:
         self.full = NasBench201Objective(dataset, data_dir)
         self.space, self.dataset = self.full.space, self.full.dataset
@@ -136,7 +137,7 @@ class LowFidelityObjective:
 
     fidelity = "low"
 
-    def __init__(self, dataset: str = "cifar10", data_dir: Optional[PathLike] = None,
+    def __init__(self, dataset: Optional[str] = None, data_dir: Optional[PathLike] = None,
                  lowfi_dir: Optional[PathLike] = None, top_k: int = 5, promote_from: int = 1,
                  promote_every: int = 1, low_epochs: int = LOW_EPOCHS, full_epochs: int = FULL_EPOCHS) -> None:
         for name, value in (("top_k", top_k), ("promote_from", promote_from), ("promote_every", promote_every)):
@@ -214,10 +215,10 @@ def nasbench201_fidelity_objective(dataset: Optional[str], data_dir: Optional[Pa
     """The NB201 objective of ``fidelity`` (``full`` or ``low``; ``options`` go to :class:`LowFidelityObjective`)."""
     fidelity = canonical_fidelity(fidelity)
     if fidelity == "low":
-        return LowFidelityObjective(dataset or "cifar10", data_dir, **options)
+        return LowFidelityObjective(dataset, data_dir, **options)
     if options:
         raise ValueError(f"options {sorted(options)} apply only to fidelity low")
-    return FullFidelityObjective(dataset or "cifar10", data_dir)
+    return FullFidelityObjective(dataset, data_dir)
 
 
 __all__ = ["FIDELITIES", "FULL_EPOCHS", "FullFidelityObjective", "LOW_EPOCHS", "LOWFI_FILE", "LowFidelityObjective",

@@ -43,10 +43,10 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, S
 import numpy as np
 
 from .._text import did_you_mean
-from ..constraints import ConstraintLike, parse_constraint
 from ..data import bundled
 from ..pareto import Bounds, Criterion, CriterionLike, FrontScore, pareto_front, parse_criteria
 from ..types import Architecture, Constraint, Evaluation
+from .constrained import ConstraintLike, parse_constraint
 from .hw_nas_bench import HW_METRICS, NOT_MEASURED, hw_source, load_hw_table
 from .nasbench201 import NasBench201Objective
 from .nasbench_graph import NasBenchGraphObjective

@@ -29,7 +29,8 @@ from ..spaces import Architecture, NasBench101
 from .errors import BenchmarkDataError, check_architecture
 from ..data.bundled import file_source
 from ..data.validate import accuracy_problem, measurement_problem
-from .nasbench201 import ENV_VAR, resolve_data_dir
+from ..datasets import canonical_dataset
+from .files import ENV_VAR, resolve_data_dir
 from .safe_pickle import safe_load
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -98,11 +99,9 @@ class NasBench101Objective:
         data_dir: Folder holding ``nasbench_only108.pkl``; defaults to ``$NASLIB_OPTIPROXY_DATA``, then ``./data``.
     """
 
-    def __init__(self, dataset: Optional[str] = "cifar10", data_dir: Optional[PathLike] = None) -> None:
-        if dataset not in (None, "cifar10"):
-            raise ValueError(f"NAS-Bench-101 has only the cifar10 dataset, got {dataset!r}")
+    def __init__(self, dataset: Optional[str] = None, data_dir: Optional[PathLike] = None) -> None:
+        self.dataset = canonical_dataset("nasbench101", dataset)
         self.space = NasBench101()
-        self.dataset = "cifar10"
         self.source = find_nb101_table(data_dir)
         self.data_source = file_source(self.source)
         self._table = load_nb101_table(data_dir)

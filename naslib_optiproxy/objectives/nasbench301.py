@@ -33,7 +33,8 @@ from ..types import Evaluation
 from ..spaces import Architecture, NasBench301
 from ..spaces.nasbench301 import CELLS, EDGES_PER_CELL, NUM_INTERMEDIATE, OP_NAMES, Compact, edge_slot
 from .errors import BenchmarkDataError, check_architecture
-from .nasbench201 import ENV_VAR, PathLike, resolve_data_dir, user_chose_data
+from ..datasets import canonical_dataset
+from .files import ENV_VAR, PathLike, resolve_data_dir, user_chose_data
 
 ONNX_FILE = "new_model.onnx"
 ENCODING_FILE = "encoding.json"
@@ -180,10 +181,8 @@ class NasBench301Objective:
         data_source: ``{"kind": "bundled", "name": "nb301_yahpo_onnx"}`` or ``{"kind": "file", "path": ...}``.
     """
 
-    def __init__(self, dataset: str = "cifar10", data_dir: Optional[PathLike] = None) -> None:
-        if str(dataset).lower() not in ("cifar10", "cifar-10"):
-            raise ValueError(f"NAS-Bench-301 has only the cifar10 dataset, got {dataset!r}")
-        self.dataset = "cifar10"
+    def __init__(self, dataset: Optional[str] = None, data_dir: Optional[PathLike] = None) -> None:
+        self.dataset = canonical_dataset("nasbench301", dataset)
         self.space = NasBench301()
         kind, self.source = find_surrogate(data_dir)
         self.data_source = (bundled.bundled_source("nb301_yahpo_onnx", *bundled.nb301_files())

@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import importlib.util
 from pathlib import Path
-from typing import Dict, Iterator, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 from .._text import shorten
 from ..data.bundled import content_digest
+from ..datasets import canonical_dataset
 from ..data.validate import accuracy_problem, measurement_problem
 from ..types import Evaluation
 from ..spaces import Architecture, NasBenchGraph
-from ..spaces.nasbench_graph import canonical_dataset
 from .errors import BenchmarkDataError, check_architecture
 from .safe_pickle import safe_load
 
@@ -81,8 +81,8 @@ class NasBenchGraphObjective:
             holds the data).
     """
 
-    def __init__(self, dataset: str = "cora") -> None:
-        name = canonical_dataset(dataset)
+    def __init__(self, dataset: Optional[str] = None) -> None:
+        name = canonical_dataset("nasbench_graph", dataset)
         self.dataset = name
         self.source = bench_file(name)
         self.data_source = {"kind": "package", "name": "nas-bench-graph", "path": str(Path(self.source).resolve()),

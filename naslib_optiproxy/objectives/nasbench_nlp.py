@@ -28,7 +28,7 @@ from ..spaces import Architecture
 from ..spaces.nasbench_nlp import NasBenchNLP
 from .errors import BenchmarkDataError, check_architecture
 from ..data.bundled import file_source
-from .nasbench201 import ENV_VAR, PathLike, resolve_data_dir
+from .files import ENV_VAR, PathLike, resolve_data_dir
 from .safe_pickle import safe_load
 
 TABLE_FILE = "nb_nlp.pickle"
@@ -130,6 +130,8 @@ class NasBenchNLPObjective:
         source: Path of the table read.
         skipped: Table entries outside the codec's space (not queryable by key).
     """
+
+    dataset: Optional[str] = None  # PTB only: NAS-Bench-NLP names no dataset
 
     def __init__(self, data_dir: Optional[PathLike] = None, surrogate: Any = None, max_nodes: int = 8) -> None:
         self.space = NasBenchNLP(max_nodes)

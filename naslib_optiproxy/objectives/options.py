@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional
 
-from ..constraints import ConstrainedObjective, check_metric, parse_constraint
+from .constrained import ConstrainedObjective, check_metric, parse_constraint
 from .hw_nas_bench import hw_nas_bench_objective
 from .low_fidelity import nasbench201_fidelity_objective
 from .multi_objective import multi_objective
@@ -53,16 +53,16 @@ def objective_with_options(search_space: str, dataset: Optional[str], data_dir: 
                 raise ValueError("a constraint is supported at full fidelity only; drop fidelity or the constraint")
             hw_dir = left.pop("hw_dir", None)
             _refuse(left, search_space, "constraint, hw_dir")
-            return hw_nas_bench_objective(dataset or "ImageNet16-120", constraint, data_dir, hw_dir)
+            return hw_nas_bench_objective(dataset, constraint, data_dir, hw_dir)
         if fidelity is not None:
             return nasbench201_fidelity_objective(dataset, data_dir, fidelity, **left)
         _refuse(left, search_space, "constraint, hw_dir, fidelity, lowfi_dir, top_k")
-        return NasBench201Objective(dataset or "cifar10", data_dir)
+        return NasBench201Objective(dataset, data_dir)
     if search_space == "nasbench_graph":
         if fidelity is not None:
             left["fidelity"] = fidelity
         _refuse(left, search_space, "constraint")
-        objective = NasBenchGraphObjective(dataset or "cora")
+        objective = NasBenchGraphObjective(dataset)
         if constraint is None:
             return objective
         parsed = parse_constraint(constraint)

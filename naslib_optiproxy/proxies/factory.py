@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import ClassVar, Optional
 
 import torch
 from torch import nn
@@ -40,11 +40,13 @@ def build_proxy(kind: str, num_nodes: int, num_features: int, hidden: int = 144,
 class ProxySettings:
     """The proxy model (paper appendix A.4, Table 5), with its config keys."""
 
+    section: ClassVar[str] = "model"  # its part of OptiProxyConfig (config.model)
+
     kind: str = setting("gcn", "proxy", choices=PROXIES, doc="proxy family: a PyG graph layer, or mlp")
     hidden: int = setting(144, "gcn_hidden", above=0, high=4096, doc="width of the graph layers")
-    layers: int = setting(2, "gcn_layers", above=0, high=32)
+    layers: int = setting(2, "gcn_layers", above=0, high=32, doc="graph layers (each along and against the edges)")
     head_hidden: int = setting(144, "linear_size", above=0, high=4096, doc="width of the readout MLP")
-    dropout: float = setting(0.0, "dropout", low=0, high=1)
+    dropout: float = setting(0.0, "dropout", low=0, high=1, doc="dropout between the graph layers")
     warm_start: bool = setting(True, "warm_start", doc="keep the proxy's weights between steps")
 
     def __post_init__(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Union
+from typing import ClassVar, List, Optional, Union
 
 import torch
 from torch import nn
@@ -42,12 +42,16 @@ class FitSettings:
     measured in ``docs/performance.md``); the first fit always runs every epoch.
     """
 
+    section: ClassVar[str] = "fit"  # its part of OptiProxyConfig (config.fit)
+
     epochs: int = setting(300, "model_epochs", low=0, high=100_000, doc="fit epochs per step")
     lr: float = setting(1e-3, "fit_lr", above=0, doc="AdamW learning rate of the proxy")
-    weight_decay: float = setting(0.01, "fit_weight_decay", low=0)
-    batch_size: Optional[int] = setting(None, "fit_batch_size", above=0, doc="mini-batch size (null: full batch)")
-    lr_gamma: float = setting(0.9, "fit_lr_gamma", above=0, high=1)
-    lr_step: int = setting(10, "fit_lr_step", low=0)
+    weight_decay: float = setting(0.01, "fit_weight_decay", low=0, doc="AdamW weight decay of the proxy")
+    mini_batch_size: Optional[int] = setting(None, "fit_batch_size", above=0,
+                                             doc="the fit's mini-batch size (null: full batch; not B, loop.batch_size)")
+    lr_gamma: float = setting(0.9, "fit_lr_gamma", above=0, high=1,
+                              doc="factor of the proxy's learning rate every fit_lr_step epochs")
+    lr_step: int = setting(10, "fit_lr_step", low=0, doc="epochs between learning-rate decays (0: none)")
     rank_weight: float = setting(0.2, "ranking_coe", low=0, doc="lambda of Eq. (4)")
     rank_margin: float = setting(0.1, "margin", low=0, doc="m of Eq. (5)")
     rank_reduction: str = setting("mean", "rank_reduction", choices=("mean", "sum"),
@@ -126,7 +130,7 @@ class ProxyTrainer:
         self.optimizer.lr = s.lr
         self.model.train()
         n = y.shape[0]
-        batch = n if not s.batch_size else min(s.batch_size, n)
+        batch = n if not s.mini_batch_size else min(s.mini_batch_size, n)
         window = s.lr_step or 10
         plateau = _Plateau(s.tol if self.fits else 0.0, window)
         loss = torch.zeros(())

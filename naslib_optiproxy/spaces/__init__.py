@@ -21,7 +21,7 @@ from .nasbench_nlp import NasBenchNLP
 SEARCH_SPACES: Dict[str, Callable[..., SearchSpace]] = {
     "nasbench101": lambda dataset=None: NasBench101(),
     "nasbench201": lambda dataset=None: NasBench201(),
-    "nasbench_graph": lambda dataset=None: NasBenchGraph(dataset or "cora"),
+    "nasbench_graph": lambda dataset=None: NasBenchGraph(dataset),
     "nasbench301": lambda dataset=None: NasBench301(),
     "nasbench_nlp": lambda dataset=None: NasBenchNLP(),
 }

@@ -21,28 +21,12 @@ from typing import Hashable, Iterator, Optional, Tuple
 
 import torch
 
-from .._text import ARCH_LIMIT, did_you_mean, shorten
+from .._text import ARCH_LIMIT, shorten
+from ..datasets import GRAPH_DATASETS, canonical_dataset
 from .base import Architecture, ChoiceTopology, SearchSpace
 
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
-DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv")
-_NB201_DATASETS = ("cifar10", "cifar10-valid", "cifar100", "imagenet16-120", "imagenet16", "imagenet")
-
-
-def canonical_dataset(name: str) -> str:
-    """The NAS-Bench-Graph dataset ``name`` in lower case; ValueError with a hint when unknown."""
-
-    lower = str(name).lower()
-    if lower in DATASETS:
-        return lower
-    if lower == "proteins":
-        hint = "; proteins is not supported: nas-bench-graph numbers its proteins ops inconsistently"
-    elif lower in _NB201_DATASETS:
-        hint = (f"; {name} is a NAS-Bench-201 dataset: set search_space: nasbench201 "
-                "(--search-space nasbench201)")
-    else:
-        hint = did_you_mean(lower, DATASETS)
-    raise ValueError(f"unknown NAS-Bench-Graph dataset {name!r}{hint}; choose one of {', '.join(DATASETS)}")
+DATASETS = GRAPH_DATASETS
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -73,8 +57,8 @@ class NasBenchGraph(SearchSpace):
     topology = ChoiceTopology((1, 2, 3, 4))
     num_nodes = 6
 
-    def __init__(self, dataset: str = "cora") -> None:
-        self.dataset = canonical_dataset(dataset)
+    def __init__(self, dataset: Optional[str] = None) -> None:
+        self.dataset = canonical_dataset("nasbench_graph", dataset)
         self.op_names = GNN_OPS
         self.num_features = len(self.op_names) + 2
         self._skip = self.op_names.index("skip")

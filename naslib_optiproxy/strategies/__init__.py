@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional, Sequence, Type, Union
 
 from .._text import did_you_mean
-from ..config import OptiProxyConfig
+from ..config import OptiProxyConfig, resolve_settings
 from ..pareto import Criterion
 from ..spaces import SearchSpace
 from .base import History, SpaceExhaustedError, Strategy, sample_unseen
@@ -55,12 +55,6 @@ def check_strategy(name: str, settings: Optional[Mapping[str, Any]] = None,
             raise ValueError(str(error)) from None
 
 
-def strategy_config(space: Any, dataset: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None,
-                    constrained: bool = False) -> OptiProxyConfig:
-    """OptiProxy's measured preset for the space/dataset with ``settings`` (flat keys) on top."""
-    return OptiProxyConfig.preset(space, dataset, constrained, **dict(settings or {}))
-
-
 def make_strategy(name: str, space: SearchSpace, seed: int = 0,
                   settings: Union[None, OptiProxyConfig, Mapping[str, Any]] = None,
                   dataset: Optional[str] = None, constrained: bool = False, budget: Optional[int] = None,
@@ -83,16 +77,11 @@ def make_strategy(name: str, space: SearchSpace, seed: int = 0,
         return PEERS[name](space, seed=seed, budget=budget, workdir=workdir)
     if name != "optiproxy":
         return STRATEGIES[name](space, seed=seed)
-    if whole:
-        return OptiProxy(space, settings, seed=seed)
-    if settings:
-        return OptiProxy(space, strategy_config(space, dataset, settings, constrained), seed=seed)
-    # the preset itself: a study refines it with its objective's dataset and constraint if need be
-    return OptiProxy(space, seed=seed, dataset=dataset, constrained=constrained)
+    return OptiProxy(space, resolve_settings(space, dataset, constrained, settings)[1], seed=seed)
 
 
 __all__ = [
-    "BASELINES", "FRONT_STRATEGIES", "History", "LocalSearch", "MissingLibraryError", "OptiProxy", "PEERS", "PeerStrategy", "RandomSearch",
-    "RegularizedEvolution", "STRATEGIES", "SpaceExhaustedError", "Strategy", "check_strategy", "make_strategy",
-    "sample_unseen", "strategy_config",
+    "BASELINES", "FRONT_STRATEGIES", "History", "LocalSearch", "MissingLibraryError", "OptiProxy", "PEERS",
+    "PeerStrategy", "RandomSearch", "RegularizedEvolution", "STRATEGIES", "SpaceExhaustedError", "Strategy", "check_strategy", "make_strategy",
+    "sample_unseen",
 ]

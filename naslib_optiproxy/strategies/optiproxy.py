@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from ..conditional import MAX_ROUNDS
-from ..config import OptiProxyConfig
+from ..config import OptiProxyConfig, resolve_settings
 from ..constraints import Constraint, constraints_of, penalised_score, predicted_feasible
 from ..distribution import ArchitectureDistribution
 from ..proxies import ProxyTrainer
@@ -68,11 +68,12 @@ class OptiProxy(Strategy):
 
     Args:
         space: The search-space codec.
-        config: Hyperparameters. ``None``: the measured preset for the space and ``dataset``
-            (:meth:`OptiProxyConfig.preset`); a study that knows its objective refines it
-            with the objective's dataset and constraint before the first proposal.
+        config: Hyperparameters. ``None``: the measured preset for the space, ``dataset`` and
+            ``constrained`` (:func:`~naslib_optiproxy.config.resolve_settings`), fixed here: a study
+            whose objective has another dataset or constraint refuses to start rather than run with
+            another preset than the objective's.
         seed: Seeds every random choice (numpy and torch generators, proxy initialisation).
-        dataset: The dataset, for the preset (``None``: the space's own, or the space-wide preset).
+        dataset: The dataset, for the preset (``None``: the space's own, or its default dataset).
         constrained: The objective has a resource constraint (its preset may differ).
     """
 
@@ -84,11 +85,12 @@ class OptiProxy(Strategy):
         if config is not None and not isinstance(config, OptiProxyConfig):
             raise TypeError(f"config must be an OptiProxyConfig (OptiProxyConfig.from_dict(mapping) builds one "
                             f"from a search: section), got {type(config).__name__}")
-        self.from_preset = config is None
-        self._configure(config if config is not None else OptiProxyConfig.preset(space, dataset, constrained))
+        dataset, resolved = resolve_settings(space, dataset, constrained, config)
+        self._preset = None if config is not None else (dataset, constrained)  # what the preset was chosen for
+        self._configure(resolved)
 
     def _configure(self, config: OptiProxyConfig) -> None:
-        """(Re)build every part from ``config`` and the seed (nothing proposed yet)."""
+        """Build every part from ``config`` and the seed."""
         check_batch_size(config, self.space)
         self.config = config
         self.rng = np.random.default_rng(self.seed)
@@ -113,13 +115,31 @@ class OptiProxy(Strategy):
         self._valid_fraction = 1.0
 
     def prepare(self, objective: Any) -> None:
-        """Take the preset of the objective's dataset and constraint (only when no config was given)."""
-        if not self.from_preset or self.history.num_started:
+        """Refuse an objective whose dataset or constraint has another preset than the one this strategy
+        was built with (only when no config was given): nothing is rebuilt, the user says which preset.
+
+        Raises:
+            ValueError: The presets differ; the message names the settings and how to build the strategy.
+        """
+        if self._preset is None or self.history.num_started:
             return
+        dataset = getattr(objective, "dataset", None)
+        if dataset is None:  # an objective that names no dataset (a plain callable): the one built for
+            dataset = self._preset[0]
         constrained = getattr(objective, "constraint", None) is not None
-        config = OptiProxyConfig.preset(self.space, getattr(objective, "dataset", None), constrained)
-        if config != self.config:
-            self._configure(config)
+        try:
+            dataset, wanted = resolve_settings(self.space, dataset, constrained)
+        except ValueError:  # an objective of the user's own, with a dataset of its own: no preset to compare
+            return
+        if wanted != self.config:
+            mine, theirs = self.config.to_dict(), wanted.to_dict()
+            changed = ", ".join(f"{k} {mine[k]} vs {theirs[k]}" for k in mine if mine[k] != theirs[k])
+            built = f"{self.space.name}/{self._preset[0]}" + (" constrained" if self._preset[1] else "")
+            raise ValueError(
+                f"this OptiProxy was built with the {built} preset, but the objective is "
+                f"{dataset}{' under a constraint' if constrained else ''}, whose preset differs ({changed}); "
+                f"build it for the objective: OptiProxy(space, dataset={dataset!r}"
+                f"{', constrained=True' if constrained else ''}), or pass a config")
 
     def settings(self) -> Dict[str, Any]:
         return self.config.to_dict()

@@ -2,7 +2,7 @@
 
 from naslib_optiproxy.compare import Job, Method, Task, run_job
 from naslib_optiproxy.config import OptiProxyConfig
-from naslib_optiproxy.constraints import parse_constraint
+from naslib_optiproxy.objectives.constrained import parse_constraint
 from naslib_optiproxy.presets import preset_settings
 from naslib_optiproxy.run import run_search
 from naslib_optiproxy.spaces import NasBench201

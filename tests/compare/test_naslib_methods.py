@@ -7,16 +7,30 @@ from naslib_optiproxy.compare import Job, Method, Task, run_job
 from naslib_optiproxy.compare.suite import Suite
 
 
+def _naslib_importable() -> bool:
+    try:
+        import naslib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def test_naslib_methods_parse_and_keep_their_own_search_keys():
     method = Method.parse("naslib:bananas[predictor_type=optiproxy_gcn]")
     assert method.through_naslib and method.name == "naslib:bananas[predictor_type=optiproxy_gcn]"
     assert dict(method.settings) == {"predictor_type": "optiproxy_gcn"}  # NASLib's own search: keys, kept as given
     assert not Method.parse("optiproxy").through_naslib
-    Suite.from_args(["nasbench201/cifar10"], ["naslib:re", "naslib:optiproxy"], "0", 20).check()
+
+
+def test_naslib_methods_are_checked_against_naslib():
+    suite = Suite.from_args(["nasbench201/cifar10"], ["naslib:re", "naslib:optiproxy"], "0", 20)
+    if not _naslib_importable():  # the check refuses before any job runs, with the install hint
+        with pytest.raises(ValueError, match="runs through NASLib: NASLib is not importable"):
+            suite.check()
+        return
+    suite.check()
     with pytest.raises(ValueError, match="unknown NASLib optimizer 'banana'"):
         Suite.from_args(["nasbench201/cifar10"], ["naslib:banana"], "0", 20).check()
-
-
 
 
 def test_naslib_method_runs_through_naslib(nb201_csv_dir):

@@ -3,7 +3,7 @@ import pytest
 from naslib_optiproxy.compare import Method, Task
 from naslib_optiproxy.compare.suite import Suite
 from naslib_optiproxy.compare.tasks import parse_value
-from naslib_optiproxy.strategies import strategy_config
+from naslib_optiproxy.config import resolve_settings
 
 
 @pytest.mark.parametrize("text", ["nasbench201/cifar10", "nasbench301", "nasbench_graph/cora",
@@ -35,7 +35,7 @@ def test_method_with_label_and_settings():
     method = Method.parse("one-group=optiproxy[num_groups=1,candidates_per_group=400]")
     assert method.optimizer == "optiproxy" and method.name == "one-group"
     assert dict(method.settings) == {"num_groups": 1, "candidates_per_group": 400}
-    config = strategy_config("nasbench201", "cifar10", dict(method.settings))  # what run_search applies
+    config = resolve_settings("nasbench201", "cifar10", False, dict(method.settings))[1]  # what run_search applies
     assert config.num_groups == 1 and config.batch_size == 5  # overrides on top of the preset
 
 

@@ -20,7 +20,9 @@ import pytest
 from naslib_optiproxy.data import bundled
 from naslib_optiproxy.objectives.hw_nas_bench import HW_METRICS
 from naslib_optiproxy.objectives import BenchmarkDataError
-from naslib_optiproxy.objectives.nasbench201 import DATASETS, DS_KEYS, LIGHT_FILES, NasBench201Objective
+from naslib_optiproxy.datasets import NB201_DATASETS as DATASETS
+from naslib_optiproxy.objectives.nasbench201 import NasBench201Objective
+from naslib_optiproxy.objectives.files import DS_KEYS, LIGHT_FILES
 from naslib_optiproxy.objectives.safe_pickle import safe_load
 from naslib_optiproxy.spaces import NasBench201
 

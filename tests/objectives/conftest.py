@@ -10,7 +10,7 @@ from typing import Callable, Dict, Tuple
 import numpy as np
 import pytest
 
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, DS_KEYS, FULL_FILES, LIGHT_FILES
+from naslib_optiproxy.objectives.files import CSV_FILE, DS_KEYS, FULL_FILES, LIGHT_FILES
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 MIXED = "|avg_pool_3x3~0|+|none~0|skip_connect~1|+|nor_conv_1x1~0|none~1|skip_connect~2|"

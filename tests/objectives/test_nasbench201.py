@@ -16,7 +16,7 @@ from naslib_optiproxy.objectives import (
     get_objective,
     load_nb201_table,
 )
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE, FULL_FILES, LIGHT_FILES
+from naslib_optiproxy.objectives.files import CSV_FILE, FULL_FILES, LIGHT_FILES
 from naslib_optiproxy.types import Evaluation
 from naslib_optiproxy.spaces import Architecture, NasBench201
 

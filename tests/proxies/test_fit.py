@@ -80,7 +80,7 @@ def test_minibatch_fit_is_reproducible() -> None:
     results = []
     for _ in range(2):
         torch.manual_seed(0)
-        trainer = ProxyTrainer(build_proxy("gcn", 8, 7, 16, 2, 16), FitSettings(epochs=5, batch_size=8),
+        trainer = ProxyTrainer(build_proxy("gcn", 8, 7, 16, 2, 16), FitSettings(epochs=5, mini_batch_size=8),
                                torch.Generator().manual_seed(1))
         results.append((trainer.fit(x, adj, y), trainer.predict(x, adj)))
     assert results[0][0] == results[1][0]

@@ -39,7 +39,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, Optional, Tuple, Union
 
-from ...objectives.nasbench201 import DATASETS, DS_KEYS, FULL_FILES, canonical_dataset, find_table_file, load_nb201_table
+from ...datasets import NB201_DATASETS, canonical_dataset
+from ...objectives import BenchmarkDataError, load_nb201_table
+from ...objectives.files import DS_KEYS, FULL_FILES, find_table_file
 from ...objectives.safe_pickle import safe_load
 from ...spaces import Architecture, NasBench201
 
@@ -98,7 +100,7 @@ def nb201_dataset_api(dataset: str, data_dir: Optional[PathLike] = None) -> Dict
     Raises:
         BenchmarkDataError: No accepted file (the message says where to get one), or a corrupt one.
     """
-    dataset = canonical_dataset(dataset)
+    dataset = canonical_dataset("nasbench201", dataset)
     path = find_table_file(dataset, data_dir)
     if path.name == FULL_FILES[dataset]:  # NASLib's own format, with full learning curves
         return {"nb201_data": safe_load(path), TABLE_KEY: load_nb201_table(dataset, data_dir), SOURCE_KEY: str(path)}
@@ -107,7 +109,7 @@ def nb201_dataset_api(dataset: str, data_dir: Optional[PathLike] = None) -> Dict
 
 def bundled_nb201_dataset_api(dataset: str) -> Dict[str, Any]:
     """The :func:`nb201_dataset_api` of the NB201 table bundled with the package (no file needed)."""
-    dataset = canonical_dataset(dataset)
+    dataset = canonical_dataset("nasbench201", dataset)
     return _light_api(dataset, load_nb201_table(dataset, None), BUNDLED_SOURCE)
 
 
@@ -152,8 +154,6 @@ def get_dataset_api(search_space: str, dataset: str, data_dir: Optional[PathLike
     ``naslib/data`` folder holds the dataset's full_training pickle, else the table bundled with
     the package (:func:`bundled_nb201_dataset_api`). Every other space: NASLib's ``get_dataset_api``.
     """
-    from ...objectives import BenchmarkDataError
-
     if search_space == "nasbench201":
         try:
             return nb201_dataset_api(dataset, data_dir)
@@ -174,12 +174,12 @@ def naslib_nb201_file(dataset: str) -> Optional[Path]:
     apply()  # NASLib's utils import torchvision, which may need its shim
     from naslib.utils import get_project_root
 
-    path = Path(get_project_root()) / "data" / FULL_FILES[canonical_dataset(dataset)]
+    path = Path(get_project_root()) / "data" / FULL_FILES[canonical_dataset("nasbench201", dataset)]
     return path if path.is_file() else None
 
 
 def export_naslib_nb201(dest_dir: PathLike, data_dir: Optional[PathLike] = None,
-                        datasets: Iterable[str] = DATASETS) -> Dict[str, Path]:
+                        datasets: Iterable[str] = NB201_DATASETS) -> Dict[str, Path]:
     """Write NASLib-format ``nb201_*_full_training.pickle`` files from our tables.
 
     Each entry holds ``eval_acc1es`` = the validation accuracy repeated over 200 epochs (so
@@ -192,7 +192,7 @@ def export_naslib_nb201(dest_dir: PathLike, data_dir: Optional[PathLike] = None,
     written: Dict[str, Path] = {}
     codec = NasBench201()
     for dataset in datasets:
-        dataset = canonical_dataset(dataset)
+        dataset = canonical_dataset("nasbench201", dataset)
         key = DS_KEYS[dataset]
         table = load_nb201_table(dataset, data_dir)
         minus = [-1.0] * NUM_EPOCHS

@@ -46,6 +46,7 @@ from ..._files import write_atomic
 from ..._text import did_you_mean, shorten
 from ..._yaml import load_yaml
 from ...objectives import BenchmarkDataError
+from ...run import DEFAULT_BUDGET
 from ...threads import torch_threads
 from .compat import apply as apply_shims
 from .outputs import REFUSALS, output_folder
@@ -107,7 +108,7 @@ def complete_config(values: Mapping[str, Any], naslib_defaults: Mapping[str, Any
         out["evaluation"] = {}
     search = dict(out.get("search") or {})
     if "epochs" not in search:
-        search["epochs"] = int(effective_value(out, opts, "budget", 100))
+        search["epochs"] = int(effective_value(out, opts, "budget", DEFAULT_BUDGET))
     search.setdefault("fidelity", -1)
     for key, value in naslib_defaults.items():
         search.setdefault(key, value)

@@ -19,9 +19,7 @@ import difflib
 from typing import Any, Mapping, Optional
 
 from ..._text import did_you_mean, shorten
-from ...config import KEYS, OptiProxyConfig
-from ...objectives.nasbench201 import canonical_dataset as nb201_dataset
-from ...strategies import strategy_config
+from ...config import KEYS, OptiProxyConfig, resolve_settings
 from .translate import translation_for
 
 OPTIPROXY_KEYS = frozenset(KEYS)
@@ -53,13 +51,6 @@ def _as_dict(section: Any, name: str) -> dict:
 def _misspelt(key: str) -> Optional[str]:
     close = difflib.get_close_matches(key, sorted(OPTIPROXY_KEYS), n=1, cutoff=0.85)
     return close[0] if close else None
-
-
-def canonical_dataset(codec: str, dataset: Optional[str]) -> Optional[str]:
-    """NASLib's dataset name in our defaults' spelling (NB201 aliases resolved)."""
-    if codec == "nasbench201" and dataset is not None:
-        return nb201_dataset(dataset)
-    return dataset
 
 
 def _check_search_keys(search: Mapping[str, Any]) -> None:
@@ -98,10 +89,10 @@ def optiproxy_settings(search: Any, search_space: str, dataset: Optional[str] = 
         if key not in OPTIPROXY_KEYS:
             raise ValueError(f"unknown OptiProxy setting {SECTION}.{key}{did_you_mean(str(key), sorted(OPTIPROXY_KEYS))}; "
                              f"OptiProxy settings: {', '.join(sorted(OPTIPROXY_KEYS))}")
-    config = strategy_config(codec, canonical_dataset(codec, dataset), chosen)
+    config = resolve_settings(codec, dataset, False, chosen)[1]
     if values.get("epochs") is not None:
         config.check_budget(int(values["epochs"]))
     return config
 
 
-__all__ = ["NASLIB_SEARCH_KEYS", "OPTIPROXY_KEYS", "SECTION", "canonical_dataset", "optiproxy_settings"]
+__all__ = ["NASLIB_SEARCH_KEYS", "OPTIPROXY_KEYS", "SECTION", "optiproxy_settings"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from naslib_optiproxy.objectives.nasbench201 import CSV_FILE
+from naslib_optiproxy.objectives.files import CSV_FILE
 from naslib_optiproxy.spaces import Architecture, NasBench201
 
 NASLIB_HINT = ("NASLib is not importable; install it from a git checkout (automl/NASLib, branch Develop) "
