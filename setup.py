@@ -23,6 +23,8 @@ setup(
         "pyyaml",
         "tqdm",
         "nas-bench-graph",
+        # hypervolume, IGD and non-dominated filtering of multi-objective runs (pareto.py): a small C library
+        "moocore>=0.3",
     ],
     extras_require={"test": ["pytest", "onnxruntime", "matplotlib"], "plot": ["matplotlib"], "ray": ["ray[tune]"],
                     "nb301": ["onnxruntime"],

@@ -106,7 +106,7 @@ _NASLIB_SEARCH_KEYS = {
 }
 #: Top-level keys of a run config (for a hint when one lands under ``search:``).
 RUN_KEYS = ("search_space", "dataset", "optimizer", "seed", "budget", "data_dir", "out_dir",
-            "max_consecutive_failures", "constraint", "fidelity")
+            "max_consecutive_failures", "constraint", "fidelity", "objectives")
 
 
 @dataclass(init=False)

@@ -25,6 +25,9 @@ Keys:
     torch_threads, torch_version, package_version: What computed it.
     proposals: A peer optimizer's count of its library's proposals (``asked``, ``new``, ``repeats``
         told their known value, ``invalid``, random ``fallbacks``), else ``None``.
+    front: Several objectives: the non-dominated set, its hypervolume and the reference point
+        (:mod:`~naslib_optiproxy.front_result`); ``best`` and ``trajectory`` then follow the first
+        objective. ``None`` for one objective.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import torch
 
 from ._files import jsonable
 from ._version import __version__
+from .front_result import front_result
 from .spaces import SearchSpace
 from .study import Study
 from .types import Trial
@@ -44,7 +48,7 @@ SCHEMA = "naslib_optiproxy.run/1"
 RESULT_KEYS = ("schema", "task", "method", "optimizer", "search_space", "dataset", "seed", "budget", "settings",
                "constraint", "fidelity", "data_source", "history", "trajectory", "best", "optimum_val",
                "feasible_evaluations", "epochs", "search_trajectory", "search_best", "promoted", "exhausted",
-               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version", "proposals")
+               "seconds", "peak_rss_mb", "torch_threads", "torch_version", "package_version", "proposals", "front")
 
 
 def history_entry(space: SearchSpace, trial: Trial) -> Dict[str, Any]:
@@ -84,6 +88,8 @@ def run_result(study: Study, objective: Any, identity: Mapping[str, Any], budget
     result = build_result(identity, budget, seconds, [history_entry(space, t) for t in study.trials],
                           study.trajectory(), best_entry(space, study.best), known_optimum(objective),
                           study.exhausted, task, method, study.strategy.stats())
+    if study.criteria is not None:
+        result["front"] = front_result(study, objective)
     if constraint is not None:  # its {metric, max} came with the identity
         result["feasible_evaluations"] = sum(t.feasible for t in study.trials)
     report = getattr(objective, "report", None)

@@ -4,7 +4,10 @@
 (:meth:`OptiProxyConfig.preset <naslib_optiproxy.config.OptiProxyConfig.preset>`), drives a
 :class:`~naslib_optiproxy.study.Study` (journaled in ``folder`` when one is given, resumable),
 and returns the run's result in the one schema of :mod:`~naslib_optiproxy.result`, written to
-``<folder>/result.json``.
+``<folder>/result.json``. An objective with several ``criteria`` (the ``objectives`` option of
+:func:`~naslib_optiproxy.objectives.get_objective`) runs a front strategy
+(:mod:`~naslib_optiproxy.strategies.fronts`); its result then holds the ``front`` and the run
+folder a plot of it, ``front.png`` (with matplotlib).
 
 Example:
     >>> from naslib_optiproxy import get_objective, run_search
@@ -15,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 from pathlib import Path
@@ -22,8 +26,9 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 import torch
 
-from ._files import write_json
+from ._files import write_atomic, write_json
 from .config import OptiProxyConfig
+from .front_result import FRONT_PLOT, plot_front
 from .result import run_result
 from .storage import JournalStorage
 from .strategies import make_strategy
@@ -43,6 +48,8 @@ MAX_CONSECUTIVE_FAILURES = 10
 def run_identity(optimizer: str, objective: Any, seed: int, settings: Mapping[str, Any]) -> Dict[str, Any]:
     """Everything that changes a run's results (the journal header, checked on resume)."""
     constraint = getattr(objective, "constraint", None)
+    criteria = getattr(objective, "criteria", None)
+    objectives = {} if criteria is None else {"objectives": [c.to_dict() for c in criteria]}
     return {
         "search_space": objective.space.name,
         "dataset": getattr(objective, "dataset", None),
@@ -54,6 +61,7 @@ def run_identity(optimizer: str, objective: Any, seed: int, settings: Mapping[st
         "data_source": getattr(objective, "data_source", None),
         "torch_version": str(torch.__version__),
         "torch_threads": policy_threads(),
+        **objectives,  # only with several objectives: a single-objective journal's header is unchanged
     }
 
 
@@ -86,14 +94,15 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = DEFAU
             no result is written: resume once the cause is fixed).
     """
     constrained = getattr(objective, "constraint", None) is not None
+    criteria = getattr(objective, "criteria", None)
     scratch = workdir if workdir is not None else folder
     strategy = make_strategy(optimizer, objective.space, seed, settings, getattr(objective, "dataset", None),
-                             constrained, budget, None if scratch is None else os.fspath(scratch))
+                             constrained, budget, None if scratch is None else os.fspath(scratch), criteria)
     identity = run_identity(optimizer, objective, seed, strategy.settings())
     storage = JournalStorage(folder) if folder is not None else None
     records = storage.open(identity, resume, budget, resume_hint) if storage is not None else []
     try:
-        study = Study(strategy, storage)
+        study = Study(strategy, storage, directions=criteria)
         study.prepare(objective)
         start = time.perf_counter()
         study.replay(records)
@@ -104,6 +113,8 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = DEFAU
             failure = error
         seconds = time.perf_counter() - start
         result = run_result(study, objective, identity, budget, seconds, task, method)
+        if folder is not None and result["front"] is not None:
+            write_front_plot(result, Path(folder), criteria)
         if folder is not None:
             write_json(Path(folder) / RESULT_FILE, result)  # still under the run's lock
         if failure is not None:
@@ -114,4 +125,15 @@ def run_search(objective: Any, optimizer: str = "optiproxy", budget: int = DEFAU
     return result
 
 
-__all__ = ["DEFAULT_BUDGET", "MAX_CONSECUTIVE_FAILURES", "RESULT_FILE", "run_identity", "run_search"]
+def write_front_plot(result: Dict[str, Any], folder: Path, criteria: Sequence[Any]) -> None:
+    """``front.png`` in the run folder (atomically); without matplotlib, a note in ``result["front"]`` instead."""
+    front = result["front"]
+    if importlib.util.find_spec("matplotlib") is None:
+        front["plot_note"] = "matplotlib is not installed: no front.png (pip install 'naslib-optiproxy[plot]')"
+        return
+    write_atomic(folder / FRONT_PLOT, plot_front(result, criteria))
+    front["plot"] = FRONT_PLOT
+
+
+__all__ = ["DEFAULT_BUDGET", "MAX_CONSECUTIVE_FAILURES", "RESULT_FILE", "run_identity", "run_search",
+           "write_front_plot"]

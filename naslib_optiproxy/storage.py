@@ -57,11 +57,12 @@ JOURNAL_FILE = "journal.jsonl"
 #: Header entries a resumed run must share with its journal (besides the package version);
 #: ``budget``, ``data_dir``, ``out_dir`` and ``max_consecutive_failures`` may change on resume.
 IDENTITY_KEYS = ("search_space", "dataset", "optimizer", "seed", "settings", "constraint", "fidelity",
-                 "data_source", "torch_version", "torch_threads")
+                 "data_source", "torch_version", "torch_threads", "objectives")
 #: The command-line flag that sets each identity entry (for the hint of a refused resume).
 FLAGS = {"search_space": "--search-space", "dataset": "--dataset", "optimizer": "--optimizer", "seed": "--seed",
          "constraint": "--constraint", "fidelity": "--fidelity", "data_source": "--data-dir", "data": "--data-dir",
-         "search": "--config (its search: section)", "torch_threads": "NASLIB_OPTIPROXY_THREADS"}
+         "search": "--config (its search: section)", "torch_threads": "NASLIB_OPTIPROXY_THREADS",
+         "objectives": "--objectives"}
 
 FINISHED = (TrialState.COMPLETE, TrialState.FAIL)
 

@@ -15,6 +15,14 @@ Example:
     >>> best = study.optimize(lambda arch: float(sum(arch.ops)), budget=20)
     >>> len(study.trials), best.value >= 10
     (20, True)
+
+Several objectives (Optuna's convention: one direction per value the objective returns)::
+
+    >>> study = Study(RandomSearch(NasBench201(), seed=0), directions=["maximize", "minimize"])
+    >>> _ = study.optimize(lambda arch: (float(sum(arch.ops)), float(arch.ops[0])), budget=20)
+    >>> front = study.best_trials  # the non-dominated trials
+    >>> all(t.info["value_1"] <= 1 or t.info["value_0"] > 10 for t in front)
+    True
 """
 
 from __future__ import annotations
@@ -23,12 +31,13 @@ import math
 import numbers
 import time
 import warnings
-from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from ._text import clip, shorten
 from .records import read_records
+from .pareto import Criterion, CriterionLike, nondominated, parse_directions, trial_values
 from .spaces import SearchSpace
 from .storage import FINISHED, BaseStorage, InMemoryStorage
 from .threads import torch_threads
@@ -56,15 +65,28 @@ class Study:
         storage: Where the trials live (``None``: a new
             :class:`~naslib_optiproxy.storage.InMemoryStorage`). A journal that holds trials
             is continued by replaying the records its ``open`` returned (:meth:`replay`).
+        directions: Several objectives (``None``: one value, maximised; a strategy that searches
+            a front, e.g. ``OptiProxyMO``, brings its own). Optuna's ``["maximize", "minimize"]``:
+            the objective returns one number per direction, kept in ``trial.info`` as ``value_0``,
+            ``value_1``, ...; or criteria of reported metrics, ``["val", "edgegpu_latency:min"]``
+            (:func:`~naslib_optiproxy.pareto.parse_directions`): the objective reports them in its
+            evaluations' info or returns ``{metric: value}``. The trial's ``value`` is then the first
+            objective's; :attr:`best_trials` is the front.
     """
 
-    def __init__(self, strategy: Strategy, storage: Optional[BaseStorage] = None) -> None:
+    def __init__(self, strategy: Strategy, storage: Optional[BaseStorage] = None,
+                 directions: Optional[Sequence[CriterionLike]] = None) -> None:
         if not isinstance(strategy, Strategy):
             raise TypeError(f"strategy must be a naslib_optiproxy Strategy (OptiProxy, RandomSearch, ...), "
                             f"got {type(strategy).__name__}")
         if storage is not None and not isinstance(storage, BaseStorage):
             raise TypeError(f"storage must be a naslib_optiproxy storage (InMemoryStorage, JournalStorage), "
                             f"got {type(storage).__name__}")
+        own = getattr(strategy, "criteria", None)
+        self.criteria: Optional[Tuple[Criterion, ...]] = parse_directions(directions) if directions is not None else own
+        if own is not None and self.criteria != own:
+            raise ValueError(f"the study's directions {', '.join(map(str, self.criteria))} differ from the objectives "
+                             f"its {strategy.name} strategy searches ({', '.join(map(str, own))}); give the same ones")
         self.strategy = strategy
         self.space: SearchSpace = strategy.space
         self.storage: BaseStorage = storage if storage is not None else InMemoryStorage()
@@ -108,18 +130,48 @@ class Study:
 
     @property
     def best(self) -> Optional[Trial]:
-        """The best feasible trial so far (first one on ties); ``None`` while there is none."""
-        done = [t for t in self.trials if t.feasible]
-        return max(done, key=lambda t: t.value) if done else None
+        """The best feasible trial so far (first one on ties); ``None`` while there is none.
+
+        With several objectives: the best in the first one (its direction) among the trials with every value.
+        """
+        done = [t for t in self.trials if t.feasible and self._first(t) is not None]
+        return max(done, key=self._first) if done else None
 
     def trajectory(self) -> List[float]:
-        """Best-so-far feasible value after each trial (NaN until the first feasible success)."""
+        """Best-so-far feasible value after each trial (NaN until the first feasible success).
+
+        With several objectives: of the first one, in its own units and direction.
+        """
         best, out = -math.inf, []
+        sign = 1.0 if self.criteria is None else self.criteria[0].sign
         for t in self.trials:
-            if t.feasible:
-                best = max(best, t.value)
-            out.append(best if best > -math.inf else math.nan)
+            score = self._first(t) if t.feasible else None
+            if score is not None:
+                best = max(best, score)
+            out.append(sign * best if best > -math.inf else math.nan)
         return out
+
+    @property
+    def best_trials(self) -> List[Trial]:
+        """The non-dominated feasible trials (in trial order; of equal points, the first).
+
+        Raises:
+            RuntimeError: A single-objective study (use :attr:`best`).
+        """
+        if self.criteria is None:
+            raise RuntimeError("best_trials is for a study with several objectives (directions=...); use best")
+        done = [t for t in self.trials if t.feasible and trial_values(t, self.criteria) is not None]
+        if not done:
+            return []
+        mask = nondominated(np.stack([trial_values(t, self.criteria) for t in done]), self.criteria)
+        return [t for t, keep in zip(done, mask) if keep]
+
+    def _first(self, trial: Trial) -> Optional[float]:
+        """What :attr:`best` ranks by: the value (one objective) or the signed first objective's value."""
+        if self.criteria is None:
+            return trial.value
+        values = trial_values(trial, self.criteria)
+        return None if values is None else float(self.criteria[0].sign * values[0])
 
     # --------------------------------------------------------------- ask / tell
     def ask(self) -> Architecture:
@@ -144,13 +196,15 @@ class Study:
         arch = self._pending.pop(0)
         return arch, self.space.key(arch)
 
-    def tell(self, arch: Architecture, value: Union[float, Evaluation, None], **info: Any) -> Trial:
+    def tell(self, arch: Architecture, value: Union[float, Evaluation, None, Sequence[float], Mapping[str, float]],
+             **info: Any) -> Trial:
         """Record the measured ``value`` of ``arch``; returns the finished trial.
 
         ``value`` is a number (a 0-d or 1-element array counts), an :class:`Evaluation`, or
         ``None``. ``None``, NaN, inf or anything that is not one number is recorded as a failed
         trial (the reason in ``trial.info['error']``): it is kept, never proposed again and
-        never fitted on.
+        never fitted on. A study with several objectives also takes one number per objective (a
+        sequence) or ``{metric: number}``; their values go into ``trial.info``.
 
         Raises:
             TypeError: ``arch`` is not an :class:`Architecture`.
@@ -165,6 +219,8 @@ class Study:
         constraints: Sequence = ()
         if isinstance(value, Evaluation):
             info, constraints, value = {**value.info, **info}, value.constraints, value.value
+        elif self.criteria is not None and value is not None and not _one_number(value):
+            value, info = _spread(value, self.criteria, info)
         number, error = _as_number(value)
         if error is not None:
             info.setdefault("error", error)
@@ -318,6 +374,36 @@ def evaluate(objective: Objective, arch: Architecture) -> tuple:
         info = {}
     info["eval_seconds"] = time.perf_counter() - start
     return result, info
+
+
+def _one_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) or (hasattr(value, "numel") and callable(value.numel) and value.numel() == 1) \
+        or (isinstance(value, np.ndarray) and value.ndim == 0)
+
+
+def _spread(value: Any, criteria: Sequence[Criterion], info: Dict[str, Any]) -> tuple:
+    """``(first value, info with every objective's value)`` of a multi-objective result: one number per
+    criterion (a sequence) or ``{metric: number}``; ``(None, info with the reason)`` when malformed."""
+    if isinstance(value, Mapping):
+        missing = [c.metric for c in criteria if c.metric not in value]
+        if missing:
+            return None, {**info, "error": f"the objective returned no {', '.join(missing)} (keys: "
+                                           f"{shorten(sorted(map(str, value)))})"}
+        values = [value[c.metric] for c in criteria]
+    elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+        values = list(np.asarray(value, dtype=object).reshape(-1)) if isinstance(value, np.ndarray) else list(value)
+        if len(values) != len(criteria):
+            return None, {**info, "error": f"the objective returned {len(values)} values for {len(criteria)} "
+                                           f"objectives ({', '.join(map(str, criteria))})"}
+    else:
+        return value, info
+    numbers_ = []
+    for criterion, item in zip(criteria, values):
+        number, error = _as_number(item)
+        if number is None:
+            return None, {**info, "error": f"{criterion.metric}: {error or 'no value'}"}
+        numbers_.append(number)
+    return numbers_[0], {**info, **{c.metric: v for c, v in zip(criteria, numbers_)}}
 
 
 def _as_number(value: Any) -> tuple:

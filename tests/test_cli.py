@@ -158,3 +158,51 @@ def test_python_dash_m_help() -> None:
     done = subprocess.run([sys.executable, "-m", "naslib_optiproxy", "--help"], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "search" in done.stdout and "naslib-optiproxy" in done.stdout
+
+
+# ------------------------------------------------------------------ several objectives
+def test_objectives_write_the_front_its_hypervolume_and_a_plot(tmp_path: Path, capsys) -> None:
+    """The issue's command (a smaller budget): the front, its hypervolume against a stated reference point,
+    the share of the true front's, and front.png."""
+    pytest.importorskip("matplotlib", reason="front.png needs matplotlib")
+    code, out, err = run(["search", "--search-space", "nasbench201", "--dataset", "ImageNet16-120", "--objectives",
+                          "val,edgegpu_latency:min", "--budget", "30", "--out", "mo", "--no-progress"], capsys)
+    assert code == 0, err
+    result = json.loads((tmp_path / "mo" / "result.json").read_text())
+    front = result["front"]
+    assert set(result) == set(RESULT_KEYS) and len(result["history"]) == 30
+    assert front["objectives"] == [{"metric": "val", "direction": "max"},
+                                   {"metric": "edgegpu_latency", "direction": "min"}]
+    assert front["reference"] == "table" and len(front["reference_point"]) == 2
+    assert 0 < front["hypervolume"] <= front["true_hypervolume"] and front["share"] == pytest.approx(
+        front["hypervolume"] / front["true_hypervolume"])
+    evaluated = [(e["val"], e["edgegpu_latency"]) for e in result["history"] if e["val"] is not None]
+    for entry in front["trials"]:  # nothing evaluated dominates a front member
+        a, b = entry["val"], entry["edgegpu_latency"]
+        assert not any(v >= a and l <= b and (v > a or l < b) for v, l in evaluated)
+    assert front["plot"] == "front.png" and (tmp_path / "mo" / "front.png").read_bytes()[:4] == b"\x89PNG"
+    assert "hypervolume" in out and "of the true front's" in out
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--objectives", "val,edgegpu_latncy:min"], "did you mean 'edgegpu_latency'"),
+    (["--objectives", "val"], "at least two objectives"),
+    (["--objectives", "val,edgegpu_latency:lowest"], "direction must be max or min"),
+    (["--objectives", "val,edgegpu_latency:min", "--optimizer", "re"], "searches one objective"),
+    (["--optimizer", "nsga2"], "searches a front"),
+    (["--objectives", "val,edgegpu_latency:min", "--fidelity", "low"], "cannot be combined"),
+])
+def test_bad_objectives_get_one_error_line(flags, message, capsys) -> None:
+    code, out, err = run(["search", "--search-space", "nasbench201", "--budget", "12", *flags], capsys)
+    assert code == 2 and err.count("error:") == 1 and message in err, err
+
+
+def test_objectives_with_a_constraint_report_a_feasible_front(tmp_path: Path, capsys) -> None:
+    code, _, err = run(["search", "--search-space", "nasbench201", "--objectives", "val,edgegpu_energy:min",
+                        "--constraint", "edgegpu_latency<=3", "--optimizer", "rs", "--budget", "25", "--out", "c",
+                        "--no-progress"], capsys)
+    assert code == 0, err
+    result = json.loads((tmp_path / "c" / "result.json").read_text())
+    feasible = {e["arch"] for e in result["history"] if e["feasible"]}
+    assert result["front"]["trials"] and {t["arch"] for t in result["front"]["trials"]} <= feasible
+    assert result["constraint"] == {"metric": "edgegpu_latency", "max": 3.0}

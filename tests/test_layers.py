@@ -29,7 +29,8 @@ ALLOWED_BETWEEN_ADAPTERS = {("naslib_optiproxy.cli", "naslib_optiproxy.compare")
 #: What the benchmarks may import: the ground floor (value types, codecs, datasets, bundled data, text and files).
 OBJECTIVES_MAY_IMPORT = ("naslib_optiproxy._text", "naslib_optiproxy._files", "naslib_optiproxy.types",
                          "naslib_optiproxy.data", "naslib_optiproxy.datasets", "naslib_optiproxy.spaces",
-                         "naslib_optiproxy.objectives")
+                         "naslib_optiproxy.objectives",
+                         "naslib_optiproxy.pareto")  # criteria and indicators: on _text and types only
 
 
 def _modules() -> Dict[str, Path]:

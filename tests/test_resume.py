@@ -348,3 +348,36 @@ def test_an_edited_value_gives_a_best_that_is_the_historys_best(tmp_path: Path) 
     result = run_from_config(cfg, resume=True)
     assert result["best"]["val"] == 99.5 == max(e["val"] for e in result["history"]) == result["trajectory"][-1]
     assert result["best"]["arch"] == record["arch"]
+
+
+@pytest.mark.parametrize("optimizer", ["optiproxy", "nsga2", "limits"])
+def test_multi_objective_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap,
+                                                                tiny_settings) -> None:
+    if optimizer == "nsga2":
+        pytest.importorskip("optuna", reason="nsga2 needs Optuna")
+    search = {"optiproxy": tiny_settings(num_init=4), "nsga2": {"population_size": 6},
+              "limits": {"quantiles": [0.3, 0.7]}}[optimizer]
+    cfg = RunConfig(search_space="nasbench201", dataset="cifar10", optimizer=optimizer, budget=24, search=search,
+                    objectives="val,edgegpu_latency:min", out_dir=str(tmp_path / "full"))
+    full = run_from_config(cfg)
+    crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
+    first = wrap(crash_at=11)
+    with pytest.raises(SimulatedCrash):
+        run_from_config(crashed)
+    assert len(first["c"].calls) == 11
+    second = wrap()
+    resumed = run_from_config(crashed, resume=True)
+    assert len(second["c"].calls) == 13
+    same_run(resumed, full)
+    assert resumed["front"] == full["front"] and full["front"]["trials"]
+
+
+def test_resume_with_other_objectives_is_refused_naming_them(tmp_path: Path, capsys) -> None:
+    base = ["search", "--search-space", "nasbench201", "--optimizer", "rs", "--budget", "5", "--out",
+            str(tmp_path / "r"), "--no-progress"]
+    assert cli.main([*base, "--objectives", "val,edgegpu_latency:min"]) == 0
+    capsys.readouterr()
+    assert cli.main([*base, "--budget", "8", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "objectives: journal" in err and "--objectives)" in err
+    assert cli.main([*base, "--objectives", "val,edgegpu_latency:min", "--budget", "8", "--resume"]) == 0

@@ -142,3 +142,27 @@ def test_constrained_nb201_run_uses_the_hw_nas_bench_preset():
     plain = RunConfig(search_space="nasbench201", dataset="ImageNet16-120")
     assert plain.search_config() == OptiProxyConfig.from_dict(preset_settings("nasbench201", "ImageNet16-120"))
     assert cfg.search_config() != plain.search_config()
+
+
+def test_objectives_from_yaml_with_a_constraint(tmp_path: Path) -> None:
+    path = tmp_path / "mo.yaml"
+    path.write_text("search_space: nasbench201\noptimizer: optiproxy\nconstraint: edgegpu_latency<=4\n"
+                    "objectives:\n  - {metric: val, direction: max}\n  - {metric: edgegpu_latency, direction: min}\n"
+                    "search: {batch_size: 4, mo_rho: 0.1}\n")
+    cfg = RunConfig.from_yaml(path)
+    assert cfg.objectives == [{"metric": "val", "direction": "max"}, {"metric": "edgegpu_latency", "direction": "min"}]
+    assert cfg.objective_options()["constraint"] == {"metric": "edgegpu_latency", "max": 4.0}
+    assert cfg.search_config() == {"batch_size": 4, "mo_rho": 0.1}
+    assert RunConfig(search_space="nasbench201", objectives="val,edgegpu_latency:min").criteria == cfg.criteria
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"search_space": "nasbench201", "objectives": [{"metric": "val"}, {"metric": "latency", "direction": "min"}]},
+     "not a metric of nasbench201"),
+    ({"search_space": "nasbench_graph", "objectives": "val,params:min", "search": {"mo_rho": -1}}, "mo_rho"),
+    ({"search_space": "nasbench101", "objectives": "val,params:min"}, "objectives apply to"),
+    ({"search_space": "nasbench201", "objectives": 3}, "objectives must be text"),
+])
+def test_bad_objectives_are_refused_before_any_work(values, message) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        RunConfig.from_dict(values)

@@ -16,6 +16,7 @@ from naslib_optiproxy.run import run_search
 from naslib_optiproxy.storage import JournalStorage
 from naslib_optiproxy.spaces.base import FixedTopology, SearchSpace
 from naslib_optiproxy.strategies import LocalSearch, OptiProxy, RegularizedEvolution
+from naslib_optiproxy.strategies.optiproxy_mo import OptiProxyMO
 from naslib_optiproxy.types import ConstraintValue
 
 
@@ -226,3 +227,55 @@ def test_optiproxy_without_config_is_built_for_its_dataset_and_refuses_another()
     Study(built).prepare(Objective())
     assert built.config.restart_stale == 3 and built.config.model.hidden == 144
     Study(OptiProxy(NasBench201(), seed=0, dataset="imagenet16")).prepare(lambda arch: 1.0)  # names no dataset
+
+
+# ------------------------------------------------------------------ several objectives (directions)
+def _two(arch: Architecture) -> Tuple[float, float]:
+    return float(sum(arch.ops)), float(arch.ops[0] + arch.ops[1])
+
+
+def test_directions_in_optunas_convention_keep_each_value_in_info_and_give_the_front() -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0), directions=["maximize", "minimize"])
+    study.optimize(_two, budget=30)
+    assert all(t.info["value_0"] == t.value for t in study.trials)
+    points = np.array([[t.info["value_0"], t.info["value_1"]] for t in study.trials])
+    front = study.best_trials
+    on_front = {t.number for t in front}
+    for i, (a, b) in enumerate(points):  # a trial is on the front iff no other dominates it
+        dominated = any((c >= a and d <= b and (c > a or d < b)) for c, d in points)
+        first_of_equals = not any((points[j] == points[i]).all() for j in range(i))
+        assert (i in on_front) == (not dominated and first_of_equals)
+    assert study.best.info["value_0"] == points[:, 0].max()
+
+
+def test_directions_name_metrics_a_mapping_or_the_info_reports() -> None:
+    study = Study(RandomSearch(NasBench201(), seed=1), directions=["cost:min", "acc"])
+    study.optimize(lambda arch: {"acc": float(sum(arch.ops)), "cost": float(arch.ops[0])}, budget=10)
+    assert study.best.info["cost"] == min(t.info["cost"] for t in study.trials)  # the first objective, minimised
+    assert study.trajectory()[-1] == min(t.info["cost"] for t in study.trials)
+    other = Study(RandomSearch(NasBench201(), seed=1), directions=["val", "cost:min"])
+    other.optimize(lambda arch: Evaluation(float(sum(arch.ops)), {"cost": 1.0}), budget=5)
+    assert len(other.best_trials) == 1 and other.best_trials[0].value == max(t.value for t in other.trials)
+
+
+@pytest.mark.parametrize("returned, reason", [
+    ((1.0,), "returned 1 values for 2 objectives"),
+    ((1.0, float("nan")), "value_1: non-finite"),
+    ({"value_0": 1.0}, "returned no value_1"),
+    ((1.0, "x"), "value_1: the objective returned str"),
+])
+def test_a_malformed_multi_objective_result_is_a_failed_trial(returned, reason) -> None:
+    study = Study(RandomSearch(NasBench201(), seed=0), directions=["maximize", "minimize"])
+    trial = study.tell(study.ask(), returned)
+    assert trial.failed and reason in trial.info["error"] and study.best_trials == []
+
+
+def test_single_objective_studies_have_no_best_trials_and_mismatched_directions_are_refused() -> None:
+    with pytest.raises(RuntimeError, match="several objectives"):
+        Study(RandomSearch(NasBench201())).best_trials
+    strategy = OptiProxyMO(NasBench201(), "val,edgegpu_latency:min")
+    assert Study(strategy).criteria == strategy.criteria  # a front strategy brings its objectives
+    with pytest.raises(ValueError, match="differ from the objectives"):
+        Study(OptiProxyMO(NasBench201(), "val,edgegpu_latency:min"), directions=["val", "fpga_energy:min"])
+    with pytest.raises(ValueError, match="at least two objectives"):
+        Study(RandomSearch(NasBench201()), directions=["maximize"])

@@ -6,4 +6,5 @@
 * :mod:`.low_fidelity`: the paper's Table 4, full- against low-fidelity search.
 * :mod:`.graph_diagnose`, :mod:`.graph_proxy_fit`, :mod:`.baseline_margin`: the NAS-Bench-Graph study.
 * :mod:`.naslib_head_to_head`: OptiProxy against NASLib's optimizers through NASLib's Trainer.
+* :mod:`.multiobjective`: fronts (accuracy against latency, energy, parameters): OptiProxy-MO and its peers.
 """

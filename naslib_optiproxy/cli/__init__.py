@@ -32,7 +32,7 @@ from .run_config import RunConfig
 # flag destination -> RunConfig key
 _OVERRIDES = {"search_space": "search_space", "dataset": "dataset", "optimizer": "optimizer", "budget": "budget",
               "seed": "seed", "data_dir": "data_dir", "out": "out_dir", "constraint": "constraint",
-              "fidelity": "fidelity"}
+              "fidelity": "fidelity", "objectives": "objectives"}
 
 
 #: The peer optimizers and how to get them, for ``--help``.
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--constraint", metavar="METRIC<=MAX",
                         help="maximise accuracy subject to METRIC<=MAX (or METRIC:MAX), e.g. edgegpu_latency<=2 "
                              "(nasbench201: HW-NAS-Bench metrics; nasbench_graph: latency, params)")
+    search.add_argument("--objectives", metavar="METRIC[:max|min],...",
+                        help="search the Pareto front of several metrics, e.g. val,edgegpu_latency:min "
+                             "(optimizers: optiproxy, rs, nsga2, motpe, limits; docs/multiobjective.md)")
     search.add_argument("--fidelity", metavar="{full,low}",
                         help="nasbench201: low searches the 12-epoch accuracy and promotes the best to full training")
     search.add_argument("--resume", action="store_true",
@@ -94,7 +97,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def summary(result: Dict[str, Any], out_dir: str) -> str:
     """A few human-readable lines about a finished run."""
     best = result["best"]
-    if best is None:
+    if result.get("front") is not None:
+        lines = front_summary(result["front"], out_dir)
+    elif best is None:
         lines = [f"no feasible architecture found under {result.get('constraint')}"]
     else:
         test = "n/a" if best["test"] is None else f"{best['test']:.3f}"
@@ -106,6 +111,23 @@ def summary(result: Dict[str, Any], out_dir: str) -> str:
         f"{result['dataset']}, seed {result['seed']}) in {result['seconds']:.1f} s",
         f"result: {Path(out_dir) / RESULT_FILE}",
     ])
+
+
+def front_summary(front: Dict[str, Any], out_dir: str) -> List[str]:
+    """The lines about a multi-objective run's front."""
+    names = [f"{o['metric']} ({o['direction']})" for o in front["objectives"]]
+    reference = ", ".join(f"{v:.4g}" for v in front["reference_point"] or [])
+    share = f"; {front['share']:.3f} of the true front's" if front["share"] is not None else ""
+    lines = [f"front: {len(front['trials'])} architectures on {' vs '.join(names)}",
+             f"hypervolume: {front['hypervolume']:.4f} of the box between the ideal and the reference point "
+             f"({reference}; from the {front['reference']}){share}"]
+    for entry in front["trials"][:5]:
+        values = "  ".join(f"{o['metric']} {entry[o['metric']]:.4g}" for o in front["objectives"])
+        lines.append(f"  {entry['arch']}  {values}")
+    if len(front["trials"]) > 5:
+        lines.append(f"  ... {len(front['trials']) - 5} more in result.json")
+    lines.append(f"plot: {Path(out_dir) / front['plot']}" if front["plot"] else f"note: {front.get('plot_note')}")
+    return lines
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

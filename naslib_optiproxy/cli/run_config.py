@@ -14,12 +14,19 @@ Example YAML (every key optional)::
     max_consecutive_failures: 10  # stop after this many failed evaluations in a row (null: never)
     constraint: {metric: edgegpu_latency, max: 2.0}  # or "edgegpu_latency<=2"; see below
     fidelity: low               # nasbench201 only: search the 12-epoch accuracy (default: full)
+    objectives:                 # several objectives: search the front (docs/multiobjective.md)
+      - {metric: val, direction: max}
+      - {metric: edgegpu_latency, direction: min}   # or "val,edgegpu_latency:min"
 
 ``constraint`` makes the search maximise accuracy subject to ``metric <= max``: an
 HW-NAS-Bench metric for nasbench201 (``edgegpu_latency``, ``raspi4_latency``, ...), or
 ``latency``/``params`` for nasbench_graph. Only feasible architectures are reported as best.
 ``fidelity: low`` searches NB201's 12-epoch accuracy and promotes the best architectures
 to full training; the result then accounts the training epochs spent.
+``objectives`` (two or more reported metrics, each to ``max`` or ``min``: ``val``, ``test``, the
+HW-NAS-Bench metrics on nasbench201; ``latency``, ``params`` on nasbench_graph) searches the
+Pareto front; the optimizer is then ``optiproxy`` (OptiProxyMO), ``rs``, ``nsga2``, ``motpe`` or
+``limits``, and a ``constraint`` still applies on top.
 
 Top-level keys that NASLib configs carry but a tabular search has no use for
 (:data:`IGNORED_KEYS`) are accepted and ignored; any other unknown key is refused.
@@ -41,9 +48,13 @@ from ..config import OptiProxyConfig, resolve_settings
 from ..datasets import canonical_dataset
 from ..objectives.constrained import parse_constraint
 from ..objectives.low_fidelity import canonical_fidelity
+from ..objectives.multi_objective import METRICS
+from ..pareto import parse_criteria
 from ..spaces import SEARCH_SPACES
 from ..run import DEFAULT_BUDGET, MAX_CONSECUTIVE_FAILURES
 from ..strategies import check_strategy
+from ..strategies.fronts import front_settings
+from ..strategies.optiproxy_mo import FrontSettings, mo_preset
 
 #: NASLib top-level keys accepted and ignored: ``evaluation`` (NASLib's final-training
 #: settings; tabular benchmarks need none), ``train_portion`` (train/valid split for
@@ -79,6 +90,7 @@ class RunConfig:
     max_consecutive_failures: Optional[int] = MAX_CONSECUTIVE_FAILURES
     constraint: Optional[Any] = None
     fidelity: Optional[str] = None
+    objectives: Optional[Any] = None
 
     def __post_init__(self) -> None:
         for key in ("search_space", "optimizer"):
@@ -114,8 +126,8 @@ class RunConfig:
             raise ValueError(f"unknown search space {self.search_space!r}"
                              f"{did_you_mean(self.search_space, SEARCH_SPACES)}; "
                              f"available: {', '.join(SEARCH_SPACES)}")
-        check_strategy(self.optimizer, self.search)
         self._check_objective_options()
+        check_strategy(self.optimizer, self.search, self.criteria)
         # built (and so validated) once, here at the edge, before any work; the run uses this object
         self._strategy_config = self._build_search_config()
         if self._strategy_config is not None:
@@ -135,10 +147,21 @@ class RunConfig:
                 raise ValueError(f"fidelity applies to nasbench201 only (12-epoch accuracies), not {self.search_space}")
             if self.constraint is not None and self.fidelity != "full":
                 raise ValueError("constraint and fidelity low cannot be combined; drop one of them")
+        if self.objectives is not None:
+            self.objectives = [c.to_dict() for c in _criteria(self.objectives, self.search_space)]
+            if self.fidelity not in (None, "full"):
+                raise ValueError("objectives and fidelity low cannot be combined; drop one of them")
+
+    @property
+    def criteria(self) -> Optional[tuple]:
+        """The objectives as :class:`~naslib_optiproxy.pareto.Criterion` (``None``: one objective)."""
+        return None if self.objectives is None else parse_criteria(self.objectives)
 
     def objective_options(self) -> Dict[str, Any]:
-        """The options of :func:`~naslib_optiproxy.objectives.get_objective` (``constraint``, ``fidelity``)."""
-        return {k: v for k, v in (("constraint", self.constraint), ("fidelity", self.fidelity)) if v is not None}
+        """The options of :func:`~naslib_optiproxy.objectives.get_objective` (``constraint``, ``fidelity``,
+        ``objectives``)."""
+        return {k: v for k, v in (("constraint", self.constraint), ("fidelity", self.fidelity),
+                                  ("objectives", self.objectives)) if v is not None}
 
     # ------------------------------------------------------------- resolved
     def resolved_dataset(self) -> Optional[str]:
@@ -158,13 +181,20 @@ class RunConfig:
         resolved.dataset, resolved.out_dir = self.resolved_dataset(), out_dir or self.resolved_out_dir()
         return resolved
 
-    def search_config(self) -> Optional[OptiProxyConfig]:
-        """The validated :class:`OptiProxyConfig` (preset + ``search``) for optiproxy, else ``None``."""
+    def search_config(self) -> Union[None, OptiProxyConfig, Dict[str, Any]]:
+        """The validated :class:`OptiProxyConfig` (preset + ``search``) for optiproxy, else ``None``; with
+        objectives, the ``search`` settings themselves (checked: the front strategy puts them over its preset)."""
+        if self.objectives is not None:
+            return dict(self.search) or None
         return self._strategy_config
 
     def _build_search_config(self) -> Optional[OptiProxyConfig]:
         if self.optimizer != "optiproxy":
             return None
+        if self.objectives is not None:  # OptiProxyMO: its preset and the mo_* keys, validated here
+            config, front = front_settings(self.search)
+            FrontSettings.from_dict(front)
+            return mo_preset(self.search_space, self.dataset, **config)
         return resolve_settings(self.search_space, self.dataset, self.constraint is not None, self.search)[1]
 
     # ------------------------------------------------------------ building
@@ -209,6 +239,22 @@ def _check_type(key: str, value: Any, kind: type) -> None:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise TypeError(f"{key} must be {'an' if kind is int else 'a'} {kind.__name__}, "
                         f"got {type(value).__name__} {shorten(value)}")
+
+
+def _criteria(value: Any, search_space: str) -> tuple:
+    """The objectives of a config (text or a list), each metric one the space's benchmark reports."""
+    if not isinstance(value, (str, list, tuple)):
+        raise TypeError(f"objectives must be text like 'val,edgegpu_latency:min' or a list of "
+                        f"{{metric, direction}}, got {type(value).__name__} {shorten(value)}")
+    criteria = parse_criteria(value)
+    known = METRICS.get("nasbench201" if search_space == "hw_nas_bench" else search_space)
+    if known is None:
+        raise ValueError(f"objectives apply to {', '.join(METRICS)}, not {search_space}")
+    for criterion in criteria:
+        if criterion.metric not in known:
+            raise ValueError(f"objective {criterion.metric!r} is not a metric of {search_space}"
+                             f"{did_you_mean(criterion.metric, known)}; known metrics: {', '.join(known)}")
+    return criteria
 
 
 __all__ = ["IGNORED_KEYS", "RunConfig", "load_yaml"]

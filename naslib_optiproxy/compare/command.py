@@ -6,6 +6,7 @@ import argparse
 import importlib.util
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -16,7 +17,8 @@ from ..strategies import PEERS
 from .executors import EXECUTORS, print_progress, run_jobs
 from .jobs import DataDir
 from .suite import Suite, default_checkpoints
-from .summary import SPREADS, load_results, markdown_table, plot_trajectories, write_trajectories_csv
+from ..pareto import parse_criteria
+from .summary import SPREADS, front_table, load_results, markdown_table, plot_trajectories, write_trajectories_csv
 
 CSV_FILE = "trajectories.csv"
 TABLE_FILE = "summary.md"
@@ -37,6 +39,10 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
                              f"the peer optimizers {', '.join(PEERS)} (pip install 'naslib-optiproxy[peers]', "
                              "HEBO apart: docs/peers.md); with NASLib importable, naslib:<optimizer>, e.g. "
                              "naslib:bananas naslib:npenas")
+    parser.add_argument("--objectives", metavar="METRIC[:max|min],...",
+                        help="every task searches the Pareto front of these metrics, e.g. val,edgegpu_latency:min "
+                             "(methods: optiproxy, rs, nsga2, motpe, limits); the table then gives the share of the "
+                             "true front's hypervolume and IGD")
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (default: 0-9)")
     parser.add_argument("--budget", type=int, default=DEFAULT_BUDGET, help=f"evaluations per run (default: {DEFAULT_BUDGET})")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
@@ -75,9 +81,13 @@ def build_suite(args: argparse.Namespace) -> Suite:
         suite = Suite.from_yaml(args.suite)
         if data_dir:
             suite.data_dir = data_dir
-        return suite
-    checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
-    return Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, data_dir)
+    else:
+        checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
+        suite = Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, data_dir)
+    if getattr(args, "objectives", None):
+        criteria = parse_criteria(args.objectives)
+        suite.tasks = [replace(plan, task=plan.task.with_objectives(criteria)) for plan in suite.tasks]
+    return suite
 
 
 def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = True, spread: str = "std") -> List[Path]:
@@ -96,7 +106,13 @@ def write_outputs(suite: Suite, records: List[Dict], out: Path, plot: bool = Tru
         optimum = next((r["optimum_val"] for runs in methods.values() for r in runs if r.get("optimum_val")), None)
         known = f" (global optimum val {optimum:.3f})" if optimum is not None else ""
         lines += [f"## {plan.task.name}{known}, budget {plan.budget}", ""]
-        lines += markdown_table(methods, plan.checkpoints or default_checkpoints(plan.budget), spread) + [""]
+        checkpoints = plan.checkpoints or default_checkpoints(plan.budget)
+        if plan.task.criteria is not None:
+            lines += [f"Share of the true front's hypervolume (higher is better) and IGD (lower is better), "
+                      f"mean ± {SPREADS[spread]}.", ""]
+            lines += front_table(methods, checkpoints, spread) + [""]
+        else:
+            lines += markdown_table(methods, checkpoints, spread) + [""]
     write_atomic(out / TABLE_FILE, "\n".join(lines).encode("utf-8"))
     written = [out / CSV_FILE, out / TABLE_FILE]
     if plot:

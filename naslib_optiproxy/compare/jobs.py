@@ -24,6 +24,8 @@ from ..objectives import BenchmarkDataError
 from ..result import build_result, known_optimum
 from ..config import OptiProxyConfig, resolve_settings
 from ..run import run_search
+from ..strategies.fronts import front_settings
+from ..strategies.optiproxy_mo import mo_preset
 from ..threads import policy_threads
 from .methods import Method
 from .tasks import Task
@@ -52,6 +54,8 @@ class Job:
         """The OptiProxy settings this job runs with (preset + the method's settings), else ``None``."""
         if self.method.optimizer != "optiproxy":
             return None
+        if self.task.criteria is not None:  # OptiProxyMO: the front preset and the method's loop/proxy keys
+            return mo_preset(self.task.space, self.task.dataset, **front_settings(dict(self.method.settings))[0])
         return resolve_settings(self.task.space, self.task.dataset, self.task.constrained,
                                 dict(self.method.settings))[1]
 
@@ -67,6 +71,8 @@ class Job:
             effective = config.to_dict()
             identity["effective_settings"] = {k: v for k, v in effective.items()
                                               if not (k in SETTINGS_ADDED_LATER and v == _DEFAULTS[k])}
+            if self.task.criteria is not None:  # and the front settings (mo_*) given
+                identity["effective_settings"].update(front_settings(dict(self.method.settings))[1])
         return hashlib.sha256(dumps(identity).encode("utf-8")).hexdigest()[:8]
 
     @property

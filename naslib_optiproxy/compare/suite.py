@@ -26,7 +26,9 @@ from ..spaces import SEARCH_SPACES, get_search_space
 from ..config import resolve_settings
 from ..run import DEFAULT_BUDGET
 from ..strategies import check_strategy
+from ..strategies.fronts import front_settings
 from ..strategies.optiproxy import check_batch_size
+from ..strategies.optiproxy_mo import FrontSettings, mo_preset
 from .jobs import DataDir, Job
 from .methods import Method
 from .tasks import Task
@@ -128,12 +130,19 @@ class Suite:
                 runner.check_optimizer(name, method.name)
                 continue
             settings = dict(method.settings)
-            try:
-                check_strategy(method.optimizer, settings)
-            except ValueError as error:
-                raise ValueError(f"method {method.name!r}: {error}") from None
+            for criteria in dict.fromkeys(plan.task.criteria for plan in self.tasks):
+                try:
+                    check_strategy(method.optimizer, settings, criteria)
+                except ValueError as error:
+                    where = " on a task with objectives" if criteria is not None else ""
+                    raise ValueError(f"method {method.name!r}{where}: {error}") from None
             if method.optimizer == "optiproxy":
                 for plan in self.tasks:
+                    if plan.task.criteria is not None:
+                        config, front = front_settings(settings)
+                        FrontSettings.from_dict(front)
+                        mo_preset(plan.task.space, plan.task.dataset, **config).check_budget(plan.budget)
+                        continue
                     config = resolve_settings(plan.task.space, plan.task.dataset, plan.task.constrained, settings)[1]
                     config.check_budget(plan.budget)
                     try:

@@ -2,6 +2,8 @@
 
 The plots follow the paper's Figure 3: best-so-far val against evaluations, the mean over
 seeds as a line and the standard error as a band, one line per method, one panel per task.
+A task with several objectives gets :func:`front_table` instead of :func:`markdown_table`: the
+share of the true front's hypervolume and IGD per method at each checkpoint.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from .._files import render, write_atomic
+from ..front_result import indicators_at
 
 Record = Dict[str, Any]
 
@@ -104,6 +107,25 @@ def markdown_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int],
             cells += [f"{len(hits)}/{len(runs)}", f"{statistics.median(hits):.0f}" if hits else "-"]
         peaks = [r["peak_rss_mb"] for r in runs if r.get("peak_rss_mb") is not None]
         cells += [f"{statistics.mean(r['seconds'] for r in runs):.1f}", f"{max(peaks):.0f}" if peaks else "-"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def front_table(methods: Dict[str, List[Record]], checkpoints: Sequence[int], spread: str = "std") -> List[str]:
+    """Rows per method: mean ± std (``spread="se"``: ± standard error) of the share of the true front's
+    hypervolume and of IGD (lower is better) after each checkpoint, the front's size at the end, seconds."""
+    budget = max(r["budget"] for runs in methods.values() for r in runs)
+    checkpoints = [c for c in checkpoints if c <= budget]
+    header = (["method", "seeds"] + [f"HV share @{c}" for c in checkpoints] + [f"IGD @{c}" for c in checkpoints]
+              + ["front size", "s/run"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for method, runs in methods.items():
+        scores = {c: [indicators_at(r, c) for r in runs] for c in checkpoints}
+        cells = [method, str(len(runs))]
+        cells += [mean_std([s for s, _ in scores[c]], digits=4, spread=spread) for c in checkpoints]
+        cells += [mean_std([i for _, i in scores[c]], digits=4, spread=spread) for c in checkpoints]
+        sizes = [len(r["front"]["trials"]) for r in runs if r.get("front")]
+        cells += [f"{statistics.mean(sizes):.1f}" if sizes else "-", f"{statistics.mean(r['seconds'] for r in runs):.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 

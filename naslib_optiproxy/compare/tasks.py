@@ -2,7 +2,9 @@
 
 Examples: ``nasbench201/cifar10``, ``nasbench_graph/cora``, ``nasbench301``, and options that
 the benchmark's objective takes as keyword arguments, e.g.
-``nasbench201/ImageNet16-120:constraint=edgegpu_latency<=2``.
+``nasbench201/ImageNet16-120:constraint=edgegpu_latency<=2``. Several objectives (a front search):
+``nasbench201/ImageNet16-120:objectives=val;edgegpu_latency:min`` (``;`` between them; ``compare
+--objectives`` adds the option to every task).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from .._text import shorten
 from ..objectives import get_objective
+from ..pareto import Criterion, parse_criteria
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 #: ``get_objective``'s own arguments: set by the task's name and the comparison's ``--data-dir``, not as options.
@@ -67,7 +70,12 @@ class Task:
             where = ("with --data-dir (a folder, or SPACE=DIR per search space) or the suite's data_dir: key"
                      if reserved[0] == "data_dir" else "before the ':' (space/dataset)")
             raise ValueError(f"bad task {shorten(text)}: {reserved[0]} is not a task option; give it {where}")
-        return cls(space, dataset or None, parsed)
+        task = cls(space, dataset or None, parsed)
+        try:
+            criteria = task.criteria  # objectives are checked here, with the task's name
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"bad task {shorten(text)}: {error}") from None
+        return task if criteria is None else task.with_objectives(criteria)  # their canonical text
 
     @property
     def name(self) -> str:
@@ -84,6 +92,18 @@ class Task:
     def constrained(self) -> bool:
         """Whether the task has a resource constraint (``:constraint=...``)."""
         return any(key == "constraint" for key, _ in self.options)
+
+    @property
+    def criteria(self) -> Optional[Tuple[Criterion, ...]]:
+        """The task's objectives (``:objectives=...``), or ``None`` for one objective."""
+        text = dict(self.options).get("objectives")
+        return None if text is None else parse_criteria(str(text))
+
+    def with_objectives(self, criteria: Tuple[Criterion, ...]) -> "Task":
+        """This task searching the front of ``criteria`` (replacing objectives it had)."""
+        options = dict(self.options)
+        options["objectives"] = ";".join(map(str, criteria))
+        return Task(self.space, self.dataset, tuple(sorted(options.items())))
 
     def objective(self, data_dir: Optional[str] = None):
         """Build the benchmark objective (``get_objective(space, dataset, data_dir, **options)``)."""

@@ -156,5 +156,5 @@ def hw_nas_bench_objective(dataset: Optional[str] = None, constraint: Constraint
     return objective
 
 
-__all__ = ["ENV_VAR", "HW_METRICS", "find_hw_file", "hw_file_name", "hw_nas_bench_objective",
+__all__ = ["ENV_VAR", "HW_METRICS", "NOT_MEASURED", "find_hw_file", "hw_file_name", "hw_nas_bench_objective",
            "hw_source", "load_hw_rows", "load_hw_table", "locate_hw_file"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 from .._text import shorten
 from ..data.bundled import content_digest
@@ -127,6 +127,12 @@ class NasBenchGraphObjective:
             if self.space.is_valid(arch) and self.space.key(arch) == key:
                 return arch
         return next(a for a in self.space if self.space.key(a) == key)
+
+    def records(self) -> Iterator[Dict[str, float]]:
+        """Every architecture's metrics as :meth:`__call__` reports them, one per canonical hash (sorted)."""
+        for key in sorted(self._table):
+            val, test, latency, params = self._table[key]
+            yield {"val": 100.0 * val, "test": 100.0 * test, "latency": latency, "params": params}
 
     def __len__(self) -> int:
         return len(self._table)

@@ -5,6 +5,9 @@
 - ``nasbench201`` (and its alias ``hw_nas_bench``): ``constraint`` on an HW-NAS-Bench metric
   (``hw_dir`` locates the CSVs), or ``fidelity`` ``full``/``low`` (``lowfi_dir``, ``top_k``).
 - ``nasbench_graph``: ``constraint`` on the table's ``latency`` (seconds) or ``params`` (millions).
+- both: ``objectives`` (e.g. ``"val,edgegpu_latency:min"``, or a list of ``{metric, direction}``),
+  a multi-objective search (:func:`~naslib_optiproxy.objectives.multi_objective.multi_objective`),
+  with a ``constraint`` on top if given.
 
 Example:
     >>> objective = get_objective("nasbench201", "ImageNet16-120", constraint="edgegpu_latency<=2")  # doctest: +SKIP
@@ -17,6 +20,7 @@ from typing import Any, Dict, Mapping, Optional
 from .constrained import ConstrainedObjective, check_metric, parse_constraint
 from .hw_nas_bench import hw_nas_bench_objective
 from .low_fidelity import nasbench201_fidelity_objective
+from .multi_objective import multi_objective
 from .nasbench201 import NasBench201Objective
 from .nasbench_graph import NasBenchGraphObjective
 
@@ -34,6 +38,13 @@ def objective_with_options(search_space: str, dataset: Optional[str], data_dir: 
     left: Dict[str, Any] = {k: v for k, v in options.items() if v is not None}
     constraint = left.pop("constraint", None)
     fidelity = left.pop("fidelity", None)
+    objectives = left.pop("objectives", None)
+    if objectives is not None and search_space in OPTION_SPACES:
+        if fidelity not in (None, "full"):
+            raise ValueError("objectives are supported at full fidelity only; drop fidelity or the objectives")
+        hw_dir = left.pop("hw_dir", None) if search_space != "nasbench_graph" else None
+        _refuse(left, search_space, "objectives, constraint" + (", hw_dir" if search_space != "nasbench_graph" else ""))
+        return multi_objective(search_space, dataset, objectives, data_dir, hw_dir, constraint)
     if search_space in ("nasbench201", "hw_nas_bench"):
         if constraint is None and search_space == "hw_nas_bench":
             raise ValueError("hw_nas_bench needs a constraint, e.g. constraint='edgegpu_latency<=2'")
@@ -60,7 +71,7 @@ def objective_with_options(search_space: str, dataset: Optional[str], data_dir: 
         constrained.data_source = objective.data_source
         return constrained
     raise ValueError(f"the {search_space} benchmark takes no options (got {', '.join(sorted(options))}); "
-                     f"constraint and fidelity apply to {', '.join(OPTION_SPACES)}")
+                     f"constraint, objectives and fidelity apply to {', '.join(OPTION_SPACES)}")
 
 
 def _refuse(left: Mapping[str, Any], search_space: str, known: str) -> None:

@@ -51,3 +51,26 @@ def test_compare_without_matplotlib_skips_the_plot_with_a_note(tmp_path, capsys,
     assert "| rs | 1 |" in captured.out and "note: matplotlib is not installed" in captured.err
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == [".lock", "nasbench_graph-cora", "summary.md", "trajectories.csv"]  # no best_so_far.png
+
+
+def test_compare_with_objectives_tabulates_hypervolume_share_and_igd(tmp_path, capsys):
+    code = main(["compare", "--tasks", "nasbench_graph/cora", "--objectives", "val,params:min", "--optimizers",
+                 "rs", "nsga2[population_size=4]", "--seeds", "0-1", "--budget", "12", "--checkpoints", "6,12",
+                 "--executor", "serial", "--no-plot", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "## nasbench_graph/cora:objectives=val:max;params:min, budget 12" in out
+    assert "| method | seeds | HV share @6 | HV share @12 | IGD @6 | IGD @12 | front size | s/run |" in out
+    rows = [line for line in out.splitlines() if line.startswith("| rs |") or line.startswith("| nsga2")]
+    assert len(rows) == 2 and all(line.count("±") == 4 for line in rows)
+
+
+def test_compare_with_objectives_refuses_single_objective_methods_and_unknown_metrics(tmp_path, capsys):
+    assert main(["compare", "--tasks", "nasbench_graph/cora", "--objectives", "val,params:min", "--optimizers", "re",
+                 "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "method 're' on a task with objectives" in err
+    assert main(["compare", "--tasks", "nasbench_graph/cora:objectives=val;parms:min", "--optimizers", "rs",
+                 "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "did you mean 'params'" in err

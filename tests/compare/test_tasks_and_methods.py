@@ -64,3 +64,18 @@ def test_method_from_suite_entry():
 
 def test_parse_value():
     assert [parse_value(v) for v in ("3", "0.5", "True", "null", "uniform")] == [3, 0.5, True, None, "uniform"]
+
+
+def test_a_task_with_objectives_names_its_criteria_canonically():
+    from naslib_optiproxy.compare.tasks import Task
+    from naslib_optiproxy.pareto import parse_criteria
+
+    task = Task.parse("nasbench201/cifar10:objectives=val;edgegpu_latency:min")
+    assert [str(c) for c in task.criteria] == ["val:max", "edgegpu_latency:min"]
+    assert task.name == "nasbench201/cifar10:objectives=val:max;edgegpu_latency:min"
+    assert Task.parse(task.name) == task.with_objectives(task.criteria)
+    assert Task.parse("nasbench201/cifar10").criteria is None
+    assert Task.parse("nasbench201/cifar10").with_objectives(parse_criteria("val,fpga_energy:min")).criteria == \
+        parse_criteria("val,fpga_energy:min")
+    with pytest.raises(ValueError, match="bad task .*at least two objectives"):
+        Task.parse("nasbench201/cifar10:objectives=val")
