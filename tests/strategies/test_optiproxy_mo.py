@@ -168,14 +168,14 @@ def test_greedy_hvi_weighs_each_improvement_by_its_chance_of_success() -> None:
     assert greedy_hvi(front, predicted, 2, reference, chance=np.array([0.0, 0.9])) == [1]  # sure to fail: never
 
 
-def test_a_saved_state_continues_identically(tiny_optiproxy_config) -> None:
+def test_replayed_records_continue_identically(tiny_optiproxy_config) -> None:
     objective = tradeoff()
     full = Study(_strategy(tiny_optiproxy_config, seed=5))
     full.optimize(objective, budget=25)
     part = Study(_strategy(tiny_optiproxy_config, seed=5))
     part.optimize(objective, budget=17)
     restored = Study(_strategy(tiny_optiproxy_config, seed=5))
-    restored.load_state_dict(part.state_dict())
+    assert restored.replay(part.storage.records()) == 17
     restored.optimize(objective, budget=25)
     assert [t.arch for t in restored.trials] == [t.arch for t in full.trials]
 
