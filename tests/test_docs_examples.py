@@ -4,6 +4,8 @@ Conventions for the documents (an HTML comment on the line right before the open
 
 - ``<!-- not run: reason -->``: the block is not executed (it installs software, needs NASLib or
   Ray, or runs for hours); the reason is required.
+- ``<!-- needs: MODULE -->``: the block runs where ``MODULE`` is importable (an optional library such
+  as ``optuna``, from the peers extra) and is left out where it is not.
 - ``<!-- file: NAME -->``: the block is written to ``NAME`` in the document's working folder
   before any of its blocks runs (e.g. the YAML config a command reads).
 
@@ -18,6 +20,7 @@ task. Blocks of other languages (yaml, plain) are never run.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -30,7 +33,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BUDGET = int(os.environ.get("NASLIB_OPTIPROXY_DOCS_BUDGET", "10"))
-MARKER = re.compile(r"<!--\s*(not run|file):\s*(.*?)\s*-->")
+MARKER = re.compile(r"<!--\s*(not run|needs|file):\s*(.*?)\s*-->")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
 
@@ -38,7 +41,7 @@ class Block(NamedTuple):
     language: str
     text: str
     line: int  # of the opening fence, 1-based
-    marker: str  # "", "not run" or "file"
+    marker: str  # "", "not run", "needs" or "file"
     argument: str
 
 
@@ -70,7 +73,9 @@ def shrink(text: str) -> str:
 
 
 def runnable(path: Path) -> List[Block]:
-    return [b for b in blocks(path) if b.language in ("python", "bash") and b.marker != "not run"]
+    """The blocks of ``path`` that run here (a ``needs`` block only where its module is importable)."""
+    return [b for b in blocks(path) if b.language in ("python", "bash") and b.marker != "not run"
+            and (b.marker != "needs" or importlib.util.find_spec(b.argument) is not None)]
 
 
 def test_markers_are_well_formed() -> None:
@@ -81,6 +86,8 @@ def test_markers_are_well_formed() -> None:
                 assert block.argument, f"{where}: '<!-- not run: reason -->' needs a reason"
             if block.marker == "file":
                 assert re.fullmatch(r"[\w.-]+", block.argument), f"{where}: bad file name {block.argument!r}"
+            if block.marker == "needs":
+                assert re.fullmatch(r"\w+", block.argument), f"{where}: bad module name {block.argument!r}"
     assert any(runnable(path) for path in DOCUMENTS)
 
 

@@ -42,7 +42,11 @@ def test_methods_parse_their_options_and_build_strategies() -> None:
     objective = mo.objective_of(SETTING)
     built = mo.build_strategy("optiproxy-mo[mo_selection=scalar,batch_size=5]", objective, 0)
     assert built.front_settings.selection == "scalar" and built.config.loop.batch_size == 5
-    assert mo.build_strategy("nsga2[population_size=20]", objective, 0).population_size == 20
+    if importlib.util.find_spec("optuna"):
+        assert mo.build_strategy("nsga2[population_size=20]", objective, 0).population_size == 20
+    else:  # the peers extra is not installed: refused with its install hint
+        with pytest.raises(ValueError, match="nsga2 needs Optuna"):
+            mo.build_strategy("nsga2[population_size=20]", objective, 0)
     limits = mo.build_strategy("limits", objective, 0)
     Study(limits).prepare(objective)  # the limits: quantiles of the table's metric
     assert len(limits.limits) == 4 and list(limits.limits) == sorted(limits.limits)
@@ -83,8 +87,9 @@ def test_plot_draws_one_panel_per_setting(tmp_path: Path) -> None:
 
 
 def test_the_module_runs_caches_jobs_and_writes_its_report(tmp_path: Path) -> None:
+    second = "nsga2[population_size=10]" if importlib.util.find_spec("optuna") else "optiproxy-mo"
     command = [sys.executable, "-m", "benchmarks.studies.multiobjective", "--settings", SETTING, "--methods",
-               "rs,nsga2[population_size=10]", "--seeds", "0-1", "--budget", "20", "--out", str(tmp_path),
+               f"rs,{second}", "--seeds", "0-1", "--budget", "20", "--out", str(tmp_path),
                "--jobs", "2", "--no-plot"]
     first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
