@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -62,6 +62,18 @@ def wrap(monkeypatch: pytest.MonkeyPatch):
     return install
 
 
+def run_then_crash(cfg: RunConfig, tmp_path: Path, wrap, crash_at: int) -> Tuple[Dict[str, Any], RunConfig]:
+    """The uninterrupted run of ``cfg``, and ``cfg`` moved to ``tmp_path/crashed`` after a run there that
+    crashed while evaluating its ``crash_at``-th architecture (the ones before it evaluated once each)."""
+    full = run_from_config(cfg)
+    crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
+    first = wrap(crash_at=crash_at)
+    with pytest.raises(SimulatedCrash):
+        run_from_config(crashed)
+    assert len(first["c"].calls) == crash_at
+    return full, crashed
+
+
 def same_run(a: Dict[str, Any], b: Dict[str, Any]) -> None:
     strip = [[{k: v for k, v in e.items() if k != "eval_seconds"} for e in r["history"]] for r in (a, b)]
     assert strip[0] == strip[1]
@@ -78,13 +90,7 @@ def journal_records(path: Path) -> List[Dict[str, Any]]:
 def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap, tiny_settings) -> None:
     search = tiny_settings(num_init=2) if optimizer == "optiproxy" else {}
     cfg = RunConfig(optimizer=optimizer, budget=30, search=search, out_dir=str(tmp_path / "full"))
-    full = run_from_config(cfg)
-
-    crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
-    first = wrap(crash_at=12)
-    with pytest.raises(SimulatedCrash):
-        run_from_config(crashed)
-    assert len(first["c"].calls) == 12
+    full, crashed = run_then_crash(cfg, tmp_path, wrap, crash_at=12)
     journal = tmp_path / "crashed" / "journal.jsonl"
     with open(journal, "a") as handle:  # the 13th record, half written when the process died
         handle.write(TORN)
@@ -359,12 +365,7 @@ def test_multi_objective_crash_then_resume_equals_uninterrupted(optimizer: str, 
               "limits": {"quantiles": [0.3, 0.7]}}[optimizer]
     cfg = RunConfig(search_space="nasbench201", dataset="cifar10", optimizer=optimizer, budget=24, search=search,
                     objectives="val,edgegpu_latency:min", out_dir=str(tmp_path / "full"))
-    full = run_from_config(cfg)
-    crashed = cfg.replace(out_dir=str(tmp_path / "crashed"))
-    first = wrap(crash_at=11)
-    with pytest.raises(SimulatedCrash):
-        run_from_config(crashed)
-    assert len(first["c"].calls) == 11
+    full, crashed = run_then_crash(cfg, tmp_path, wrap, crash_at=11)
     second = wrap()
     resumed = run_from_config(crashed, resume=True)
     assert len(second["c"].calls) == 13

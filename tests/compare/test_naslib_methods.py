@@ -5,14 +5,7 @@ import pytest
 
 from naslib_optiproxy.compare import Job, Method, Task, run_job
 from naslib_optiproxy.compare.suite import Suite
-
-
-def _naslib_importable() -> bool:
-    try:
-        import naslib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+from naslib_optiproxy.integrations.naslib_plugin import naslib_missing
 
 
 def test_naslib_methods_parse_and_keep_their_own_search_keys():
@@ -24,7 +17,7 @@ def test_naslib_methods_parse_and_keep_their_own_search_keys():
 
 def test_naslib_methods_are_checked_against_naslib():
     suite = Suite.from_args(["nasbench201/cifar10"], ["naslib:re", "naslib:optiproxy"], "0", 20)
-    if not _naslib_importable():  # the check refuses before any job runs, with the install hint
+    if naslib_missing():  # the check refuses before any job runs, with the install hint
         with pytest.raises(ValueError, match="runs through NASLib: NASLib is not importable"):
             suite.check()
         return
