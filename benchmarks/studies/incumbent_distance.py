@@ -3,7 +3,8 @@
 Reads ``compare`` output folders (``<task>/<method>/seed-*.json``) and prints, per task and method, the
 share of the proposals after the first ``--after`` evaluations that lie one, two, or three and more
 edits (:meth:`~naslib_optiproxy.spaces.SearchSpace.neighbours`, by canonical key) from the best
-architecture evaluated before them, and the same shares among the proposals that improved on it.
+architecture evaluated before them, the same shares among the proposals that improved on it, and at each
+distance the fraction of the proposals that improved on it.
 ``docs/nasbench_graph_study.md`` uses it to compare OptiProxy with Optuna's GP sampler::
 
     python -m benchmarks.studies.incumbent_distance runs/study/graph --tasks nasbench_graph/pubmed
@@ -62,9 +63,19 @@ def distances(history: Sequence[dict], measure: EditDistance, after: int) -> Lis
 
 
 def shares(pairs: Sequence[tuple]) -> str:
+    """The fractions of ``pairs`` at one, two, and three or more edits."""
     if not pairs:
         return "-"
     return " / ".join(f"{sum(d == k for d, _ in pairs) / len(pairs):.2f}" for k in (1, 2, FAR))
+
+
+def hit_rates(pairs: Sequence[tuple]) -> str:
+    """At one, two, and three or more edits: the fraction of the proposals that improved on the incumbent."""
+    cells = []
+    for k in (1, 2, FAR):
+        at = [improved for d, improved in pairs if d == k]
+        cells.append(f"{sum(at) / len(at):.3f}" if at else "-")
+    return " / ".join(cells)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -85,13 +96,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 measures[record["task"]] = EditDistance(get_search_space(task.space, record["dataset"]))
             pairs[record["task"]][record["method"]] += distances(record["history"], measures[record["task"]],
                                                                   args.after)
-    print("| task | method | proposals at 1 / 2 / 3+ edits | improvements at 1 / 2 / 3+ edits | improvements |")
-    print("|---|---|---|---|---|")
+    print("| task | method | proposals at 1 / 2 / 3+ edits | improvements at 1 / 2 / 3+ edits | improvements "
+          "| share improving at 1 / 2 / 3+ edits |")
+    print("|---|---|---|---|---|---|")
     for task in sorted(pairs):
         for method in sorted(pairs[task]):
             found = pairs[task][method]
             better = [p for p in found if p[1]]
-            print(f"| {task} | {method} | {shares(found)} | {shares(better)} | {len(better)} |")
+            print(f"| {task} | {method} | {shares(found)} | {shares(better)} | {len(better)} | {hit_rates(found)} |")
     return 0
 
 

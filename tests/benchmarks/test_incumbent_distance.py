@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.studies.incumbent_distance import FAR, EditDistance, distances, shares
+from benchmarks.studies.incumbent_distance import FAR, EditDistance, distances, hit_rates, shares
 from naslib_optiproxy.spaces import NasBench201
 from naslib_optiproxy.types import Architecture
 
@@ -30,3 +30,4 @@ def test_distances_follow_the_incumbent_of_each_moment() -> None:
     assert distances(history, EditDistance(NasBench201()), after=3) == [(1, True)]
     assert shares([(1, True), (2, False), (1, True), (FAR, False)]) == "0.50 / 0.25 / 0.25"
     assert shares([]) == "-"
+    assert hit_rates([(1, True), (2, False), (1, False), (1, True)]) == "0.667 / 0.000 / -"
