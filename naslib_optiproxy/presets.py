@@ -39,11 +39,7 @@ PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
     # On the selection seeds 10-19, N = 3 and N = 5 are both above RS, RE and LS @50 and @100 on 7 of the
     # 8 datasets (not pubmed), N = 5 by more on average. On seeds 0-9, N = 3 was above on 6 of 8 at each
     # checkpoint and N = 5, run there second, on 7 of 8 (not photo: -0.02 / -0.05 points).
-    # The proxy fits the accuracy's ranks (fit_target copula: a few very poor cells, 20-60%, no longer dominate
-    # the squared error): on seeds 10-29 its mean margin over Optuna's GP sampler across the 8 datasets is
-    # -0.005 / +0.048 points @50 / @100 against -0.038 / +0.012 with the standardised accuracy
-    # (docs/nasbench_graph_study.md, "Against Optuna's GP sampler").
-    "nasbench_graph": {"*": {**_FAST_STEPS, **_NARROW, "local_candidates": 5, "fit_target": "copula"}},
+    "nasbench_graph": {"*": {**_FAST_STEPS, **_NARROW, "local_candidates": 5}},
     # NB301 on the YAHPO ONNX surrogate, seeds 0-9: best val 96.1 @50 and 96.4 @100 against regularized
     # evolution's 95.6 and 96.0 (docs/results.md); 25-50 s per run on one core (more on a loaded machine).
     "nasbench301": {"*": {**_FAST_STEPS, **_NARROW}},
