@@ -254,29 +254,3 @@ def test_a_batch_larger_than_what_is_left_does_not_end_the_run() -> None:
     assert len(study.trials) == 25 and not study.exhausted
     with pytest.raises(ValueError, match="search.batch_size 15625 is not smaller than the nasbench201 space"):
         OptiProxy(NasBench201(), OptiProxyConfig(batch_size=15_625))
-
-
-@pytest.mark.parametrize("moves", [1, 2])
-def test_incumbent_moves_reserve_picks_for_neighbours_of_the_incumbent(tiny_optiproxy_config, moves) -> None:
-    space = NasBench201()
-    config = tiny_optiproxy_config(local_candidates=1, incumbent_moves=moves, batch_size=4)
-    opt = Study(OptiProxy(space, config, seed=13))
-    run_ask_tell(opt, 15)
-    incumbent = max(opt.trials, key=lambda t: t.value)
-    near = {space.key(a) for a in space.neighbours(incumbent.arch)}
-    batch = opt.strategy.step()
-    assert sum(space.key(a) in near for a in batch) >= moves
-
-
-def test_incumbent_moves_first_keeps_the_proxy_order_within_and_after(tiny_optiproxy_config) -> None:
-    space = NasBench201()
-    opt = Study(OptiProxy(space, tiny_optiproxy_config(), seed=14))
-    run_ask_tell(opt, 12)
-    incumbent = max(opt.trials, key=lambda t: t.value)
-    near = [a for a in space.neighbours(incumbent.arch) if not opt.is_seen(a)][:3]
-    far = [a for a in (space.sample(np.random.default_rng(s)) for s in range(40))
-           if space.key(a) not in {space.key(n) for n in space.neighbours(incumbent.arch)}][:3]
-    candidates = far + near  # proxy order below: far[0], near[2], far[1], near[0], far[2], near[1]
-    order = np.array([0, 5, 1, 3, 2, 4])
-    assert opt.strategy._incumbent_moves_first(candidates, order, 2) == [5, 3, 0, 1, 2, 4]
-    assert opt.strategy._incumbent_moves_first(candidates, order, 5) == [5, 3, 4, 0, 1, 2]
