@@ -73,9 +73,6 @@ class LoopSettings:
     distinct_scores: bool = setting(True, "distinct_scores", doc="keep one candidate per distinct predicted score")
     local_candidates: int = setting(0, "local_candidates", low=0, high=1_000,
                                     doc="best evaluated architectures whose one-edit neighbours join the pool")
-    incumbent_moves: int = setting(0, "incumbent_moves", low=0, high=1_000,
-                                   doc="of the B picks, this many go to the best-predicted one-edit neighbours of the "
-                                       "best trial in the pool (needs local_candidates >= 1; 0: none reserved)")
     restart_stale: int = setting(0, "restart_stale", low=0, high=1_000,
                                  doc="redraw a group whose most likely architecture was already evaluated at this "
                                      "many consecutive steps (0: never)")

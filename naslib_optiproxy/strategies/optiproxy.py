@@ -304,8 +304,6 @@ class OptiProxy(Strategy):
             relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
             feasible = predicted_feasible(output, limits).numpy()
             order = np.lexsort((-relaxed, ~feasible))  # feasible first, then by penalised score
-        if loop.incumbent_moves:
-            order = self._incumbent_moves_first(candidates, order, loop.incumbent_moves)
         chosen, used = [], set()
         for i in order:
             if loop.distinct_scores:
@@ -316,17 +314,6 @@ class OptiProxy(Strategy):
             if len(chosen) == loop.batch_size:
                 break
         return chosen
-
-    def _incumbent_moves_first(self, candidates: List[Architecture], order: np.ndarray, moves: int) -> List[int]:
-        """``order`` with its first ``moves`` one-edit neighbours of the incumbent (the best feasible
-        successful trial, else the best one) moved to the front, in their own order."""
-        done = self._successes()
-        feasible = [t for t in done if t.feasible]
-        incumbent = max(feasible or done, key=lambda t: t.value)  # max keeps the earlier trial on ties
-        near = {self.space.key(arch) for arch in self.space.neighbours(incumbent.arch)}
-        first = [int(i) for i in order if self.space.key(candidates[i]) in near][:moves]
-        taken = set(first)
-        return first + [int(i) for i in order if int(i) not in taken]
 
     # --------------------------------------------------------------- helpers
     def _successes(self) -> List[Trial]:
