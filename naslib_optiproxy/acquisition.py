@@ -15,7 +15,7 @@ proxy, or :class:`EnsembleMean` of several (NASLib adapter:
 
 from __future__ import annotations
 
-from typing import Container, Hashable, List, Sequence, Tuple
+from typing import Container, Hashable, List, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -23,7 +23,7 @@ from torch import nn
 
 from .config import OptiProxyConfig
 from .distribution import ArchitectureDistribution
-from .proxies import Standardizer
+from .proxies import CopulaStandardizer, Standardizer
 from .search import GradientSearch
 from .spaces import SearchSpace
 from .threads import torch_threads
@@ -36,15 +36,15 @@ class EnsembleMean(nn.Module):
     Shapes: ``x: [B, N, F]``, ``adj: [B, N, N]`` -> ``[B]``.
     """
 
-    def __init__(self, members: Sequence[Tuple[nn.Module, Standardizer]]) -> None:
+    def __init__(self, members: Sequence[Tuple[nn.Module, Union[Standardizer, CopulaStandardizer]]]) -> None:
         super().__init__()
         if not members:
             raise ValueError("EnsembleMean needs at least one (proxy, standardizer) pair")
         self.models = nn.ModuleList(model for model, _ in members)
-        self.scales = [(s.std, s.mean) for _, s in members]
+        self.maps = [target_map for _, target_map in members]
 
     def forward(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
-        outputs = [model(x, adj) * std + mean for model, (std, mean) in zip(self.models, self.scales)]
+        outputs = [target_map.inverse(model(x, adj)) for model, target_map in zip(self.models, self.maps)]
         return torch.stack(outputs).mean(0)
 
 

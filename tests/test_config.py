@@ -119,7 +119,7 @@ def test_fit_and_search_settings_map_every_field() -> None:
     config = OptiProxyConfig.from_dict({
         "model_epochs": 11, "fit_lr": 0.003, "fit_weight_decay": 0.04, "fit_batch_size": 5,
         "fit_lr_gamma": 0.6, "fit_lr_step": 7, "ranking_coe": 0.3, "margin": 0.2, "fit_tol": 0.25,
-        "search_epochs": 13, "lr_alpha": 0.05, "lr_beta": 0.06, "search_weight_decay": 0.07,
+        "fit_target": "copula", "search_epochs": 13, "lr_alpha": 0.05, "lr_beta": 0.06, "search_weight_decay": 0.07,
         "o_epochs": 4, "t_epochs": 6, "base_temp": 0.9, "min_temp": 0.1, "lr_gamma": 0.8,
         "lr_step": 9, "straight_through": True,
     })
@@ -127,6 +127,7 @@ def test_fit_and_search_settings_map_every_field() -> None:
     assert dataclasses.asdict(fit) == {
         "epochs": 11, "lr": 0.003, "weight_decay": 0.04, "mini_batch_size": 5, "lr_gamma": 0.6, "lr_step": 7,
         "rank_weight": 0.3, "rank_margin": 0.2, "rank_reduction": FitSettings().rank_reduction, "tol": 0.25,
+        "target": "copula",
     }
     search = config.search
     assert search == SearchSettings(epochs=13, lr_alpha=0.05, lr_beta=0.06, weight_decay=0.07, o_epochs=4,

@@ -22,7 +22,8 @@ from naslib_optiproxy.proxies import ProxyTrainer
 
 VARIANTS = {"preset": {}, "e300": {"model_epochs": 300}, "w144": {"gcn_hidden": 144, "linear_size": 144},
             "L3": {"gcn_layers": 3}, "L4": {"gcn_layers": 4}, "lr1e-2": {"fit_lr": 0.01},
-            "rank0": {"ranking_coe": 0.0}, "rank1": {"ranking_coe": 1.0}}
+            "rank0": {"ranking_coe": 0.0}, "rank1": {"ranking_coe": 1.0}, "copula": {"fit_target": "copula"},
+            "standard": {"fit_target": "standard"}}
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from .factory import PROXIES, ProxySettings, build_proxy
 from .families import FAMILIES, LAYERS, LayerFamily, make_conv, normalized_adjacency
-from .fit import FitSettings, ProxyTrainer, Standardizer
+from .fit import CopulaStandardizer, FitSettings, ProxyTrainer, Standardizer
 from .graph import DirectedGraphConv, GraphProxy, initialise_seeded
 from .loss import pairwise_ranking_loss, proxy_loss
 from .mlp import MLPProxy
 
 __all__ = [
     "DirectedGraphConv", "FAMILIES", "GraphProxy", "LAYERS", "LayerFamily", "MLPProxy", "FitSettings", "ProxyTrainer",
-    "Standardizer", "initialise_seeded", "make_conv", "pairwise_ranking_loss", "proxy_loss", "normalized_adjacency",
+    "CopulaStandardizer", "Standardizer", "initialise_seeded", "make_conv", "pairwise_ranking_loss", "proxy_loss", "normalized_adjacency",
     "build_proxy", "PROXIES", "ProxySettings",
 ]

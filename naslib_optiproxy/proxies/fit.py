@@ -32,6 +32,52 @@ class Standardizer:
         return z * self.std + self.mean
 
 
+class CopulaStandardizer:
+    """Monotone map of targets to their ranks' standard normal quantiles (a Gaussian copula).
+
+    The ``i``-th smallest of ``n`` observed values goes to ``Phi^-1((i + 0.5) / n)`` (tied values share the
+    mean of their quantiles); values in between, and beyond the observed range, by linear interpolation
+    and extrapolation of those points, so both directions are strictly increasing and differentiable almost
+    everywhere. A few very poor architectures then weigh no more in the fit's squared error than any
+    others, and the proxy spends its capacity on the order of the good ones. Fewer than two distinct
+    values: the plain :class:`Standardizer`'s affine map.
+    """
+
+    def __init__(self, values: torch.Tensor, quantiles: torch.Tensor) -> None:
+        self.values, self.quantiles = values, quantiles  # both strictly increasing, [u] with u >= 2
+
+    @classmethod
+    def fit(cls, y: torch.Tensor) -> Union["CopulaStandardizer", Standardizer]:
+        y = y.detach().double().flatten()
+        values, inverse = torch.unique(y, sorted=True, return_inverse=True)
+        if values.numel() < 2:
+            return Standardizer.fit(y)
+        n = y.numel()
+        ranks = torch.empty(n, dtype=torch.float64)
+        ranks[torch.argsort(y, stable=True)] = torch.arange(n, dtype=torch.float64)
+        normal = torch.distributions.Normal(0.0, 1.0)
+        z = normal.icdf((ranks + 0.5) / n)
+        sums = torch.zeros(values.numel(), dtype=torch.float64).index_add_(0, inverse, z)
+        counts = torch.zeros(values.numel(), dtype=torch.float64).index_add_(0, inverse, torch.ones_like(z))
+        quantiles = sums / counts
+        return cls(values, quantiles)
+
+    def transform(self, y: torch.Tensor) -> torch.Tensor:
+        return _interpolate(y, self.values, self.quantiles)
+
+    def inverse(self, z: torch.Tensor) -> torch.Tensor:
+        return _interpolate(z, self.quantiles, self.values)
+
+
+def _interpolate(x: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:
+    """Piecewise-linear ``x -> f`` through the points ``(xp, fp)`` (``xp`` strictly increasing), extended
+    linearly by the first and last segments; keeps ``x``'s dtype and its gradient."""
+    xp, fp = xp.to(x.dtype), fp.to(x.dtype)
+    right = torch.searchsorted(xp, x.detach().contiguous()).clamp(1, xp.numel() - 1)
+    x0, x1, f0, f1 = xp[right - 1], xp[right], fp[right - 1], fp[right]
+    return f0 + (x - x0) * (f1 - f0) / (x1 - x0)
+
+
 @dataclass
 class FitSettings:
     """Hyperparameters of one proxy fit (paper appendix A.9, Table 5), with their config keys.
@@ -56,6 +102,9 @@ class FitSettings:
     rank_margin: float = setting(0.1, "margin", low=0, doc="m of Eq. (5)")
     rank_reduction: str = setting("mean", "rank_reduction", choices=("mean", "sum"),
                                   doc="mean over pairs (release) or sum (Eq. 5 as printed)")
+    target: str = setting("standard", "fit_target", choices=("standard", "copula"),
+                          doc="how the accuracy is mapped before the fit: standardised (the paper) or its ranks' "
+                              "normal quantiles (a Gaussian copula, CopulaStandardizer)")
     tol: float = setting(0.0, "fit_tol", low=0, high=1,
                          doc="stop a warm-started fit once the mean loss of fit_lr_step epochs fell by less "
                              "than this fraction of the previous such window (0: run every epoch)")
@@ -68,17 +117,24 @@ class FitSettings:
 class ColumnStandardizer:
     """One :class:`Standardizer` per column of ``[n, M]`` targets (one per proxy head)."""
 
-    columns: List[Standardizer]
+    columns: List[Union[Standardizer, CopulaStandardizer]]
 
     @classmethod
-    def fit(cls, y: torch.Tensor) -> "ColumnStandardizer":
-        return cls([Standardizer.fit(y[:, j]) for j in range(y.shape[1])])
+    def fit(cls, y: torch.Tensor, target: str = "standard") -> "ColumnStandardizer":
+        """Each column standardised; with ``target`` ``"copula"`` the first (the accuracy) by its ranks."""
+        first = fit_target_map(y[:, 0], target)
+        return cls([first] + [Standardizer.fit(y[:, j]) for j in range(1, y.shape[1])])
 
     def transform(self, y: torch.Tensor) -> torch.Tensor:
         return torch.stack([s.transform(y[:, j]) for j, s in enumerate(self.columns)], dim=1)
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
         return torch.stack([s.inverse(z[..., j]) for j, s in enumerate(self.columns)], dim=-1)
+
+
+def fit_target_map(y: torch.Tensor, target: str = "standard") -> Union[Standardizer, CopulaStandardizer]:
+    """The map of ``y [n]`` to the fit's units that ``FitSettings.target`` names."""
+    return CopulaStandardizer.fit(y) if target == "copula" else Standardizer.fit(y)
 
 
 class _Plateau:
@@ -113,7 +169,7 @@ class ProxyTrainer:
         self.settings = settings
         self.generator = generator
         self.optimizer = FlatAdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-        self.standardizer: Union[Standardizer, ColumnStandardizer] = Standardizer()
+        self.standardizer: Union[Standardizer, CopulaStandardizer, ColumnStandardizer] = Standardizer()
         self.fits = 0  # fits run so far: later ones start from fitted weights (warm start)
         self.last_epochs = 0  # epochs the last fit ran
 
@@ -125,8 +181,8 @@ class ProxyTrainer:
         of padded graphs of different sizes (graph proxies only; see :func:`naslib_optiproxy.pyg.to_dense`).
         """
         s = self.settings
-        self.standardizer = ColumnStandardizer.fit(y) if y.dim() == 2 else Standardizer.fit(y)
-        target = self.standardizer.transform(y)
+        self.standardizer = (ColumnStandardizer.fit(y, s.target) if y.dim() == 2 else fit_target_map(y, s.target))
+        target = self.standardizer.transform(y).to(y.dtype)
         self.optimizer.lr = s.lr
         self.model.train()
         n = y.shape[0]

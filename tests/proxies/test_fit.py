@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from naslib_optiproxy.proxies import FitSettings, MLPProxy, ProxyTrainer, Standardizer, build_proxy
+from naslib_optiproxy.proxies import CopulaStandardizer, FitSettings, MLPProxy, ProxyTrainer, Standardizer, build_proxy
+from naslib_optiproxy.proxies.fit import ColumnStandardizer
 from naslib_optiproxy.spaces import NasBench201
 
 CONV3 = 2  # nor_conv_3x3
@@ -45,6 +46,51 @@ def test_standardizer_uses_the_observed_targets() -> None:
     # Degenerate cases keep a unit scale instead of dividing by zero.
     assert Standardizer.fit(torch.tensor([5.0])) == Standardizer(5.0, 1.0)
     assert Standardizer.fit(torch.tensor([5.0, 5.0, 5.0])) == Standardizer(5.0, 1.0)
+
+
+def test_copula_maps_ranks_to_normal_quantiles_and_back() -> None:
+    y = torch.tensor([50.0, 80.0, 81.0, 81.0, 90.0, 20.0])
+    m = CopulaStandardizer.fit(y)
+    normal = torch.distributions.Normal(0.0, 1.0)
+    expected = normal.icdf((torch.tensor([1, 2, 3, 4, 5, 0], dtype=torch.float64) + 0.5) / 6)
+    expected[2:4] = expected[2:4].mean()  # the two 81s share the mean of their quantiles
+    torch.testing.assert_close(m.transform(y).double(), expected, atol=1e-6, rtol=0)
+    torch.testing.assert_close(m.inverse(m.transform(y)), y)
+    # the outlier at 20 is no further below the rest than the best cell is above them
+    z = m.transform(y)
+    assert float(z.max() + z.min()) == pytest.approx(0.0, abs=1e-6)
+    # strictly increasing both ways, also between and beyond the observed values
+    grid = torch.linspace(0.0, 120.0, 241)
+    assert bool((m.transform(grid).diff() > 0).all()) and bool((m.inverse(torch.linspace(-4, 4, 81)).diff() > 0).all())
+    # differentiable: the gradient search can push through the inverse
+    z = torch.tensor([0.1, 2.5], requires_grad=True)
+    m.inverse(z).sum().backward()
+    assert bool((z.grad > 0).all())
+
+
+def test_copula_with_one_distinct_value_is_the_affine_map() -> None:
+    assert CopulaStandardizer.fit(torch.tensor([7.0, 7.0])) == Standardizer(7.0, 1.0)
+
+
+def test_fit_target_copula_maps_only_the_accuracy_column() -> None:
+    y = torch.tensor([[90.0, 3.0], [10.0, 5.0], [91.0, 4.0]])
+    maps = ColumnStandardizer.fit(y, "copula").columns
+    assert isinstance(maps[0], CopulaStandardizer) and maps[1] == Standardizer.fit(y[:, 1])
+    assert all(isinstance(c, Standardizer) for c in ColumnStandardizer.fit(y).columns)
+
+
+def test_trainer_fits_the_copula_target_and_predicts_in_the_targets_units(spearman) -> None:
+    x, adj, y = _dataset(120, 1)
+    y = y.clone()
+    y[:6] = 5.0  # a few very poor cells
+    torch.manual_seed(0)
+    trainer = ProxyTrainer(build_proxy("gcn", 8, 7, 32, 2, 32), FitSettings(epochs=60, lr=3e-3, target="copula"),
+                           torch.Generator().manual_seed(0))
+    trainer.fit(x[:80], adj[:80], y[:80])
+    assert isinstance(trainer.standardizer, CopulaStandardizer)
+    pred = trainer.predict(x[80:], adj[80:])
+    assert spearman(pred.numpy(), y[80:].numpy()) > 0.8
+    assert 50 < float(pred.median()) < 95
 
 
 def test_trainer_standardizes_with_the_fitted_data() -> None:
