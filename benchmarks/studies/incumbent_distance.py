@@ -16,7 +16,7 @@ import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, Hashable, List, Optional, Sequence, Set
+from typing import Dict, Hashable, List, Optional, Sequence, Set, Tuple
 
 from naslib_optiproxy.compare.tasks import Task
 from naslib_optiproxy.spaces import SearchSpace, get_search_space
@@ -29,23 +29,22 @@ class EditDistance:
 
     def __init__(self, space: SearchSpace) -> None:
         self.space = space
-        self._rings: Dict[Hashable, List[Set[Hashable]]] = {}
+        self._rings: Dict[str, Tuple[Hashable, Set[Hashable], Set[Hashable]]] = {}
 
-    def _neighbour_keys(self, text: str) -> Set[Hashable]:
-        return {self.space.key(n) for n in self.space.neighbours(self.space.from_string(text))}
+    def _rings_of(self, incumbent: str) -> Tuple[Hashable, Set[Hashable], Set[Hashable]]:
+        """The incumbent's key, and the keys one and exactly two edits from it (computed once per incumbent)."""
+        if incumbent not in self._rings:
+            arch = self.space.from_string(incumbent)
+            near = self.space.neighbours(arch)
+            first = {self.space.key(n) for n in near}
+            second = {self.space.key(m) for n in near for m in self.space.neighbours(n)} - first
+            self._rings[incumbent] = (self.space.key(arch), first, second)
+        return self._rings[incumbent]
 
     def __call__(self, incumbent: str, other: str) -> int:
+        own, first, second = self._rings_of(incumbent)
         key = self.space.key(self.space.from_string(other))
-        if key == self.space.key(self.space.from_string(incumbent)):
-            return 0
-        if incumbent not in self._rings:
-            first = self._neighbour_keys(incumbent)
-            second: Set[Hashable] = set()
-            for arch in self.space.neighbours(self.space.from_string(incumbent)):
-                second |= {self.space.key(n) for n in self.space.neighbours(arch)}
-            self._rings[incumbent] = [first, second - first]
-        first, second = self._rings[incumbent]
-        return 1 if key in first else 2 if key in second else FAR
+        return 0 if key == own else 1 if key in first else 2 if key in second else FAR
 
 
 def distances(history: Sequence[dict], measure: EditDistance, after: int) -> List[tuple]:

@@ -58,8 +58,7 @@ class CopulaStandardizer:
         normal = torch.distributions.Normal(0.0, 1.0)
         z = normal.icdf((ranks + 0.5) / n)
         sums = torch.zeros(values.numel(), dtype=torch.float64).index_add_(0, inverse, z)
-        counts = torch.zeros(values.numel(), dtype=torch.float64).index_add_(0, inverse, torch.ones_like(z))
-        quantiles = sums / counts
+        quantiles = sums / torch.bincount(inverse, minlength=values.numel())
         return cls(values, quantiles)
 
     def transform(self, y: torch.Tensor) -> torch.Tensor:
@@ -182,7 +181,7 @@ class ProxyTrainer:
         """
         s = self.settings
         self.standardizer = (ColumnStandardizer.fit(y, s.target) if y.dim() == 2 else fit_target_map(y, s.target))
-        target = self.standardizer.transform(y).to(y.dtype)
+        target = self.standardizer.transform(y)
         self.optimizer.lr = s.lr
         self.model.train()
         n = y.shape[0]
