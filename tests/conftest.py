@@ -9,6 +9,7 @@ through :func:`shared_benchmarks`; ``NASLIB_OPTIPROXY_NO_SHARED=1`` makes it tre
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -35,6 +36,12 @@ NO_SHARED_VAR = "NASLIB_OPTIPROXY_NO_SHARED"
 #: of 20 candidates; a proxy 16 wide, short fits and searches. A test overrides only what it is about.
 TINY_SETTINGS: Dict[str, Any] = {"num_init": 10, "batch_size": 5, "num_groups": 3, "candidates_per_group": 20,
                                  "gcn_hidden": 16, "linear_size": 16, "model_epochs": 20, "search_epochs": 10}
+
+
+@pytest.fixture
+def optuna_installed() -> bool:
+    """Whether Optuna (the peers extra) is importable: the front peers nsga2/motpe need it."""
+    return importlib.util.find_spec("optuna") is not None
 
 
 @pytest.fixture(autouse=True)

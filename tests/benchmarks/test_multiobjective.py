@@ -32,7 +32,7 @@ def test_groups_name_every_setting_of_the_issue() -> None:
         mo.expand_settings("cifar10")
 
 
-def test_methods_parse_their_options_and_build_strategies() -> None:
+def test_methods_parse_their_options_and_build_strategies(optuna_installed: bool) -> None:
     assert mo.parse_method("optiproxy-mo[mo_selection=scalar,batch_size=5]") == (
         "optiproxy-mo", {"mo_selection": "scalar", "batch_size": 5})
     assert mo.parse_method("optiproxy-mo[mo_success=off,warm_start=false]")[1] == {"mo_success": "off",
@@ -42,7 +42,7 @@ def test_methods_parse_their_options_and_build_strategies() -> None:
     objective = mo.objective_of(SETTING)
     built = mo.build_strategy("optiproxy-mo[mo_selection=scalar,batch_size=5]", objective, 0)
     assert built.front_settings.selection == "scalar" and built.config.loop.batch_size == 5
-    if importlib.util.find_spec("optuna"):
+    if optuna_installed:
         assert mo.build_strategy("nsga2[population_size=20]", objective, 0).population_size == 20
     else:  # the peers extra is not installed: refused with its install hint
         with pytest.raises(ValueError, match="nsga2 needs Optuna"):
@@ -86,8 +86,8 @@ def test_plot_draws_one_panel_per_setting(tmp_path: Path) -> None:
     assert (tmp_path / "fronts.png").stat().st_size > 1000
 
 
-def test_the_module_runs_caches_jobs_and_writes_its_report(tmp_path: Path) -> None:
-    second = "nsga2[population_size=10]" if importlib.util.find_spec("optuna") else "optiproxy-mo"
+def test_the_module_runs_caches_jobs_and_writes_its_report(tmp_path: Path, optuna_installed: bool) -> None:
+    second = "nsga2[population_size=10]" if optuna_installed else "optiproxy-mo"
     command = [sys.executable, "-m", "benchmarks.studies.multiobjective", "--settings", SETTING, "--methods",
                f"rs,{second}", "--seeds", "0-1", "--budget", "20", "--out", str(tmp_path),
                "--jobs", "2", "--no-plot"]

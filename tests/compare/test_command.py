@@ -1,5 +1,3 @@
-import importlib.util
-
 from naslib_optiproxy.cli import main
 
 
@@ -55,9 +53,9 @@ def test_compare_without_matplotlib_skips_the_plot_with_a_note(tmp_path, capsys,
     assert written == [".lock", "nasbench_graph-cora", "summary.md", "trajectories.csv"]  # no best_so_far.png
 
 
-def test_compare_with_objectives_tabulates_hypervolume_share_and_igd(tmp_path, capsys):
+def test_compare_with_objectives_tabulates_hypervolume_share_and_igd(tmp_path, capsys, optuna_installed):
     # NSGA-II where Optuna is installed (the peers extra), else OptiProxy's front search: both are front methods
-    second = "nsga2[population_size=4]" if importlib.util.find_spec("optuna") else "optiproxy"
+    second = "nsga2[population_size=4]" if optuna_installed else "optiproxy"
     code = main(["compare", "--tasks", "nasbench_graph/cora", "--objectives", "val,params:min", "--optimizers",
                  "rs", second, "--seeds", "0-1", "--budget", "12", "--checkpoints", "6,12",
                  "--executor", "serial", "--no-plot", "--out", str(tmp_path)])
