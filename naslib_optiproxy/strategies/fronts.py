@@ -29,6 +29,7 @@ from .base import Strategy
 from .limit_runs import LIMIT_QUANTILES, LimitRuns
 from .mo_peers import OptunaFront
 from .optiproxy_mo import FRONT_KEYS, FrontSettings, OptiProxyMO, mo_preset
+from .peers.base import PEERS_HINT
 from .random_search import RandomSearch
 
 #: strategy name -> the settings it takes (``optiproxy``: OptiProxy's keys and :data:`FRONT_KEYS`)
@@ -53,7 +54,7 @@ def check_front_strategy(name: str, settings: Optional[Mapping[str, Any]] = None
             raise ValueError(f"optimizer {name!r} with objectives has no setting {str(key)[:80]!r}"
                              f"{did_you_mean(str(key), known)}; " + (takes if known else "it takes none"))
     if name in ("nsga2", "motpe") and importlib.util.find_spec("optuna") is None:
-        raise ValueError(f"optimizer {name} needs Optuna: pip install optuna")
+        raise ValueError(f"optimizer {name} needs Optuna; install it with: {PEERS_HINT}")
 
 
 def front_settings(settings: Optional[Mapping[str, Any]]) -> Tuple[Dict[str, Any], Dict[str, Any]]:

@@ -8,7 +8,7 @@ evaluated is told its known values at no cost, and Optuna asks again (up to
 :data:`MAX_ASKS` times, then a random unseen architecture is evaluated and added to Optuna's
 study). A failed evaluation (e.g. a metric the table did not measure) is a failed Optuna trial.
 
-Needs ``optuna`` (``pip install optuna``); it is imported when a strategy is built.
+Needs ``optuna`` (``pip install 'naslib-optiproxy[peers]'``); it is imported when a strategy is built.
 """
 
 from __future__ import annotations

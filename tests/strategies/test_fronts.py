@@ -40,3 +40,13 @@ def test_settings_reach_the_strategy() -> None:
 def test_wrong_names_and_settings_are_refused(name, settings, criteria, message) -> None:
     with pytest.raises(ValueError, match=message):
         check_strategy(name, settings, criteria)
+
+
+@pytest.mark.parametrize("name", ["nsga2", "motpe"])
+def test_optuna_fronts_without_optuna_give_the_peers_install_hint(name, monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda module, *a: None if module == "optuna" else real(module, *a))
+    with pytest.raises(ValueError, match=rf"{name} needs Optuna; install it with: pip install 'naslib-optiproxy\[peers\]'"):
+        check_strategy(name, criteria=CRITERIA)
