@@ -6,7 +6,11 @@ slot with more than one candidate (``topology<i>``). A proposal that is invalid 
 Optuna as failed; one whose architecture (up to the codec's canonical key) was already
 evaluated is told its known values at no cost, and Optuna asks again (up to
 :data:`MAX_ASKS` times, then a random unseen architecture is evaluated and added to Optuna's
-study). A failed evaluation (e.g. a metric the table did not measure) is a failed Optuna trial. A
+study). A failed evaluation (e.g. a metric the table did not measure) is told as a ``PRUNED``
+trial, Optuna's way to record a trial that gave no value: TPE ranks pruned trials after every
+completed one, so it learns to avoid the cells that cannot be measured (told ``FAIL``, TPE would
+ignore them and keep proposing them: 2,478 repeated proposals in one 100-evaluation run), and
+NSGA-II leaves pruned trials out of its populations as it does failed ones. A
 constraint on top reaches Optuna through its own mechanism (``Trial.set_constraint`` with
 ``measured - max``, feasible at ``<= 0``), which NSGA-II's constrained domination and TPE read.
 
@@ -124,7 +128,7 @@ class OptunaFront(Strategy):
         if not waiting:  # not Optuna's proposal (random fallback, or told from outside): add it
             state = self._optuna.trial.TrialState
             self.study.add_trial(self._optuna.trial.create_trial(
-                state=state.COMPLETE if values is not None else state.FAIL,
+                state=state.COMPLETE if values is not None else state.PRUNED,
                 values=None if values is None else [float(v) for v in values],
                 params=self._encode(trial.arch), distributions=self._distributions,
                 constraints=known[1] if values is not None and known[1] else None))
@@ -132,7 +136,7 @@ class OptunaFront(Strategy):
     def _tell(self, optuna_trial: Any, known: Tuple[Optional[np.ndarray], Dict[str, float]]) -> None:
         values, excess = known
         if values is None:
-            self.study.tell(optuna_trial, state=self._optuna.trial.TrialState.FAIL)
+            self.study.tell(optuna_trial, state=self._optuna.trial.TrialState.PRUNED)
             return
         for metric, amount in excess.items():
             optuna_trial.set_constraint(metric, amount)
