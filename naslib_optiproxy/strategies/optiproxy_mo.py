@@ -45,6 +45,7 @@ from torch import nn
 from .._settings import key_of, setting, validate
 from ..config import OptiProxyConfig
 from ..pareto import Criterion, CriterionLike, parse_criteria, trial_values
+from ..presets import FRONT_PRESET
 from ..proxies import ProxyTrainer
 from ..proxies.success import SuccessModel
 from ..spaces import SearchSpace
@@ -90,12 +91,13 @@ FRONT_KEYS = tuple(key_of(f) for f in dataclasses.fields(FrontSettings))
 
 
 def mo_preset(space: Any, dataset: Optional[str] = None, **overrides: Any) -> OptiProxyConfig:
-    """The loop, proxy, fit and search settings of a front search: the constrained preset of the space.
+    """The loop, proxy, fit and search settings of a front search: the constrained preset of the space
+    with :data:`~naslib_optiproxy.presets.FRONT_PRESET` on top (``overrides`` on top of both).
 
     The constrained preset is the one measured with a second head (HW-NAS-Bench latency limits
     on NAS-Bench-201; NAS-Bench-Graph has one preset for both).
     """
-    return OptiProxyConfig.preset(space, dataset, True, **overrides)
+    return OptiProxyConfig.preset(space, dataset, True, **{**FRONT_PRESET, **overrides})
 
 
 def scalarise(v: torch.Tensor, weights: torch.Tensor, kind: str = "chebyshev", rho: float = 0.05) -> torch.Tensor:

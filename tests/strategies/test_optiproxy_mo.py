@@ -210,6 +210,15 @@ def test_without_a_config_it_takes_the_constrained_preset_of_the_objective_datas
     assert strategy.config != OptiProxy(NasBench201(), seed=0).config  # not the unconstrained preset
 
 
+def test_the_front_preset_is_the_constrained_one_with_its_own_settings_on_top() -> None:
+    from naslib_optiproxy.config import OptiProxyConfig
+
+    constrained = OptiProxyConfig.preset("nasbench201", "cifar100", True)
+    assert mo_preset("nasbench201", "cifar100") == constrained.replace(fit_target="copula")
+    assert constrained.fit.target == "standard"  # single-objective constrained runs keep theirs
+    assert mo_preset("nasbench201", "cifar100", fit_target="standard", batch_size=4) == constrained.replace(batch_size=4)
+
+
 def test_a_single_objective_is_refused() -> None:
     with pytest.raises(ValueError, match="at least two objectives"):
         OptiProxyMO(NasBench201(), "val", seed=0)
