@@ -176,8 +176,10 @@ def run_job(job: Job) -> Dict[str, Any]:
 
 def _run_and_save(args: Tuple[Job, str]) -> str:
     job, out = args
-    record = run_job(job)
     path = job_path(Path(out), job)
+    if path.is_file():  # written meanwhile by another run sharing OUT
+        return f"{job.setting} {job.method} seed {job.seed}: cached"
+    record = run_job(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))

@@ -111,3 +111,12 @@ def test_the_module_runs_caches_jobs_and_writes_its_report(tmp_path: Path, optun
     assert "4 of 4 jobs cached" in again.stderr and (tmp_path / "report.md").read_text().strip() == again.stdout.strip()
     bad = subprocess.run([*command[:-1], "--budget", "0"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--budget must be in 1..10000" in bad.stderr
+
+
+def test_a_job_written_meanwhile_by_another_run_is_not_run_again(tmp_path: Path) -> None:
+    job = mo.Job("rs", SETTING, 0, 10)
+    path = mo.job_path(tmp_path, job)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"kept": true}')
+    assert mo._run_and_save((job, str(tmp_path))).endswith("cached")
+    assert json.loads(path.read_text()) == {"kept": True}
