@@ -174,8 +174,7 @@ class OptiProxySearcher(Searcher):
         for metric in metrics if failure is None else ():
             values[metric], failure = _reported(result, metric)
             if failure:
-                if "has no" in failure:
-                    logger.warning("OptiProxySearcher: %s; counted as a failed evaluation", failure)
+                logger.warning("OptiProxySearcher: %s; counted as a failed evaluation", failure)
                 break
         info: Dict[str, Any] = {"trial_id": str(trial_id)}
         if failure:
