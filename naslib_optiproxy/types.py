@@ -70,6 +70,11 @@ class ConstraintValue:
         return bool(self.value <= self.max)
 
     @property
+    def excess(self) -> float:
+        """``value - max``: feasible at zero or less (Optuna's constraint convention)."""
+        return float(self.value - self.max)
+
+    @property
     def constraint(self) -> Constraint:
         return Constraint(self.metric, self.max)
 

@@ -5,7 +5,7 @@ method's strategy and the setting's :func:`~naslib_optiproxy.objectives.multi_ob
 (value = validation accuracy, every metric in the trial's info), ``--budget`` evaluations.
 Jobs run in worker processes (``--jobs``, one torch thread each) and each is cached as one JSON
 file under ``OUT/jobs/`` (the criteria's values of every trial, in order; ``null`` for a failed
-evaluation), so a rerun only runs what is missing. Then, per setting and method, over the seeds:
+or infeasible evaluation), so a rerun only runs what is missing. Then, per setting and method, over the seeds:
 mean ± standard error of the share of the true front's hypervolume and of IGD (both in the
 table-normalised units of :mod:`naslib_optiproxy.pareto`) after 50 / 100 / 200 evaluations,
 and the wall-clock seconds per run. It writes ``OUT/report.md`` and one figure per settings
@@ -19,7 +19,9 @@ Settings (``--settings``, comma-separated names or groups):
 * ``hw-energy``: accuracy vs ``edgegpu_energy`` and ``fpga_energy`` x 3 datasets,
 * ``graph``: NAS-Bench-Graph accuracy vs ``latency`` and vs ``params`` on its 8 datasets
   (``graph:<dataset>:<metric>``),
-* ``selection``: the subset the settings of OptiProxy-MO were chosen on, ``all``: every setting.
+* ``selection``: the subset the settings of OptiProxy-MO were chosen on, ``all``: every setting;
+* any setting with a constraint on top: ``hw:cifar100:fpga_energy:edgegpu_latency<=5`` (the true
+  front is then the feasible part's, and an infeasible evaluation is never on a found front).
 
 Methods (``--methods``): ``optiproxy-mo`` (settings on top: ``optiproxy-mo[mo_selection=scalar,
 batch_size=5]``, any key of :class:`~naslib_optiproxy.strategies.optiproxy_mo.FrontSettings` or
@@ -80,13 +82,15 @@ class Job(NamedTuple):
 
 
 # ---------------------------------------------------------------------- settings and methods
-def parse_setting(name: str) -> Tuple[str, str, str]:
-    """``(search space, dataset, metric)`` of ``hw:<dataset>:<metric>`` or ``graph:<dataset>:<metric>``."""
+def parse_setting(name: str) -> Tuple[str, str, str, Optional[str]]:
+    """``(search space, dataset, metric, constraint or None)`` of ``hw:<dataset>:<metric>`` or
+    ``graph:<dataset>:<metric>``, optionally with ``:<metric><=<max>`` (a constraint on top)."""
     parts = name.split(":")
-    if len(parts) != 3 or parts[0] not in ("hw", "graph"):
-        raise ValueError(f"bad setting {name!r}: write hw:<dataset>:<metric> or graph:<dataset>:<metric>, or a "
-                         f"group ({', '.join(GROUPS)})")
-    return ("nasbench201" if parts[0] == "hw" else "nasbench_graph"), parts[1], parts[2]
+    if len(parts) not in (3, 4) or parts[0] not in ("hw", "graph"):
+        raise ValueError(f"bad setting {name!r}: write hw:<dataset>:<metric> or graph:<dataset>:<metric> (a "
+                         f"constraint on top: hw:<dataset>:<metric>:<metric><=<max>), or a group ({', '.join(GROUPS)})")
+    return (("nasbench201" if parts[0] == "hw" else "nasbench_graph"), parts[1], parts[2],
+            parts[3] if len(parts) == 4 else None)
 
 
 def expand_settings(text: str) -> List[str]:
@@ -103,10 +107,10 @@ _OBJECTIVES: Dict[str, MultiMetricObjective] = {}
 
 
 def objective_of(setting: str) -> MultiMetricObjective:
-    """The setting's objective: accuracy (max) and its metric (min), cached per process."""
+    """The setting's objective: accuracy (max) and its metric (min), and its constraint; cached per process."""
     if setting not in _OBJECTIVES:
-        space, dataset, metric = parse_setting(setting)
-        _OBJECTIVES[setting] = multi_objective(space, dataset, f"val:max,{metric}:min")
+        space, dataset, metric, constraint = parse_setting(setting)
+        _OBJECTIVES[setting] = multi_objective(space, dataset, f"val:max,{metric}:min", constraint=constraint)
     return _OBJECTIVES[setting]
 
 
@@ -149,8 +153,8 @@ def build_strategy(method: str, objective: MultiMetricObjective, seed: int) -> S
 
 # ------------------------------------------------------------------------------------ jobs
 def job_path(out: Path, job: Job) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9_.=\-]+", "_", job.method)
-    return out / "jobs" / job.setting.replace(":", "-") / safe / f"seed{job.seed}-b{job.budget}.json"
+    method, setting = (re.sub(r"[^A-Za-z0-9_.=\-]+", "_", text) for text in (job.method, job.setting.replace(":", "-")))
+    return out / "jobs" / setting / method / f"seed{job.seed}-b{job.budget}.json"
 
 
 def run_job(job: Job) -> Dict[str, Any]:
@@ -166,14 +170,16 @@ def run_job(job: Job) -> Dict[str, Any]:
     points = []
     for trial in study.trials:
         values = [trial.info.get(c.metric) for c in objective.criteria]
-        points.append(None if trial.failed else [float(v) for v in values])
+        points.append([float(v) for v in values] if trial.feasible else None)
     return {**job._asdict(), "seconds": wall, "cpu_seconds": cpu, "points": points}
 
 
 def _run_and_save(args: Tuple[Job, str]) -> str:
     job, out = args
-    record = run_job(job)
     path = job_path(Path(out), job)
+    if path.is_file():  # written meanwhile by another run sharing OUT
+        return f"{job.setting} {job.method} seed {job.seed}: cached"
+    record = run_job(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record))
@@ -309,8 +315,8 @@ def plot(table_settings: Sequence[str], records: Sequence[Mapping[str, Any]], me
             median = moocore.eaf(data, labels, percentiles=[50])[:, :2]
             median = median[np.argsort(median[:, 1])]
             ax.step([*median[:, 1], right], [*-median[:, 0], -median[-1, 0]], where="post", lw=1, label=method)
-        _, dataset, metric = parse_setting(setting)
-        ax.set_title(f"{dataset} {metric}", fontsize=8)
+        _, dataset, metric, constraint = parse_setting(setting)
+        ax.set_title(f"{dataset} {metric}" + (f", {constraint}" if constraint else ""), fontsize=8)
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -364,7 +370,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     (args.out / "report.md").write_text(text)
     print(text)
     if not args.no_plot:
-        for group, names in GROUPS.items():
+        others = [s for s in settings if s not in GROUPS["all"]]  # e.g. with a constraint on top
+        for group, names in [*GROUPS.items(), ("other", others)]:
             chosen = [s for s in settings if s in names]
             if group not in ("all", "selection") and chosen:
                 plot(chosen, records, methods, min(100, args.budget), args.out / f"{group}.png")

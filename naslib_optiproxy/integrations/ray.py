@@ -25,6 +25,10 @@ Example::
         search_alg=ConcurrencyLimiter(searcher, max_concurrent=4), num_samples=100, metric="val", mode="max"))
     results = tuner.fit()
 
+Several metrics (a front, ``docs/multiobjective.md``): ``metric=["val", "edgegpu_latency"],
+mode=["max", "min"]`` (Ray's convention for multi-objective searchers) searches with OptiProxy
+for fronts; :attr:`OptiProxySearcher.front` is then the non-dominated set of the completed trials.
+
 Needs Ray Tune: ``pip install 'naslib-optiproxy[ray]'``. ``import naslib_optiproxy``
 never imports Ray; only importing this module does.
 """
@@ -36,7 +40,7 @@ import logging
 import math
 import os
 import pickle
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -51,8 +55,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
 from .._files import dumps, write_atomic
 from .._text import shorten
 from ..config import OptiProxyConfig, resolve_settings
+from ..pareto import Criterion, parse_criteria
 from ..spaces import SearchSpace, get_search_space
-from ..strategies import OptiProxy, Strategy
+from ..strategies import OptiProxy, Strategy, make_strategy
+from ..strategies.optiproxy_mo import OptiProxyMO
 from ..study import Study
 from ..types import Architecture
 
@@ -79,10 +85,13 @@ class OptiProxySearcher(Searcher):
             allowed together with ``optimizer``. ``None``: the preset itself.
         seed: Seed of the default OptiProxy.
         dataset: The benchmark's dataset, for the default OptiProxy's preset.
-        metric: Key of the trial result to optimise (the trial's last reported result is used).
-        mode: ``"max"`` or ``"min"``. The optimizers always maximise, so in ``"min"`` mode
-            they are told ``-result[metric]`` (``searcher.study.trials`` holds negated
-            values; :attr:`best` reports the metric as the trial returned it).
+        metric: Key of the trial result to optimise (the trial's last reported result is used),
+            or a list of two or more keys: a front search (``optimizer`` then searches fronts, e.g.
+            ``make_strategy("nsga2", space, criteria=...)``; default OptiProxy for fronts).
+        mode: ``"max"`` or ``"min"`` (a list of them, one per metric, with a list of metrics).
+            With one metric the optimizers maximise, so in ``"min"`` mode they are told
+            ``-result[metric]`` (``searcher.study.trials`` holds negated values; :attr:`best`
+            reports the metric as the trial returned it).
 
     A trial that errors, or whose result lacks ``metric`` or holds NaN/inf, is told as a failed
     evaluation: its architecture is not proposed again and does not enter the proxy's fit.
@@ -94,14 +103,13 @@ class OptiProxySearcher(Searcher):
         optimizer: Optional[Strategy] = None,
         config: Union[OptiProxyConfig, Mapping[str, Any], None] = None,
         seed: int = 0,
-        metric: str = "val",
-        mode: str = "max",
+        metric: Union[str, Sequence[str]] = "val",
+        mode: Union[str, Sequence[str]] = "max",
         dataset: Optional[str] = None,
     ) -> None:
-        if mode not in ("max", "min"):
-            raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
-        if not isinstance(metric, str) or not metric:
-            raise ValueError(f"metric must be the name of one reported result key, got {metric!r}")
+        criteria = _criteria(metric, mode)
+        if criteria is not None:
+            metric, mode = [c.metric for c in criteria], ["max" if c.maximise else "min" for c in criteria]
         if isinstance(space, str):
             space = get_search_space(space)
         if optimizer is not None:
@@ -112,12 +120,20 @@ class OptiProxySearcher(Searcher):
                 raise ValueError("config configures the default OptiProxy; pass either optimizer or config, not both")
             if space is not None and _space_id(space) != _space_id(optimizer.space):
                 raise ValueError(f"the optimizer searches {optimizer.space!r}, not {space!r}")
+            if criteria is None and getattr(optimizer, "criteria", None) is not None:
+                raise ValueError(f"the optimizer searches a front of {_named(optimizer.criteria)}, the searcher one "
+                                 f"metric {metric!r}: give the searcher the same metrics and modes (lists)")
+        elif space is None:
+            raise ValueError("pass the search space (or an optimizer built for it)")
+        elif criteria is not None:
+            optimizer = (OptiProxyMO(space, criteria, config, seed=seed, dataset=dataset)
+                         if isinstance(config, OptiProxyConfig) or config is None
+                         else make_strategy("optiproxy", space, seed, config, criteria=criteria, dataset=dataset))
         else:
-            if space is None:
-                raise ValueError("pass the search space (or an optimizer built for it)")
             optimizer = OptiProxy(space, resolve_settings(space, dataset, False, config)[1], seed=seed)
         super().__init__(metric=metric, mode=mode)
-        self.study = Study(optimizer)
+        self.criteria: Optional[Tuple[Criterion, ...]] = criteria
+        self.study = Study(optimizer, directions=criteria)  # ValueError: an optimizer built for other criteria
         self.space: SearchSpace = optimizer.space
         self._live: Dict[str, Architecture] = {}  # trial_id -> architecture suggested, not yet complete
 
@@ -152,37 +168,42 @@ class OptiProxySearcher(Searcher):
             logger.warning("OptiProxySearcher: trial %s completed but was not suggested by this searcher; ignored",
                            trial_id)
             return
-        value, failure = None, None
-        if error:
-            failure = "the Ray Tune trial raised an error"
-        elif not result or self.metric not in result:
-            failure = (f"the trial's result has no {self.metric!r} "
-                       f"(reported: {', '.join(map(str, result or {})) or 'nothing'})")
-            logger.warning("OptiProxySearcher: %s; counted as a failed evaluation", failure)
-        else:
-            try:
-                value = float(result[self.metric])
-            except (TypeError, ValueError, OverflowError):  # OverflowError: e.g. 10**400
-                failure = f"result[{self.metric!r}] is not a float: {shorten(result[self.metric])}"
-            else:
-                if not math.isfinite(value):
-                    value, failure = None, f"non-finite {self.metric} {shorten(result[self.metric])}"
-                elif self.mode == "min":
-                    value = -value
+        metrics = self.metric if self.criteria is not None else [self.metric]
+        values: Dict[str, float] = {}
+        failure = "the Ray Tune trial raised an error" if error else None
+        for metric in metrics if failure is None else ():
+            values[metric], failure = _reported(result, metric)
+            if failure:
+                logger.warning("OptiProxySearcher: %s; counted as a failed evaluation", failure)
+                break
         info: Dict[str, Any] = {"trial_id": str(trial_id)}
         if failure:
             info["error"] = failure
-        self.study.tell(arch, value, **info)
+            self.study.tell(arch, None, **info)
+        elif self.criteria is not None:
+            self.study.tell(arch, values, **info)
+        else:
+            self.study.tell(arch, -values[self.metric] if self.mode == "min" else values[self.metric], **info)
 
     # ------------------------------------------------------------------ results
     @property
     def best(self) -> Optional[Dict[str, Any]]:
         """``{"arch", metric, "trial_id"}`` of the best completed trial (metric in the trial's own sign)."""
+        if self.criteria is not None:
+            raise RuntimeError(f"this searcher searches a front of {_named(self.criteria)}: use its front, not best")
         trial = self.study.best
         if trial is None:
             return None
         value = -trial.value if self.mode == "min" else trial.value
         return {"arch": self.space.to_string(trial.arch), self.metric: value, "trial_id": trial.info.get("trial_id")}
+
+    @property
+    def front(self) -> List[Dict[str, Any]]:
+        """``{"arch", each metric, "trial_id"}`` of the completed trials on the front (a search of several metrics)."""
+        if self.criteria is None:
+            raise RuntimeError(f"this searcher optimises one metric ({self.metric!r}): use its best, not front")
+        return [{"arch": self.space.to_string(t.arch), **{c.metric: t.info[c.metric] for c in self.criteria},
+                 "trial_id": t.info.get("trial_id")} for t in self.study.best_trials]
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, checkpoint_path: str) -> None:
@@ -260,6 +281,40 @@ class OptiProxySearcher(Searcher):
     def __repr__(self) -> str:
         return (f"OptiProxySearcher({self.space!r}, optimizer={self.study.strategy.name!r}, metric={self.metric!r}, "
                 f"mode={self.mode!r}, evaluated={len(self.study.trials)}, running={len(self._live)})")
+
+
+def _criteria(metric: Any, mode: Any) -> Optional[Tuple[Criterion, ...]]:
+    """The criteria of a list of metrics and their modes (``None`` for one metric); ValueError if malformed."""
+    if isinstance(metric, str):
+        if not metric:
+            raise ValueError("metric must be the name of a reported result key, got ''")
+        if mode not in ("max", "min"):
+            raise ValueError(f"mode must be 'max' or 'min', got {shorten(mode)}")
+        return None
+    if not isinstance(metric, (list, tuple)) or len(metric) < 2 or not all(isinstance(m, str) and m for m in metric):
+        raise ValueError(f"metric must be the name of one reported result key, or a list of two or more, "
+                         f"got {shorten(metric)}")
+    if not isinstance(mode, (list, tuple)) or len(mode) != len(metric) or not all(m in ("max", "min") for m in mode):
+        raise ValueError(f"with {len(metric)} metrics, mode must be a list of {len(metric)} 'max' or 'min', "
+                         f"got {shorten(mode)}")
+    return parse_criteria([f"{m}:{d}" for m, d in zip(metric, mode)])
+
+
+def _named(criteria: Optional[Sequence[Criterion]]) -> str:
+    return "one objective" if criteria is None else ", ".join(map(str, criteria))
+
+
+def _reported(result: Optional[Mapping[str, Any]], metric: str) -> Tuple[Optional[float], Optional[str]]:
+    """``(value, None)`` of a trial's finite ``result[metric]``, or ``(None, why it is not one)``."""
+    if not result or metric not in result:
+        return None, f"the trial's result has no {metric!r} (reported: {', '.join(map(str, result or {})) or 'nothing'})"
+    try:
+        value = float(result[metric])
+    except (TypeError, ValueError, OverflowError):  # OverflowError: e.g. 10**400
+        return None, f"result[{metric!r}] is not a float: {shorten(result[metric])}"
+    if not math.isfinite(value):
+        return None, f"non-finite {metric} {shorten(result[metric])}"
+    return value, None
 
 
 def _space_id(space: SearchSpace) -> Any:

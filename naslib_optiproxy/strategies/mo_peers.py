@@ -6,7 +6,13 @@ slot with more than one candidate (``topology<i>``). A proposal that is invalid 
 Optuna as failed; one whose architecture (up to the codec's canonical key) was already
 evaluated is told its known values at no cost, and Optuna asks again (up to
 :data:`MAX_ASKS` times, then a random unseen architecture is evaluated and added to Optuna's
-study). A failed evaluation (e.g. a metric the table did not measure) is a failed Optuna trial.
+study). A failed evaluation (e.g. a metric the table did not measure) is told as a ``PRUNED``
+trial, Optuna's way to record a trial that gave no value: TPE ranks pruned trials after every
+completed one, so it learns to avoid the cells that cannot be measured (told ``FAIL``, TPE would
+ignore them and keep proposing them: 2,478 repeated proposals in one 100-evaluation run), and
+NSGA-II leaves pruned trials out of its populations as it does failed ones. A
+constraint on top reaches Optuna through its own mechanism (``Trial.set_constraint`` with
+``measured - max``, feasible at ``<= 0``), which NSGA-II's constrained domination and TPE read.
 
 Needs ``optuna`` (``pip install 'naslib-optiproxy[peers]'``); it is imported when a strategy is built.
 """
@@ -73,7 +79,7 @@ class OptunaFront(Strategy):
         self._distributions = {name: optuna.distributions.CategoricalDistribution(list(range(n)))
                                for name, n in self._slots}
         self._waiting: Dict[Hashable, List[Any]] = {}  # key -> Optuna trials waiting for its evaluation
-        self._known: Dict[Hashable, Optional[np.ndarray]] = {}  # key -> values (None: failed)
+        self._known: Dict[Hashable, Tuple[Optional[np.ndarray], Dict[str, float]]] = {}  # key -> (values, excess)
 
     def settings(self) -> Dict[str, Any]:
         return {"sampler": self.name, "population_size": self.population_size,
@@ -115,22 +121,26 @@ class OptunaFront(Strategy):
     def observe(self, trial: Trial) -> None:
         key = self.space.key(trial.arch)
         values = trial_values(trial, self.criteria)
-        self._known[key] = values
+        known = self._known[key] = (values, {c.metric: c.excess for c in trial.constraints})
         waiting = self._waiting.pop(key, [])
         for optuna_trial in waiting:
-            self._tell(optuna_trial, values)
+            self._tell(optuna_trial, known)
         if not waiting:  # not Optuna's proposal (random fallback, or told from outside): add it
             state = self._optuna.trial.TrialState
             self.study.add_trial(self._optuna.trial.create_trial(
-                state=state.COMPLETE if values is not None else state.FAIL,
+                state=state.COMPLETE if values is not None else state.PRUNED,
                 values=None if values is None else [float(v) for v in values],
-                params=self._encode(trial.arch), distributions=self._distributions))
+                params=self._encode(trial.arch), distributions=self._distributions,
+                constraints=known[1] if values is not None and known[1] else None))
 
-    def _tell(self, optuna_trial: Any, values: Optional[np.ndarray]) -> None:
+    def _tell(self, optuna_trial: Any, known: Tuple[Optional[np.ndarray], Dict[str, float]]) -> None:
+        values, excess = known
         if values is None:
-            self.study.tell(optuna_trial, state=self._optuna.trial.TrialState.FAIL)
-        else:
-            self.study.tell(optuna_trial, [float(v) for v in values])
+            self.study.tell(optuna_trial, state=self._optuna.trial.TrialState.PRUNED)
+            return
+        for metric, amount in excess.items():
+            optuna_trial.set_constraint(metric, amount)
+        self.study.tell(optuna_trial, [float(v) for v in values])
 
 
 __all__ = ["MAX_ASKS", "OptunaFront", "SAMPLERS", "categorical_slots"]

@@ -19,8 +19,10 @@ A step of :class:`OptiProxyMO` (``docs/design.md``, "Multi-objective search"):
    for the next choice; when no candidate improves it, the remaining slots go round the groups,
    each taking its best candidate by its own scalarisation (``mo_selection``).
 
-Once some evaluations failed (e.g. a metric the hardware could not measure), a
-:class:`~naslib_optiproxy.proxies.success.SuccessModel` is fitted on every evaluation and the
+With a constraint on top, an infeasible evaluation trains the heads but is never on the evaluated
+front. Once some evaluations failed (e.g. a metric the hardware could not measure) or broke a
+constraint, a :class:`~naslib_optiproxy.proxies.success.SuccessModel` of "measured and feasible"
+is fitted on every evaluation and the
 improvement of step 4 becomes the expected one, ``P(success) x HVI``, with candidates predicted
 to fail ranked last in the fallback (``mo_success=select``); ``search`` also adds
 ``log P(success)`` to every group's score in step 3.
@@ -43,6 +45,7 @@ from torch import nn
 from .._settings import key_of, setting, validate
 from ..config import OptiProxyConfig
 from ..pareto import Criterion, CriterionLike, parse_criteria, trial_values
+from ..presets import FRONT_PRESET
 from ..proxies import ProxyTrainer
 from ..proxies.success import SuccessModel
 from ..spaces import SearchSpace
@@ -88,12 +91,13 @@ FRONT_KEYS = tuple(key_of(f) for f in dataclasses.fields(FrontSettings))
 
 
 def mo_preset(space: Any, dataset: Optional[str] = None, **overrides: Any) -> OptiProxyConfig:
-    """The loop, proxy, fit and search settings of a front search: the constrained preset of the space.
+    """The loop, proxy, fit and search settings of a front search: the constrained preset of the space
+    with :data:`~naslib_optiproxy.presets.FRONT_PRESET` on top (``overrides`` on top of both).
 
     The constrained preset is the one measured with a second head (HW-NAS-Bench latency limits
     on NAS-Bench-201; NAS-Bench-Graph has one preset for both).
     """
-    return OptiProxyConfig.preset(space, dataset, True, **overrides)
+    return OptiProxyConfig.preset(space, dataset, True, **{**FRONT_PRESET, **overrides})
 
 
 def scalarise(v: torch.Tensor, weights: torch.Tensor, kind: str = "chebyshev", rho: float = 0.05) -> torch.Tensor:
@@ -251,9 +255,10 @@ class OptiProxyMO(OptiProxy):
                                       + torch.log(output[:, -1].clamp_min(1e-6)))
 
     def _fit_success(self) -> None:
-        """Fit the chance of success on every told evaluation, once some failed (``mo_success`` not ``off``)."""
+        """Fit the chance of success (every value measured, every constraint met) on every told evaluation,
+        once some failed or were infeasible (``mo_success`` not ``off``)."""
         told = list(self.history.trials)
-        ok = [trial_values(t, self.criteria) is not None for t in told]
+        ok = [t.feasible and trial_values(t, self.criteria) is not None for t in told]
         self._success_fitted = self.front_settings.success != "off" and not all(ok)
         if self._success_fitted:
             x, adj = self._encode([t.arch for t in told])
@@ -278,7 +283,8 @@ class OptiProxyMO(OptiProxy):
         self._signs = signs
         self._lo = torch.quantile(u, self.front_settings.floor, dim=0) if self.front_settings.floor else u.min(0).values
         self._span = (u.max(0).values - self._lo).clamp_min(1e-6)
-        self._observed = (u - self._lo) / self._span
+        feasible = torch.tensor([t.feasible for t in self._successes()], dtype=torch.bool)
+        self._observed = ((u - self._lo) / self._span)[feasible]  # the evaluated front counts feasible points only
 
     def _units(self, output: torch.Tensor) -> torch.Tensor:
         """Standardised proxy outputs ``[..., M]`` as ``v`` in ``[0, 1]`` over the evaluated range (1 = best)."""
@@ -344,8 +350,8 @@ class OptiProxyMO(OptiProxy):
         return [t for t in self.history.trials if trial_values(t, self.criteria) is not None]
 
     def _front_trials(self) -> Tuple[List[Trial], np.ndarray]:
-        """The evaluated trials on the front, and their points ``[F, M]``."""
-        done = self._successes()
+        """The evaluated feasible trials on the front, and their points ``[F, M]``."""
+        done = [t for t in self._successes() if t.feasible]
         if not done:
             return [], np.zeros((0, len(self.criteria)))
         points = np.stack([trial_values(t, self.criteria) for t in done])
@@ -353,7 +359,7 @@ class OptiProxyMO(OptiProxy):
         return [t for t, m in zip(done, mask) if m], points[mask]
 
     def front(self) -> List[Trial]:
-        """The evaluated trials on the Pareto front (of equal points, the earliest)."""
+        """The evaluated feasible trials on the Pareto front (of equal points, the earliest)."""
         return self._front_trials()[0]
 
     def _training_data(self, constraints: Sequence[Any] = ()) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -27,9 +27,20 @@ def test_groups_name_every_setting_of_the_issue() -> None:
     assert set(mo.GROUPS["selection"]) <= set(mo.GROUPS["all"])
     assert mo.expand_settings("hw-energy,hw:cifar10:fpga_energy")[:2] == ["hw:cifar10:edgegpu_energy",
                                                                         "hw:cifar100:edgegpu_energy"]
-    assert mo.parse_setting("graph:cora:params") == ("nasbench_graph", "cora", "params")
+    assert mo.parse_setting("graph:cora:params") == ("nasbench_graph", "cora", "params", None)
+    assert mo.parse_setting("hw:cifar100:fpga_energy:edgegpu_latency<=5")[2:] == ("fpga_energy", "edgegpu_latency<=5")
     with pytest.raises(ValueError, match="write hw:<dataset>:<metric>"):
         mo.expand_settings("cifar10")
+
+
+def test_a_constraint_on_top_keeps_infeasible_evaluations_off_the_found_front() -> None:
+    record = mo.run_job(mo.Job("rs", "hw:cifar10:edgegpu_latency:edgegpu_latency<=3", 0, 30))
+    found = [p for p in record["points"] if p is not None]
+    assert len(record["points"]) == 30 and 0 < len(found) < 30 and max(p[1] for p in found) <= 3
+    score = mo.objective_of("hw:cifar10:edgegpu_latency:edgegpu_latency<=3").front_score()
+    assert score.front[:, 1].max() <= 3  # the true front is the feasible part's
+    assert mo.job_path(Path("out"), mo.Job("rs", "hw:cifar10:edgegpu_latency:edgegpu_latency<=3", 0, 30)).parts[2] == (
+        "hw-cifar10-edgegpu_latency-edgegpu_latency_=3")
 
 
 def test_methods_parse_their_options_and_build_strategies(optuna_installed: bool) -> None:
@@ -100,3 +111,12 @@ def test_the_module_runs_caches_jobs_and_writes_its_report(tmp_path: Path, optun
     assert "4 of 4 jobs cached" in again.stderr and (tmp_path / "report.md").read_text().strip() == again.stdout.strip()
     bad = subprocess.run([*command[:-1], "--budget", "0"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--budget must be in 1..10000" in bad.stderr
+
+
+def test_a_job_written_meanwhile_by_another_run_is_not_run_again(tmp_path: Path) -> None:
+    job = mo.Job("rs", SETTING, 0, 10)
+    path = mo.job_path(tmp_path, job)
+    path.parent.mkdir(parents=True)
+    path.write_text('{"kept": true}')
+    assert mo._run_and_save((job, str(tmp_path))).endswith("cached")
+    assert json.loads(path.read_text()) == {"kept": True}

@@ -234,6 +234,77 @@ def test_constructor_and_tune_config_checks(ray_searcher, cora, tiny_optiproxy_c
         searcher.set_search_properties("loss", "min", {})
 
 
+@pytest.fixture(scope="module")
+def cora_front():
+    from naslib_optiproxy.objectives.multi_objective import multi_objective
+
+    return multi_objective("nasbench_graph", "cora", "val,latency:min")
+
+
+def _drive_front(searcher, objective, n, concurrent=2):
+    """As :func:`_drive`, each result reporting every metric of ``objective``'s criteria."""
+    live, configs = [], {}
+    for i in range(n):
+        if len(live) == concurrent:
+            done = live.pop(0)
+            info = objective(objective.space.from_string(configs[done])).info
+            searcher.on_trial_complete(done, {c.metric: info[c.metric] for c in objective.criteria})
+        configs[f"t{i}"] = searcher.suggest(f"t{i}")["arch"]
+        live.append(f"t{i}")
+    return live, configs
+
+
+def test_several_metrics_search_a_front(ray_searcher, cora_front, tiny_optiproxy_config):
+    from naslib_optiproxy.pareto import nondominated
+    from naslib_optiproxy.strategies.optiproxy_mo import OptiProxyMO
+
+    searcher = ray_searcher(cora_front.space, config=tiny_optiproxy_config(), seed=0, metric=["val", "latency"],
+                            mode=["max", "min"])
+    assert isinstance(searcher.study.strategy, OptiProxyMO) and searcher.study.criteria == cora_front.criteria
+    live, _ = _drive_front(searcher, cora_front, 24)
+    searcher.suggest("partial")
+    searcher.on_trial_complete("partial", {"val": 80.0})  # one metric missing: a failed evaluation
+    trials = searcher.study.trials
+    assert len(trials) == 23 and trials[-1].failed and "no 'latency'" in trials[-1].info["error"]
+    assert searcher.study.strategy.step_log, "the front search made proposals"
+    done = [t for t in trials if not t.failed]
+    mask = nondominated([[t.info["val"], t.info["latency"]] for t in done], cora_front.criteria)
+    expected = [{"arch": searcher.space.to_string(t.arch), "val": t.info["val"], "latency": t.info["latency"],
+                 "trial_id": t.info["trial_id"]} for t, m in zip(done, mask) if m]
+    assert sorted(searcher.front, key=str) == sorted(expected, key=str) and expected
+    with pytest.raises(RuntimeError, match="use its front"):
+        searcher.best
+
+
+def test_a_front_search_saves_and_restores(ray_searcher, cora_front, tmp_path, tiny_optiproxy_config):
+    kwargs = dict(config=tiny_optiproxy_config(), seed=2, metric=["val", "latency"], mode=["max", "min"])
+    original = ray_searcher(cora_front.space, **kwargs)
+    _drive_front(original, cora_front, 16)
+    original.save(str(tmp_path / "front.json"))
+    restored = ray_searcher(cora_front.space, **kwargs)
+    restored.restore(str(tmp_path / "front.json"))
+    assert [(t.arch, t.info) for t in restored.study.trials] == [(t.arch, t.info) for t in original.study.trials]
+    assert [s.suggest("next")["arch"] for s in (original, restored)] == [original.suggest("next")["arch"]] * 2
+    with pytest.raises(ValueError, match="metric="):
+        ray_searcher(cora_front.space, config=tiny_optiproxy_config(), seed=2).restore(str(tmp_path / "front.json"))
+
+
+def test_front_arguments_are_checked(ray_searcher, cora_front, cora):
+    with pytest.raises(ValueError, match="mode must be a list of 2 'max' or 'min'"):
+        ray_searcher(cora.space, metric=["val", "latency"], mode="max")
+    with pytest.raises(ValueError, match="a list of two or more"):
+        ray_searcher(cora.space, metric=["val"], mode=["max"])
+    front_mo = make_strategy("optiproxy", cora.space, 0, criteria=cora_front.criteria)
+    with pytest.raises(ValueError, match="searches a front of val:max, latency:min, the searcher one metric 'val'"):
+        ray_searcher(optimizer=front_mo)
+    with pytest.raises(ValueError, match="differ"):
+        ray_searcher(optimizer=front_mo, metric=["val", "params"], mode=["max", "min"])
+    searcher = ray_searcher(optimizer=RandomSearch(cora.space), metric=["val", "latency"], mode=["max", "min"])
+    assert searcher.front == [] and searcher.study.criteria == cora_front.criteria
+    with pytest.raises(RuntimeError, match="use its best"):
+        ray_searcher(cora.space, optimizer=RandomSearch(cora.space)).front
+
+
 # ------------------------------------------------------------------- Ray Tune
 def test_tune_run(ray_searcher, cora, local_ray, tmp_path, tiny_optiproxy_config):
     """30 Tune trials, 2 at a time, on NAS-Bench-Graph cora.
@@ -290,3 +361,29 @@ def test_tune_run(ray_searcher, cora, local_ray, tmp_path, tiny_optiproxy_config
     assert best["val"] == max(r.metrics["val"] for r in results)
     assert best["val"] > first10
     assert math.isfinite(best["val"]) and best["arch"] in {r.config["arch"] for r in results}
+
+
+def test_tune_run_of_a_front(ray_searcher, cora_front, local_ray, tmp_path, tiny_optiproxy_config):
+    """16 Tune trials reporting two metrics, no TuneConfig metric (Ray's multi-objective convention)."""
+    from ray import tune
+    from ray.tune.search import ConcurrencyLimiter
+
+    searcher = ray_searcher(cora_front.space, config=tiny_optiproxy_config(), seed=0, metric=["val", "latency"],
+                            mode=["max", "min"])
+
+    def trainable(config):
+        from naslib_optiproxy.objectives.multi_objective import multi_objective
+
+        objective = multi_objective("nasbench_graph", "cora", "val,latency:min")
+        info = objective(objective.space.from_string(config["arch"])).info
+        return {"val": info["val"], "latency": info["latency"]}
+
+    tuner = tune.Tuner(trainable, tune_config=tune.TuneConfig(
+        search_alg=ConcurrencyLimiter(searcher, max_concurrent=2), num_samples=16, reuse_actors=True),
+        run_config=tune.RunConfig(storage_path=str(tmp_path), name="front", verbose=0))
+    results = tuner.fit()
+    assert len(results) == 16 and results.num_errors == 0
+    assert len(searcher.study.trials) == 16 and not any(t.failed for t in searcher.study.trials)
+    reported = {r.config["arch"]: (r.metrics["val"], r.metrics["latency"]) for r in results}
+    assert searcher.front and all(reported[p["arch"]] == (p["val"], p["latency"]) for p in searcher.front)
+    assert searcher.study.strategy.step_log, "the proxy proposed some of the trials"

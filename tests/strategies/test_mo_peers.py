@@ -8,7 +8,7 @@ from naslib_optiproxy.pareto import parse_criteria
 from naslib_optiproxy.spaces import Architecture, NasBench201, NasBenchGraph
 from naslib_optiproxy.strategies.mo_peers import OptunaFront, categorical_slots
 from naslib_optiproxy.study import Study
-from naslib_optiproxy.types import Evaluation
+from naslib_optiproxy.types import Constraint, Evaluation
 
 from .test_optiproxy_mo import CRITERIA, tradeoff
 
@@ -55,12 +55,43 @@ def test_failed_evaluations_and_outside_tells_reach_optuna() -> None:
     study = Study(strategy)
     study.optimize(tradeoff(), budget=12)
     arch = study.ask()
-    study.tell(arch, None)  # Optuna's own proposal, failed
-    assert strategy.study.trials[-1].state == optuna.trial.TrialState.FAIL
+    study.tell(arch, None)  # Optuna's own proposal, failed: pruned, in Optuna's terms
+    assert strategy.study.trials[-1].state == optuna.trial.TrialState.PRUNED
     outside = next(a for a in NasBench201() if not study.is_seen(a))
     study.tell(outside, Evaluation(1.0, {"val": 1.0, "cost": 9.0}))  # not proposed by Optuna: added
     assert strategy.study.trials[-1].params == strategy._encode(outside)
     assert strategy.study.trials[-1].values == [1.0, 9.0]
+
+
+@pytest.mark.parametrize("sampler", ["nsga2", "motpe"])
+def test_a_constraint_on_top_reaches_optuna_as_its_own_constraint(sampler: str) -> None:
+    strategy = OptunaFront(NasBench201(), CRITERIA, sampler, seed=0, population_size=10)
+    study = Study(strategy)
+    study.optimize(tradeoff(cost_limit=2.0), budget=25)
+    outside = next(a for a in NasBench201() if not study.is_seen(a))
+    study.tell(outside, Evaluation(1.0, {"val": 1.0, "cost": 9.0}, constraints=(Constraint("cost", 2.0).measure(9.0),)))
+    cost = {strategy.space.key(t.arch): t.info["cost"] for t in study.trials if not t.failed}
+    complete = [t for t in strategy.study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) >= 26 and complete[-1].constraints == {"cost": 7.0}  # the added trial too
+    for trial in complete:  # Optuna's and repeats told their known values: measured - limit
+        assert trial.constraints == {"cost": pytest.approx(cost[strategy.space.key(strategy._decode(trial.params))] - 2.0)}
+    assert any(v > 0 for t in complete for v in t.constraints.values())  # infeasible ones among them
+
+
+def test_tpe_learns_to_avoid_cells_whose_evaluation_failed() -> None:
+    """Failed evaluations are told as pruned, which TPE ranks last: it stops proposing those cells."""
+    measured = tradeoff()
+
+    def objective(arch: Architecture) -> Evaluation:  # 36% of the cells cannot be measured
+        return Evaluation(None, {"error": "not measured"}) if 4 in arch.ops[:2] else measured(arch)
+
+    strategy = OptunaFront(NasBench201(), CRITERIA, "motpe", seed=0)
+    study = Study(strategy)
+    study.optimize(objective, budget=60)
+    states = [t.state for t in strategy.study.trials]
+    assert optuna.trial.TrialState.FAIL not in states and optuna.trial.TrialState.PRUNED in states
+    # told FAIL instead: about 1,000 Optuna trials (repeated proposals) and 40 of the 60 evaluations failed
+    assert len(states) < 2 * 60 and sum(t.failed for t in study.trials) < 25
 
 
 def test_bad_arguments_are_refused() -> None:

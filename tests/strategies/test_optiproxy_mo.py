@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import moocore
 import numpy as np
@@ -15,7 +16,7 @@ from naslib_optiproxy.strategies import OptiProxy
 from naslib_optiproxy.strategies.optiproxy_mo import (FrontSettings, OptiProxyMO, greedy_hvi, group_weights,
                                                       mo_preset, scalarise)
 from naslib_optiproxy.study import Study
-from naslib_optiproxy.types import Evaluation
+from naslib_optiproxy.types import Constraint, Evaluation
 
 from ._helpers import match_objective
 
@@ -23,15 +24,17 @@ CRITERIA = parse_criteria("val,cost:min")
 CONV3 = 2
 
 
-def tradeoff(fail_all_pool: bool = False):
-    """Match count to NB201's cifar10 optimum (4 conv3x3 ops) against a cost that grows with conv3x3 ops."""
+def tradeoff(fail_all_pool: bool = False, cost_limit: Optional[float] = None):
+    """Match count to NB201's cifar10 optimum (4 conv3x3 ops) against a cost that grows with conv3x3 ops
+    (``cost_limit``: a constraint ``cost <= cost_limit`` on top)."""
     score = match_objective()
 
     def objective(arch: Architecture) -> Evaluation:
         if fail_all_pool and all(o == 4 for o in arch.ops[:2]):
             return Evaluation(None, {"error": "not measured"})
         cost = 1.0 + sum(o == CONV3 for o in arch.ops) + 0.1 * sum(o == 3 for o in arch.ops)
-        return Evaluation(score(arch), {"val": score(arch), "cost": cost})
+        limits = () if cost_limit is None else (Constraint("cost", cost_limit).measure(cost),)
+        return Evaluation(score(arch), {"val": score(arch), "cost": cost}, constraints=limits)
 
     return objective
 
@@ -160,6 +163,21 @@ def test_failed_evaluations_are_not_fitted_and_never_on_the_front(tiny_optiproxy
     assert fitted == [success != "off" and s["evaluations"] > first_failure for s in strategy.step_log]
 
 
+def test_a_constraint_on_top_trains_the_heads_but_keeps_infeasible_points_off_the_front(tiny_optiproxy_config) -> None:
+    strategy = _strategy(tiny_optiproxy_config, seed=4)
+    study = Study(strategy)
+    study.optimize(tradeoff(cost_limit=2.0), budget=40)
+    infeasible = {t.number for t in study.trials if not t.feasible}
+    unconstrained = nondominated([trial_values(t, CRITERIA) for t in study.trials], CRITERIA)
+    assert infeasible & {t.number for t, m in zip(study.trials, unconstrained) if m}  # some would be on it
+    assert strategy.front() and not infeasible & {t.number for t in strategy.front()}
+    assert strategy._training_data()[2].shape == (40, 2)  # every evaluation trains the heads
+    last = strategy.step_log[-1]["evaluations"]
+    assert len(strategy._observed) == sum(t.feasible for t in study.trials[:last])  # the evaluated front's points
+    first = min(infeasible)  # from then on, the chance of "measured and feasible" weighs the candidates
+    assert [s["success_model"] for s in strategy.step_log] == [s["evaluations"] > first for s in strategy.step_log]
+
+
 def test_greedy_hvi_weighs_each_improvement_by_its_chance_of_success() -> None:
     front, reference = np.array([[0.5, 0.5]]), np.array([1.1, 1.1])
     predicted = np.array([[0.1, 0.1], [0.3, 0.3]])  # the first improves more, but will likely fail
@@ -190,6 +208,15 @@ def test_without_a_config_it_takes_the_constrained_preset_of_the_objective_datas
     strategy.prepare(Objective())
     assert strategy.config == mo_preset("nasbench201", "ImageNet16-120")
     assert strategy.config != OptiProxy(NasBench201(), seed=0).config  # not the unconstrained preset
+
+
+def test_the_front_preset_is_the_constrained_one_with_its_own_settings_on_top() -> None:
+    from naslib_optiproxy.config import OptiProxyConfig
+
+    constrained = OptiProxyConfig.preset("nasbench201", "cifar100", True)
+    assert mo_preset("nasbench201", "cifar100") == constrained.replace(fit_target="copula")
+    assert constrained.fit.target == "standard"  # single-objective constrained runs keep theirs
+    assert mo_preset("nasbench201", "cifar100", fit_target="standard", batch_size=4) == constrained.replace(batch_size=4)
 
 
 def test_a_single_objective_is_refused() -> None:

@@ -59,7 +59,7 @@ class OptunaStrategy(PeerStrategy):
             self.study.tell(handle, state=self._states.FAIL)
             return
         for constraint in trial.constraints:
-            handle.set_constraint(constraint.metric, constraint.value - constraint.max)
+            handle.set_constraint(constraint.metric, constraint.excess)
         self.study.tell(handle, trial.value)
 
     def _tell_invalid(self, handle: Any) -> None:
