@@ -283,8 +283,7 @@ class OptiProxyMO(OptiProxy):
         self._signs = signs
         self._lo = torch.quantile(u, self.front_settings.floor, dim=0) if self.front_settings.floor else u.min(0).values
         self._span = (u.max(0).values - self._lo).clamp_min(1e-6)
-        feasible = torch.tensor([t.feasible for t in self._successes()], dtype=torch.bool)
-        self._observed = ((u - self._lo) / self._span)[feasible]  # the evaluated front counts feasible points only
+        self._observed = ((u - self._lo) / self._span)[self._feasible]  # the evaluated front: feasible points only
 
     def _units(self, output: torch.Tensor) -> torch.Tensor:
         """Standardised proxy outputs ``[..., M]`` as ``v`` in ``[0, 1]`` over the evaluated range (1 = best)."""
@@ -367,6 +366,7 @@ class OptiProxyMO(OptiProxy):
         done = self._successes()
         x, adj = self._encode([t.arch for t in done])
         values = torch.tensor(np.stack([trial_values(t, self.criteria) for t in done]), dtype=torch.float64)
+        self._feasible = torch.tensor([t.feasible for t in done], dtype=torch.bool)  # the rows of y on the front
         self._log_metric = [self.config.constraint.log and not c.maximise and bool((values[:, j] > 0).all())
                             for j, c in enumerate(self.criteria)]
         return x, adj, self._metric_transform(values).float()
