@@ -1,8 +1,7 @@
 """``python -m naslib_optiproxy``: the ``naslib-optiproxy`` command line."""
 
-import sys
-
+from . import _startup
 from .cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _startup.end(main())

@@ -8,15 +8,17 @@ command runs); :func:`release` (the command line's first step) puts Python's han
 the commands report an interruption as they always do; :func:`finish` (its last step) ignores
 SIGINT while the finished process shuts down, so its exit code stays the command's. Imported as
 a library, nothing changes. (A Ctrl-C in the interpreter's own first tenth of a second, before
-the package is imported at all, is Python's to report.)
+the package is imported at all, is Python's to report.) :func:`end` exits ``python -m
+naslib_optiproxy`` with the command's code.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 PROGRAM = "naslib-optiproxy"
 PACKAGE = "naslib_optiproxy"
@@ -57,4 +59,23 @@ def finish() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-__all__ = ["MESSAGE", "finish", "guard", "release"]
+def end(code: int) -> NoReturn:
+    """Exit with the command's ``code``; after an interruption (130), at once.
+
+    CPython ends a ``python -m`` process by SIGINT (exit status -2), whatever code it exits with,
+    once a ``KeyboardInterrupt`` was raised in code run from a string (``exec``, which dataclasses
+    and named tuples use), even one the command caught and reported. A 130 means the command has
+    reported the interruption and closed its files: flush the streams and logs and leave with 130.
+    """
+    if code == 130:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+    sys.exit(code)
+
+
+__all__ = ["MESSAGE", "end", "finish", "guard", "release"]

@@ -17,7 +17,9 @@ A step of :class:`OptiProxyMO` (``docs/design.md``, "Multi-objective search"):
    hypervolume improvement over the evaluated front (its reference point ``mo_margin`` of each evaluated
    range below the worst evaluated value), each chosen prediction joining the front
    for the next choice; when no candidate improves it, the remaining slots go round the groups,
-   each taking its best candidate by its own scalarisation (``mo_selection``).
+   each taking its best candidate by its own scalarisation (``mo_selection``). With ``mo_extremes``,
+   the first slots go to the best predicted candidate of the first criterion (or of each), which
+   then join the front before the greedy choice.
 
 With a constraint on top, an infeasible evaluation trains the heads but is never on the evaluated
 front. Once some evaluations failed (e.g. a metric the hardware could not measure) or broke a
@@ -71,6 +73,10 @@ class FrontSettings:
     floor: float = setting(0.0, "mo_floor", low=0, high=0.99,
                            doc="0 of the [0, 1] units each head is rescaled to: this quantile of the evaluated "
                                "values (0: the worst), so that poor outliers do not squeeze the front's region")
+    extremes: str = setting("off", "mo_extremes", choices=("off", "first", "all"),
+                            doc="reserve the first slots of every batch for the best predicted candidate of the "
+                                "first objective (first) or of each (all): the front's ends, which add little "
+                                "predicted hypervolume")
     success: str = setting("search", "mo_success", choices=("off", "select", "search"),
                            doc="once evaluations failed, weigh candidates by their predicted chance of success "
                                "(select), also in the gradient search (search), or not (off)")
@@ -304,13 +310,15 @@ class OptiProxyMO(OptiProxy):
         if self._success_fitted:
             with torch.no_grad():
                 chance = self.success(x, adj).numpy().astype(np.float64)
-        order: List[int] = []
+        order = self._extreme_candidates(v, chance)
         if fs.selection == "hvi":
-            observed = self._observed
+            ends = v[torch.as_tensor(order, dtype=torch.long)]  # the chosen ends join the front first
+            front = 1.0 - torch.cat([self._observed, ends]).numpy().astype(np.float64)
             reference = np.full(len(self.criteria), 1.0 + fs.margin)
-            order = greedy_hvi(1.0 - observed.numpy().astype(np.float64), 1.0 - v.numpy().astype(np.float64),
-                               loop.batch_size, reference, chance)
-            self._by_hvi = len(order)
+            by_hvi = greedy_hvi(front, 1.0 - v.numpy().astype(np.float64), loop.batch_size - len(order), reference,
+                                chance)
+            order += [i for i in by_hvi if i not in order]
+            self._by_hvi = len(by_hvi)
         scores = scalarise(v[None, :, :], torch.as_tensor(self.weights, dtype=torch.float32)[:, None, :],
                            fs.scalarisation, fs.rho).numpy()  # [K, candidates]
         likely = np.ones(len(candidates), dtype=bool) if chance is None else chance >= 0.5
@@ -329,6 +337,20 @@ class OptiProxyMO(OptiProxy):
                     order.append(i)
                     break
         return [candidates[i] for i in order]
+
+    def _extreme_candidates(self, v: torch.Tensor, chance: Optional[np.ndarray]) -> List[int]:
+        """The candidates with the best predicted value of the first criterion (``mo_extremes=first``) or of
+        each (``all``), among those predicted to succeed when a success model is fitted."""
+        count = {"off": 0, "first": 1, "all": len(self.criteria)}[self.front_settings.extremes]
+        scores = v.numpy().astype(np.float64)
+        if chance is not None:
+            scores = np.where((chance >= 0.5)[:, None], scores, -np.inf)
+        chosen: List[int] = []
+        for j in range(min(count, self.config.loop.batch_size)):
+            ranked = [int(i) for i in np.argsort(-scores[:, j], kind="stable") if int(i) not in chosen]
+            if ranked and np.isfinite(scores[ranked[0], j]):
+                chosen.append(ranked[0])
+        return chosen
 
     def _local_candidates(self, incumbents: int) -> List[Architecture]:
         """The valid one-edit neighbours of the ``incumbents`` evaluated front points adding most hypervolume."""

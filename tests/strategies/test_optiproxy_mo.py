@@ -231,3 +231,19 @@ def test_each_group_climbs_its_own_scalarisation(tiny_optiproxy_config) -> None:
     assert math.isfinite(strategy.step_log[-1]["search_objective"])
     w = strategy.weights[:, 0]
     assert w.min() < 1 / 3 and w.max() >= 2 / 3  # three groups, three strata
+
+
+@pytest.mark.parametrize("extremes", ["first", "all"])
+def test_extremes_take_the_first_slots_of_every_batch(tiny_optiproxy_config, extremes: str) -> None:
+    strategy = _strategy(tiny_optiproxy_config, seed=2, mo_extremes=extremes)
+    Study(strategy).optimize(tradeoff(), budget=20)
+    candidates = strategy._candidates()
+    x, adj = strategy.space.encode_batch(candidates)
+    v = strategy._units(strategy.trainer.predict(x, adj, standardised=True))
+    batch = strategy._select_batch(candidates)
+    ends = [candidates[int(i)] for i in v.argmax(0)]  # the best predicted value of each criterion
+    assert batch[0] == ends[0]
+    if extremes == "all" and ends[1] != ends[0]:
+        assert batch[1] == ends[1]
+    assert len(set(batch)) == len(batch) == strategy.config.loop.batch_size
+    assert strategy._by_hvi <= strategy.config.loop.batch_size - (1 if extremes == "first" else 2)
