@@ -14,7 +14,6 @@ naslib_optiproxy`` with the command's code.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -60,22 +59,26 @@ def finish() -> None:
 
 
 def end(code: int) -> NoReturn:
-    """Exit with the command's ``code``; after an interruption (130), at once.
+    """Exit with the command's ``code``, 130 staying 130 after a reported Ctrl-C.
 
     CPython ends a ``python -m`` process by SIGINT (exit status -2), whatever code it exits with,
     once a ``KeyboardInterrupt`` was raised in code run from a string (``exec``, which dataclasses
-    and named tuples use), even one the command caught and reported. A 130 means the command has
-    reported the interruption and closed its files: flush the streams and logs and leave with 130.
+    and named tuples use), even one the command caught and reported: it keeps a flag that says so.
+    A 130 means the command has reported the interruption, so the flag is cleared where CPython
+    exposes it (3.9 to 3.11; later versions keep it out of reach and may still end by SIGINT).
     """
     if code == 130:
-        logging.shutdown()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(130)
+        _forget_caught_interrupt()
     sys.exit(code)
+
+
+def _forget_caught_interrupt() -> None:
+    try:
+        import ctypes
+
+        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
+    except (ImportError, AttributeError, ValueError, OSError):  # not CPython, or a version without the flag
+        pass
 
 
 __all__ = ["MESSAGE", "end", "finish", "guard", "release"]
