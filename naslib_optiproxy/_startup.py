@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Optional
 
 PROGRAM = "naslib-optiproxy"
 PACKAGE = "naslib_optiproxy"
@@ -67,18 +67,21 @@ def end(code: int) -> NoReturn:
     A 130 means the command has reported the interruption, so the flag is cleared where CPython
     exposes it (3.9 to 3.11; later versions keep it out of reach and may still end by SIGINT).
     """
-    if code == 130:
-        _forget_caught_interrupt()
+    flag = caught_interrupt_flag() if code == 130 else None
+    if flag is not None:
+        flag.value = 0
     sys.exit(code)
 
 
-def _forget_caught_interrupt() -> None:
+def caught_interrupt_flag() -> Optional[Any]:
+    """CPython's flag of a ``KeyboardInterrupt`` raised in code run from a string (a ``ctypes.c_int``), or
+    ``None`` where it is out of reach (not CPython, or a version that keeps it internal)."""
     try:
         import ctypes
 
-        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
-    except (ImportError, AttributeError, ValueError, OSError):  # not CPython, or a version without the flag
-        pass
+        return ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt")
+    except (ImportError, AttributeError, ValueError, OSError):
+        return None
 
 
-__all__ = ["MESSAGE", "end", "finish", "guard", "release"]
+__all__ = ["MESSAGE", "caught_interrupt_flag", "end", "finish", "guard", "release"]

@@ -8,17 +8,7 @@ from pathlib import Path
 
 import pytest
 
-def _has_flag() -> bool:
-    try:
-        import ctypes
-
-        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt")
-    except (ImportError, AttributeError, ValueError, OSError):
-        return False
-    return True
-
-
-_FLAG = _has_flag()
+from naslib_optiproxy import _startup
 
 # a KeyboardInterrupt raised in code run from a string (as a dataclass is made), caught and reported
 COMMAND = '''import sys
@@ -44,7 +34,8 @@ def _run_module(tmp_path: Path, ending: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-@pytest.mark.skipif(not _FLAG, reason="CPython keeps its caught-interrupt flag out of reach in this version")
+@pytest.mark.skipif(_startup.caught_interrupt_flag() is None,
+                    reason="CPython keeps its caught-interrupt flag out of reach in this version")
 def test_an_interrupted_command_run_as_a_module_exits_with_130(tmp_path: Path) -> None:
     """With ``sys.exit(code)`` in place of ``_startup.end(code)`` CPython 3.11 ends this process by SIGINT (-2)."""
     done = _run_module(tmp_path, "_startup.end(code)")

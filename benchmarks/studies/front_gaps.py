@@ -25,8 +25,8 @@ from typing import Dict, List, Optional, Sequence
 import moocore
 import numpy as np
 
-from benchmarks.studies.multiobjective import (Job, checkpoint_points, expand_settings, job_path, load_records,
-                                               objective_of, parse_seeds)
+from benchmarks.studies.multiobjective import (Job, checkpoint_points, expand_settings, load_records, objective_of,
+                                               parse_methods, parse_seeds)
 
 
 def strip_area(unit: np.ndarray, low: float, high: float) -> float:
@@ -105,11 +105,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--stretches", type=int, default=3, choices=range(2, 11))
     parser.add_argument("--out", type=Path, required=True, help="the multi-objective study's OUT folder")
     args = parser.parse_args(argv)
+    if not 1 <= args.budget <= 10_000:
+        parser.error(f"--budget must be in 1..10000, got {args.budget}")
     if not 1 <= args.at <= args.budget:
         parser.error(f"--at must be between 1 and --budget ({args.budget}), got {args.at}")
-    methods = [m.strip() for m in args.methods.split(";" if "[" in args.methods else ",") if m.strip()]
-    print(table(expand_settings(args.settings), args.out, methods, parse_seeds(args.seeds), args.budget, args.at,
-                args.stretches))
+    try:
+        settings, methods, seeds = expand_settings(args.settings), parse_methods(args.methods), parse_seeds(args.seeds)
+    except ValueError as error:
+        parser.error(str(error))
+    print(table(settings, args.out, methods, seeds, args.budget, args.at, args.stretches))
     return 0
 
 

@@ -144,6 +144,15 @@ def parse_method(text: str) -> Tuple[str, Dict[str, Any]]:
     return match["name"], options
 
 
+def parse_methods(text: str) -> List[str]:
+    """The methods of ``--methods``: comma-separated (commas inside ``[...]`` kept), each checked by
+    :func:`parse_method`."""
+    methods = [m.strip() for m in re.split(r",(?![^\[]*\])", text) if m.strip()]
+    for method in methods:
+        parse_method(method)
+    return methods
+
+
 def build_strategy(method: str, objective: MultiMetricObjective, seed: int) -> Strategy:
     """The front strategy of ``method`` (``optiproxy-mo`` is the package's ``optiproxy`` with objectives)."""
     name, options = parse_method(method)
@@ -355,9 +364,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error(f"--jobs must be in 1..64, got {args.jobs}")
     try:
         settings = expand_settings(args.settings)
-        methods = [m.strip() for m in re.split(r",(?![^\[]*\])", args.methods) if m.strip()]
-        for method in methods:
-            parse_method(method)
+        methods = parse_methods(args.methods)
         seeds = parse_seeds(args.seeds)
     except ValueError as error:
         parser.error(str(error))

@@ -317,7 +317,7 @@ class OptiProxyMO(OptiProxy):
             reference = np.full(len(self.criteria), 1.0 + fs.margin)
             by_hvi = greedy_hvi(front, 1.0 - v.numpy().astype(np.float64), loop.batch_size - len(order), reference,
                                 chance)
-            order += [i for i in by_hvi if i not in order]
+            order += by_hvi  # never an end again: each is on the front, and greedy_hvi skips what it dominates
             self._by_hvi = len(by_hvi)
         scores = scalarise(v[None, :, :], torch.as_tensor(self.weights, dtype=torch.float32)[:, None, :],
                            fs.scalarisation, fs.rho).numpy()  # [K, candidates]

@@ -63,3 +63,9 @@ def test_the_command_refuses_a_checkpoint_past_the_budget(capsys: pytest.Capture
     with pytest.raises(SystemExit):
         front_gaps.main(["--settings", SETTING, "--out", "x", "--budget", "50", "--at", "100"])
     assert "--at must be between 1 and --budget (50)" in capsys.readouterr().err
+
+
+def test_the_command_refuses_bad_methods_with_one_error_line(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        front_gaps.main(["--settings", SETTING, "--out", "x", "--methods", "optiproxy-mo,nsga3"])
+    assert "bad method 'nsga3'" in capsys.readouterr().err

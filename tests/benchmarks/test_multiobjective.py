@@ -50,6 +50,10 @@ def test_methods_parse_their_options_and_build_strategies(optuna_installed: bool
                                                                                   "warm_start": False}
     with pytest.raises(ValueError, match="bad method 'nsga3'"):
         mo.parse_method("nsga3")
+    assert mo.parse_methods("optiproxy-mo[mo_selection=scalar,batch_size=5], rs,nsga2[population_size=20]") == [
+        "optiproxy-mo[mo_selection=scalar,batch_size=5]", "rs", "nsga2[population_size=20]"]
+    with pytest.raises(ValueError, match="bad method 'nsga3'"):
+        mo.parse_methods("rs,nsga3")
     objective = mo.objective_of(SETTING)
     built = mo.build_strategy("optiproxy-mo[mo_selection=scalar,batch_size=5]", objective, 0)
     assert built.front_settings.selection == "scalar" and built.config.loop.batch_size == 5
