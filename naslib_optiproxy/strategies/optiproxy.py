@@ -32,6 +32,7 @@ from ..config import OptiProxyConfig, resolve_settings
 from ..constraints import Constraint, constraints_of, penalised_score, predicted_feasible
 from ..distribution import ArchitectureDistribution
 from ..proxies import ProxyTrainer
+from ..proxies.ensemble import ProxyEnsemble, expected_improvement, member_seed
 from ..search import GradientSearch
 from ..spaces import FixedTopology, SearchSpace
 from ..threads import torch_threads
@@ -150,6 +151,11 @@ class OptiProxy(Strategy):
         self.num_outputs = num_outputs
         self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
         self.trainer = ProxyTrainer(self.proxy, self.config.fit, self.generator)
+        c = self.config
+        self.ensemble = (ProxyEnsemble(c.model, c.fit, self.space.num_nodes, self.space.num_features, num_outputs,
+                                       [member_seed(self.seed, m) for m in range(1, c.loop.ensemble_size)],
+                                       self.generator)
+                         if c.loop.selection == "ei" else None)
 
     @property
     def constraints(self) -> Tuple[Constraint, ...]:
@@ -179,6 +185,9 @@ class OptiProxy(Strategy):
         # the ablation with both components off (uniform candidates, random selection) never uses the proxy
         uses_proxy = c.loop.sampling != "uniform" or c.loop.selection != "random"
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
+        if self.ensemble is not None:
+            self.ensemble.fit(x, adj, y)
+            self._best_target = self.trainer.standardizer.transform(y)
         score = None
         if constraints:
             self._update_penalty()
@@ -294,7 +303,9 @@ class OptiProxy(Strategy):
             order = self.rng.permutation(len(candidates))[: loop.batch_size]
             return [candidates[i] for i in order]
         x, adj = self.space.encode_batch(candidates)
-        if not constraints:
+        if self.ensemble is not None:
+            order, scores = self._rank_by_expected_improvement(x, adj, constraints)
+        elif not constraints:
             scores = self.trainer.predict(x, adj).numpy()
             order = np.argsort(-scores, kind="stable")
         else:
@@ -314,6 +325,24 @@ class OptiProxy(Strategy):
             if len(chosen) == loop.batch_size:
                 break
         return chosen
+
+    def _rank_by_expected_improvement(self, x: torch.Tensor, adj: torch.Tensor,
+                                      constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidates ordered by expected improvement over the best evaluated (penalised) score, with the
+        mean and spread of the proxy's and the ensemble's predictions (ties, e.g. none expected, by the
+        mean; under constraints the predicted-feasible first); and the mean, for ``distinct_scores``."""
+        limits = self._limits(constraints) if constraints else None
+        weight = self.penalty.weight
+        outputs = torch.cat([self.trainer.predict(x, adj, standardised=True)[None], self.ensemble.predict(x, adj)])
+        members = torch.stack([penalised_score(o, limits, weight) for o in outputs])
+        best = float(penalised_score(self._best_target, limits, weight).max())
+        mean = members.mean(0)
+        ei = expected_improvement(mean, members.std(0), best).numpy()
+        scores = mean.numpy()
+        if not constraints:
+            return np.lexsort((-scores, -ei)), scores
+        feasible = predicted_feasible(outputs.mean(0), limits).numpy()
+        return np.lexsort((-scores, -ei, ~feasible)), scores
 
     # --------------------------------------------------------------- helpers
     def _successes(self) -> List[Trial]:
