@@ -69,12 +69,17 @@ class ProxyEnsemble:
 
 
 def expected_improvement(mean: torch.Tensor, std: torch.Tensor, best: float) -> torch.Tensor:
-    """``E[max(f - best, 0)]`` for ``f ~ Normal(mean, std**2)``, elementwise; ``max(mean - best, 0)`` where ``std`` is 0."""
+    """``E[max(f - best, 0)]`` for ``f ~ Normal(mean, std**2)``, elementwise; ``max(mean - best, 0)`` where ``std`` is 0.
+
+    Computed in float64 as ``std * (z Phi(z) + phi(z))``: in float32 the two terms cancel a few standard
+    deviations below ``best``, where the candidates being told apart lie. Returns float64.
+    """
+    mean, std = mean.double(), std.double()
     improvement = mean - best
     safe = std.clamp_min(1e-12)
     z = improvement / safe
-    normal = torch.distributions.Normal(torch.zeros(()), torch.ones(()))
-    ei = improvement * normal.cdf(z) + safe * torch.exp(normal.log_prob(z))
+    normal = torch.distributions.Normal(torch.zeros((), dtype=torch.float64), torch.ones((), dtype=torch.float64))
+    ei = safe * (z * normal.cdf(z) + torch.exp(normal.log_prob(z)))
     return torch.where(std > 0, ei.clamp_min(0.0), improvement.clamp_min(0.0))
 
 
