@@ -11,7 +11,7 @@ with the members' mean and standard deviation in place of the posterior's.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -62,6 +62,20 @@ class ProxyEnsemble:
                 trainer = ProxyTrainer(proxy, self.fit_settings, self.generator)
                 self.members[i] = (proxy, trainer)
             trainer.fit(x, adj, y)
+
+    def state_dict(self) -> List[Dict[str, Any]]:
+        """Each member's weights, initial weights, optimizer moments and fit count."""
+        return [{"proxy": proxy.state_dict(), "initial": initial, "optimizer": trainer.optimizer.state_dict(),
+                 "fits": trainer.fits} for (proxy, trainer), initial in zip(self.members, self._initial)]
+
+    def load_state_dict(self, state: List[Dict[str, Any]]) -> None:
+        if len(state) != len(self.members):
+            raise ValueError(f"the state holds {len(state)} ensemble members, this ensemble has {len(self.members)}")
+        for i, ((proxy, trainer), member) in enumerate(zip(self.members, state)):
+            proxy.load_state_dict(member["proxy"])
+            self._initial[i] = {k: v.clone() for k, v in member["initial"].items()}
+            trainer.optimizer.load_state_dict(member["optimizer"])
+            trainer.fits = int(member["fits"])
 
     def predict(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
         """Every member's standardised prediction, stacked: ``[size, B]`` (or ``[size, B, M]``)."""

@@ -384,6 +384,8 @@ class OptiProxy(Strategy):
             proxy_optimizer=self.trainer.optimizer.state_dict(),
             proxy_fits=self.trainer.fits,
             stale_steps=list(self._stale_steps),
+            ensemble=self.ensemble.state_dict() if self.ensemble is not None else None,
+            best_target=getattr(self, "_best_target", None),
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
             beta_optimizer=(self.gradient_search.beta_optimizer.state_dict()
@@ -404,6 +406,9 @@ class OptiProxy(Strategy):
         self.trainer.optimizer.load_state_dict(state["proxy_optimizer"])
         self.trainer.fits = int(state.get("proxy_fits", 0))
         self._stale_steps = [int(n) for n in state.get("stale_steps", [0] * self.config.loop.num_groups)]
+        if self.ensemble is not None:
+            self.ensemble.load_state_dict(state["ensemble"])
+            self._best_target = state["best_target"]
         self.distribution.load_state_dict(state["distribution"])
         self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
         if state["beta_optimizer"] is not None:

@@ -63,3 +63,19 @@ def test_members_start_apart_and_fit_towards_the_data() -> None:
     target = ensemble.members[0][1].standardizer.transform(y)
     errors = ((after - target) ** 2).mean(1)
     assert bool((errors < ((before - target) ** 2).mean(1)).all())
+
+
+def test_state_round_trip_gives_the_same_predictions_and_refuses_another_size() -> None:
+    space, x, adj, y, generator = _data()
+    settings, fit = ProxySettings(hidden=16, head_hidden=16), FitSettings(epochs=5)
+    ensemble = ProxyEnsemble(settings, fit, space.num_nodes, space.num_features, 1, [1, 2], generator)
+    ensemble.fit(x, adj, y)
+    other = ProxyEnsemble(settings, fit, space.num_nodes, space.num_features, 1, [3, 4], generator)
+    other.load_state_dict(ensemble.state_dict())
+    other.members[0][1].standardizer = ensemble.members[0][1].standardizer
+    other.members[1][1].standardizer = ensemble.members[1][1].standardizer
+    assert torch.equal(other.predict(x, adj), ensemble.predict(x, adj))
+    assert [t.fits for _, t in other.members] == [1, 1]
+    with pytest.raises(ValueError, match="holds 2 ensemble members, this ensemble has 1"):
+        ProxyEnsemble(settings, fit, space.num_nodes, space.num_features, 1, [5], generator).load_state_dict(
+            ensemble.state_dict())
