@@ -52,7 +52,9 @@ class LoopSettings:
     ``selection`` ``ei`` (not in the paper): ``ensemble_size`` proxies are fitted, the strategy's own and
     more from other initialisations (:class:`~naslib_optiproxy.proxies.ensemble.ProxyEnsemble`), and the
     B candidates of highest expected improvement over the best evaluated value, with the members' mean
-    and spread, are chosen; the gradient search still goes through the first.
+    and spread, are chosen; the gradient search still goes through the first. ``ei_slots`` > 0 splits
+    the batch: the first proxy's best candidates fill B - ``ei_slots`` slots, as with ``proxy``, and
+    expected improvement the rest.
     ``local_candidates``: the one-edit neighbours (:meth:`SearchSpace.neighbours`) of this many best
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
@@ -74,6 +76,9 @@ class LoopSettings:
                                  "improvement of an ensemble of proxies (ensemble_size), or random ones (ablation)")
     ensemble_size: int = setting(5, "ensemble_size", low=2, high=32,
                                  doc="proxies fitted for selection 'ei' (the first drives the gradient search)")
+    ei_slots: int = setting(0, "ei_slots", low=0, high=100_000,
+                            doc="with selection 'ei', the batch slots filled by expected improvement after the "
+                                "others took the first proxy's best candidates (0: every slot)")
     sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
                             doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
     op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")

@@ -294,7 +294,8 @@ class OptiProxy(Strategy):
         """The B candidates with the highest predicted value (or B random ones for the ablation).
 
         Under constraints, predicted-feasible candidates come first, then the predicted-infeasible
-        ones, each group by :func:`penalised_score` (the gradient search's objective).
+        ones, each group by :func:`penalised_score` (the gradient search's objective). With selection
+        ``ei``, the highest expected improvement fills the batch, or its last ``ei_slots`` slots.
         """
         loop = self.config.loop
         if not candidates:
@@ -303,28 +304,41 @@ class OptiProxy(Strategy):
             order = self.rng.permutation(len(candidates))[: loop.batch_size]
             return [candidates[i] for i in order]
         x, adj = self.space.encode_batch(candidates)
-        if self.ensemble is not None:
+        chosen: List[int] = []
+        if self.ensemble is None or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
+            order, scores = self._rank_by_proxy(x, adj, constraints)
+            by_proxy = loop.batch_size - (loop.ei_slots if self.ensemble is not None else 0)
+            self._take(order, scores, by_proxy, chosen)
+        if self.ensemble is not None:  # the rest by expected improvement
             order, scores = self._rank_by_expected_improvement(x, adj, constraints)
-        elif not constraints:
-            scores = self.trainer.predict(x, adj).numpy()
-            order = np.argsort(-scores, kind="stable")
-        else:
-            output = self.trainer.predict(x, adj, standardised=True)
-            limits = self._limits(constraints)
-            scores = output[:, 0].numpy()
-            relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
-            feasible = predicted_feasible(output, limits).numpy()
-            order = np.lexsort((-relaxed, ~feasible))  # feasible first, then by penalised score
-        chosen, used = [], set()
+            self._take(order, scores, loop.batch_size, chosen)
+        return [candidates[i] for i in chosen]
+
+    def _take(self, order: np.ndarray, scores: np.ndarray, size: int, chosen: List[int]) -> None:
+        """Append to ``chosen`` the indices of ``order`` not in it until it holds ``size``; with
+        ``distinct_scores`` at most one per distinct score of this ranking."""
+        used, taken = set(), set(chosen)
         for i in order:
-            if loop.distinct_scores:
-                if scores[i] in used:
-                    continue
-                used.add(scores[i])
-            chosen.append(candidates[i])
-            if len(chosen) == loop.batch_size:
-                break
-        return chosen
+            if len(chosen) >= size:
+                return
+            if i in taken or (self.config.loop.distinct_scores and scores[i] in used):
+                continue
+            used.add(scores[i])
+            chosen.append(int(i))
+            taken.add(i)
+
+    def _rank_by_proxy(self, x: torch.Tensor, adj: torch.Tensor,
+                       constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidates ordered by the first proxy's prediction (under constraints the predicted-feasible
+        first, each part by penalised score), and the predicted values, for ``distinct_scores``."""
+        if not constraints:
+            scores = self.trainer.predict(x, adj).numpy()
+            return np.argsort(-scores, kind="stable"), scores
+        output = self.trainer.predict(x, adj, standardised=True)
+        limits = self._limits(constraints)
+        relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
+        feasible = predicted_feasible(output, limits).numpy()
+        return np.lexsort((-relaxed, ~feasible)), output[:, 0].numpy()
 
     def _rank_by_expected_improvement(self, x: torch.Tensor, adj: torch.Tensor,
                                       constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:

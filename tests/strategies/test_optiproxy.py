@@ -282,3 +282,19 @@ def test_ei_selection_runs_and_keeps_the_same_seed_same_history(tiny_optiproxy_c
     assert run_ask_tell(Study(OptiProxy(NasBench201(), config, seed=5)), 25) == history
     plain = run_ask_tell(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=5)), 25)
     assert plain[:10] == history[:10] and plain != history
+
+
+def test_ei_slots_split_the_batch_between_the_first_proxy_and_expected_improvement(tiny_optiproxy_config,
+                                                                                   monkeypatch) -> None:
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(selection="ei", ensemble_size=2, batch_size=3,
+                                                               ei_slots=1), seed=0)).strategy
+    rng = np.random.default_rng(1)
+    candidates = list({NasBench201().sample(rng) for _ in range(40)})[:4]
+    opt._best_target = torch.tensor([1.0])
+    first = torch.tensor([0.9, 0.8, 0.7, 0.0])  # the first proxy's order: 0, 1, 2, 3
+    other = torch.tensor([[0.9, 0.8, 0.7, 4.0]])  # candidate 3: spread and the highest expected improvement
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: first)
+    monkeypatch.setattr(opt.ensemble, "predict", lambda x, adj: other)
+    assert opt._select(candidates) == [candidates[0], candidates[1], candidates[3]]
+    opt.config.loop.ei_slots = 0  # every slot by expected improvement: 3 first, then by the members' mean
+    assert opt._select(candidates) == [candidates[3], candidates[0], candidates[1]]
