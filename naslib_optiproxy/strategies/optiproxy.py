@@ -11,6 +11,11 @@ most likely architecture has already been evaluated at that many consecutive ste
 onto a known point; its (alpha, beta) are drawn afresh from the initialisation ranges and its
 AdamW moments forgotten before the gradient search, so it explores again.
 
+``selection: ei`` (not in the paper; measured in ``docs/nasbench_graph_study.md``, part 6): more proxies
+from other initialisations are fitted beside the first (:class:`~naslib_optiproxy.proxies.ensemble.ProxyEnsemble`)
+and line 8 takes the candidates of highest expected improvement with their mean and spread (all B, or the
+last ``ei_slots``); the gradient search still goes through the first proxy.
+
 Under constraints ``metric <= max`` (reported by the objective, see
 :mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets one more head per
 metric, fitted jointly; the gradient search and the selection both maximise
@@ -114,6 +119,7 @@ class OptiProxy(Strategy):
         self.step_log: List[Dict[str, Any]] = []
         self._warned_invalid = False
         self._valid_fraction = 1.0
+        self._best_target: Optional[torch.Tensor] = None  # the fitted targets, standardised (selection "ei")
 
     def prepare(self, objective: Any) -> None:
         """Refuse an objective whose dataset or constraint has another preset than the one this strategy
@@ -399,7 +405,7 @@ class OptiProxy(Strategy):
             proxy_fits=self.trainer.fits,
             stale_steps=list(self._stale_steps),
             ensemble=self.ensemble.state_dict() if self.ensemble is not None else None,
-            best_target=getattr(self, "_best_target", None),
+            best_target=self._best_target,
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
             beta_optimizer=(self.gradient_search.beta_optimizer.state_dict()
