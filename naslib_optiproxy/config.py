@@ -49,6 +49,12 @@ class LoopSettings:
     (the authors' release uses 0.3 on NB201; 0 samples the optimised distribution exactly).
     ``distinct_scores``: keep one candidate per distinct predicted score (the release's ``unique``).
     ``selection``/``sampling`` ``random``/``uniform`` are the ablations of the paper's Table 5.
+    ``selection`` ``ei`` (not in the paper): ``ensemble_size`` proxies are fitted, the strategy's own and
+    more from other initialisations (:class:`~naslib_optiproxy.proxies.ensemble.ProxyEnsemble`), and the
+    B candidates of highest expected improvement over the best evaluated value, with the members' mean
+    and spread, are chosen; the gradient search still goes through the first. ``ei_slots`` > 0 splits
+    the batch: the first proxy's best candidates fill B - ``ei_slots`` slots, as with ``proxy``, and
+    expected improvement the rest.
     ``local_candidates``: the one-edit neighbours (:meth:`SearchSpace.neighbours`) of this many best
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
@@ -65,8 +71,14 @@ class LoopSettings:
     num_groups: int = setting(5, "num_groups", above=0, high=1_000, doc="K, (alpha, beta) groups")
     candidates_per_group: int = setting(80, "candidates_per_group", above=0, high=100_000,
                                         doc="Q/K, candidates drawn from each group per step")
-    selection: str = setting("proxy", "selection", choices=("proxy", "random"),
-                             doc="how the B are chosen: the proxy's best candidates, or random ones (ablation)")
+    selection: str = setting("proxy", "selection", choices=("proxy", "ei", "random"),
+                             doc="how the B are chosen: the proxy's best candidates, the highest expected "
+                                 "improvement of an ensemble of proxies (ensemble_size), or random ones (ablation)")
+    ensemble_size: int = setting(5, "ensemble_size", low=2, high=32,
+                                 doc="proxies fitted for selection 'ei' (the first drives the gradient search)")
+    ei_slots: int = setting(0, "ei_slots", low=0, high=100_000,
+                            doc="with selection 'ei', the batch slots filled by expected improvement after the "
+                                "others took the first proxy's best candidates (0: every slot)")
     sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
                             doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
     op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")

@@ -101,6 +101,10 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
     "naslib-search-epochs": (
         _yaml("search:\n  epochs: 100\n"),
         ["unknown OptiProxy setting search.epochs", "NASLib's search.epochs", "top-level budget"]),
+    "ei-selection-for-a-front": (
+        _yaml("search_space: nasbench201\nobjectives: [val, edgegpu_latency:min]\nsearch:\n  selection: ei\n"),
+        ["search.selection 'ei' ranks by one value's expected improvement",
+         "a front search selects by predicted hypervolume improvement", "leave selection at 'proxy'"]),
     "budget-zero": (
         _flags("--budget", "0"),
         ["budget must be a positive number of evaluations, got 0"]),
@@ -262,7 +266,7 @@ API_CASES: Dict[str, Tuple[Callable[[], Any], Type[Exception], Sequence[str]]] =
         ["search.min_temp (0.9) must not exceed base_temp (0.5)"]),
     "bad-selection": (
         lambda: OptiProxyConfig.from_dict({"selection": "best"}), ValueError,
-        ["search.selection must be one of proxy, random, got 'best'"]),
+        ["search.selection must be one of proxy, ei, random, got 'best'"]),
     "unknown-proxy": (
         lambda: OptiProxyConfig.from_dict({"proxy": "gcnn"}), ValueError,
         ["search.proxy must be one of gcn, gat, gin, sage, mlp, got 'gcnn'", "did you mean 'gcn'"]),

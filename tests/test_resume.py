@@ -86,9 +86,11 @@ def journal_records(path: Path) -> List[Dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ (a) in process
-@pytest.mark.parametrize("optimizer", ["optiproxy", "re", "ls"])
+@pytest.mark.parametrize("optimizer", ["optiproxy", "optiproxy-ei", "re", "ls"])
 def test_crash_then_resume_equals_uninterrupted(optimizer: str, tmp_path: Path, wrap, tiny_settings) -> None:
     search = tiny_settings(num_init=2) if optimizer == "optiproxy" else {}
+    if optimizer == "optiproxy-ei":  # the ensemble's members are rebuilt by the replay too
+        optimizer, search = "optiproxy", tiny_settings(num_init=2, selection="ei", ensemble_size=2)
     cfg = RunConfig(optimizer=optimizer, budget=30, search=search, out_dir=str(tmp_path / "full"))
     full, crashed = run_then_crash(cfg, tmp_path, wrap, crash_at=12)
     journal = tmp_path / "crashed" / "journal.jsonl"

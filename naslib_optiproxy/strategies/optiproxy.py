@@ -11,6 +11,11 @@ most likely architecture has already been evaluated at that many consecutive ste
 onto a known point; its (alpha, beta) are drawn afresh from the initialisation ranges and its
 AdamW moments forgotten before the gradient search, so it explores again.
 
+``selection: ei`` (not in the paper; measured in ``docs/nasbench_graph_study.md``, part 6): more proxies
+from other initialisations are fitted beside the first (:class:`~naslib_optiproxy.proxies.ensemble.ProxyEnsemble`)
+and line 8 takes the candidates of highest expected improvement with their mean and spread (all B, or the
+last ``ei_slots``); the gradient search still goes through the first proxy.
+
 Under constraints ``metric <= max`` (reported by the objective, see
 :mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets one more head per
 metric, fitted jointly; the gradient search and the selection both maximise
@@ -32,6 +37,7 @@ from ..config import OptiProxyConfig, resolve_settings
 from ..constraints import Constraint, constraints_of, penalised_score, predicted_feasible
 from ..distribution import ArchitectureDistribution
 from ..proxies import ProxyTrainer
+from ..proxies.ensemble import ProxyEnsemble, expected_improvement, member_seed
 from ..search import GradientSearch
 from ..spaces import FixedTopology, SearchSpace
 from ..threads import torch_threads
@@ -113,6 +119,7 @@ class OptiProxy(Strategy):
         self.step_log: List[Dict[str, Any]] = []
         self._warned_invalid = False
         self._valid_fraction = 1.0
+        self._best_target: Optional[torch.Tensor] = None  # the fitted targets, standardised (selection "ei")
 
     def prepare(self, objective: Any) -> None:
         """Refuse an objective whose dataset or constraint has another preset than the one this strategy
@@ -150,6 +157,11 @@ class OptiProxy(Strategy):
         self.num_outputs = num_outputs
         self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
         self.trainer = ProxyTrainer(self.proxy, self.config.fit, self.generator)
+        c = self.config
+        self.ensemble = (ProxyEnsemble(c.model, c.fit, self.space.num_nodes, self.space.num_features, num_outputs,
+                                       [member_seed(self.seed, m) for m in range(1, c.loop.ensemble_size)],
+                                       self.generator)
+                         if c.loop.selection == "ei" else None)
 
     @property
     def constraints(self) -> Tuple[Constraint, ...]:
@@ -179,6 +191,9 @@ class OptiProxy(Strategy):
         # the ablation with both components off (uniform candidates, random selection) never uses the proxy
         uses_proxy = c.loop.sampling != "uniform" or c.loop.selection != "random"
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
+        if self.ensemble is not None:
+            self.ensemble.fit(x, adj, y)
+            self._best_target = self.trainer.standardizer.transform(y)
         score = None
         if constraints:
             self._update_penalty()
@@ -285,7 +300,8 @@ class OptiProxy(Strategy):
         """The B candidates with the highest predicted value (or B random ones for the ablation).
 
         Under constraints, predicted-feasible candidates come first, then the predicted-infeasible
-        ones, each group by :func:`penalised_score` (the gradient search's objective).
+        ones, each group by :func:`penalised_score` (the gradient search's objective). With selection
+        ``ei``, the highest expected improvement fills the batch, or its last ``ei_slots`` slots.
         """
         loop = self.config.loop
         if not candidates:
@@ -294,26 +310,59 @@ class OptiProxy(Strategy):
             order = self.rng.permutation(len(candidates))[: loop.batch_size]
             return [candidates[i] for i in order]
         x, adj = self.space.encode_batch(candidates)
+        chosen: List[int] = []
+        if self.ensemble is None or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
+            order, scores = self._rank_by_proxy(x, adj, constraints)
+            by_proxy = loop.batch_size - (loop.ei_slots if self.ensemble is not None else 0)
+            self._take(order, scores, by_proxy, chosen)
+        if self.ensemble is not None:  # the rest by expected improvement
+            order, scores = self._rank_by_expected_improvement(x, adj, constraints)
+            self._take(order, scores, loop.batch_size, chosen)
+        return [candidates[i] for i in chosen]
+
+    def _take(self, order: np.ndarray, scores: np.ndarray, size: int, chosen: List[int]) -> None:
+        """Append to ``chosen`` the indices of ``order`` not in it until it holds ``size``; with
+        ``distinct_scores`` at most one per distinct score of this ranking."""
+        used, taken = set(), set(chosen)
+        for i in order:
+            if len(chosen) >= size:
+                return
+            if i in taken or (self.config.loop.distinct_scores and scores[i] in used):
+                continue
+            used.add(scores[i])
+            chosen.append(int(i))
+            taken.add(i)
+
+    def _rank_by_proxy(self, x: torch.Tensor, adj: torch.Tensor,
+                       constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidates ordered by the first proxy's prediction (under constraints the predicted-feasible
+        first, each part by penalised score), and the predicted values, for ``distinct_scores``."""
         if not constraints:
             scores = self.trainer.predict(x, adj).numpy()
-            order = np.argsort(-scores, kind="stable")
-        else:
-            output = self.trainer.predict(x, adj, standardised=True)
-            limits = self._limits(constraints)
-            scores = output[:, 0].numpy()
-            relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
-            feasible = predicted_feasible(output, limits).numpy()
-            order = np.lexsort((-relaxed, ~feasible))  # feasible first, then by penalised score
-        chosen, used = [], set()
-        for i in order:
-            if loop.distinct_scores:
-                if scores[i] in used:
-                    continue
-                used.add(scores[i])
-            chosen.append(candidates[i])
-            if len(chosen) == loop.batch_size:
-                break
-        return chosen
+            return np.argsort(-scores, kind="stable"), scores
+        output = self.trainer.predict(x, adj, standardised=True)
+        limits = self._limits(constraints)
+        relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
+        feasible = predicted_feasible(output, limits).numpy()
+        return np.lexsort((-relaxed, ~feasible)), output[:, 0].numpy()
+
+    def _rank_by_expected_improvement(self, x: torch.Tensor, adj: torch.Tensor,
+                                      constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidates ordered by expected improvement over the best evaluated (penalised) score, with the
+        mean and spread of the proxy's and the ensemble's predictions (ties, e.g. none expected, by the
+        mean; under constraints the predicted-feasible first); and the mean, for ``distinct_scores``."""
+        limits = self._limits(constraints) if constraints else None
+        weight = self.penalty.weight
+        outputs = torch.cat([self.trainer.predict(x, adj, standardised=True)[None], self.ensemble.predict(x, adj)])
+        members = torch.stack([penalised_score(o, limits, weight) for o in outputs])
+        best = float(penalised_score(self._best_target, limits, weight).max())
+        mean = members.mean(0)
+        ei = expected_improvement(mean, members.std(0), best).numpy()
+        scores = mean.numpy()
+        if not constraints:
+            return np.lexsort((-scores, -ei)), scores
+        feasible = predicted_feasible(outputs.mean(0), limits).numpy()
+        return np.lexsort((-scores, -ei, ~feasible)), scores
 
     # --------------------------------------------------------------- helpers
     def _successes(self) -> List[Trial]:
@@ -355,6 +404,8 @@ class OptiProxy(Strategy):
             proxy_optimizer=self.trainer.optimizer.state_dict(),
             proxy_fits=self.trainer.fits,
             stale_steps=list(self._stale_steps),
+            ensemble=self.ensemble.state_dict() if self.ensemble is not None else None,
+            best_target=self._best_target,
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
             beta_optimizer=(self.gradient_search.beta_optimizer.state_dict()
@@ -375,6 +426,9 @@ class OptiProxy(Strategy):
         self.trainer.optimizer.load_state_dict(state["proxy_optimizer"])
         self.trainer.fits = int(state.get("proxy_fits", 0))
         self._stale_steps = [int(n) for n in state.get("stale_steps", [0] * self.config.loop.num_groups)]
+        if self.ensemble is not None:
+            self.ensemble.load_state_dict(state["ensemble"])
+            self._best_target = state["best_target"]
         self.distribution.load_state_dict(state["distribution"])
         self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
         if state["beta_optimizer"] is not None:

@@ -207,6 +207,10 @@ class OptiProxyMO(OptiProxy):
         self.weights = np.zeros((self.config.loop.num_groups, len(self.criteria)))
 
     def _configure(self, config: OptiProxyConfig) -> None:
+        if config.loop.selection == "ei":
+            raise ValueError("search.selection 'ei' ranks by one value's expected improvement; a front search "
+                             "selects by predicted hypervolume improvement: leave selection at 'proxy' (or "
+                             "'random', the ablation)")
         super()._configure(config)
         self._build_proxy(num_outputs=len(self.criteria))
         self._by_hvi = 0

@@ -125,3 +125,20 @@ def test_constrained_state_round_trip(tiny_optiproxy_config) -> None:
     clone.replay(copy.deepcopy(opt.storage.records()))
     assert clone.strategy.num_outputs == 2 and clone.strategy.penalty.weight == opt.strategy.penalty.weight
     assert [clone.ask() for _ in range(5)] == [opt.ask() for _ in range(5)]
+
+
+def test_ei_selection_still_ranks_predicted_infeasible_candidates_last(tiny_optiproxy_config, monkeypatch) -> None:
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=3, constraint_log=False, selection="ei",
+                                                               ensemble_size=2), seed=0)).strategy
+    opt._log_metric = [False]
+    opt.trainer.standardizer = ColumnStandardizer([Standardizer(0.0, 1.0), Standardizer(0.0, 1.0)])
+    opt._best_target = torch.tensor([[3.0, 0.5]])  # the best evaluated: accuracy 3, feasible
+    candidates = _random_archs(4, seed=5)
+    first = torch.tensor([[9.0, 5.0], [1.0, 0.5], [2.0, 1.0], [8.0, 1.5]])
+    other = torch.tensor([[[9.0, 5.0], [5.0, 0.5], [2.0, 1.0], [8.0, 1.5]]])  # candidate 1: spread, mean 3
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: first)
+    monkeypatch.setattr(opt.ensemble, "predict", lambda x, adj: other)
+    from naslib_optiproxy.constraints import Constraint
+
+    # predicted-feasible first (1 ahead of 2 by its expected improvement), then the smaller violation
+    assert opt._select(candidates, (Constraint("cost", 1.0),)) == [candidates[1], candidates[2], candidates[3]]

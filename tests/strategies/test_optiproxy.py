@@ -254,3 +254,47 @@ def test_a_batch_larger_than_what_is_left_does_not_end_the_run() -> None:
     assert len(study.trials) == 25 and not study.exhausted
     with pytest.raises(ValueError, match="search.batch_size 15625 is not smaller than the nasbench201 space"):
         OptiProxy(NasBench201(), OptiProxyConfig(batch_size=15_625))
+
+
+def test_ei_selection_prefers_spread_below_the_best_over_a_confident_tie(tiny_optiproxy_config, monkeypatch) -> None:
+    # selection "ei": the members' mean and spread decide, not the first proxy alone
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(selection="ei", ensemble_size=3, batch_size=2),
+                          seed=0)).strategy
+    assert len(opt.ensemble) == 2  # the strategy's proxy is the first member
+    rng = np.random.default_rng(0)
+    candidates = list({NasBench201().sample(rng) for _ in range(40)})[:4]
+    opt._best_target = torch.tensor([1.0])
+    # standardised predictions of the three members for the four candidates
+    first = torch.tensor([1.5, 0.0, 0.9, 0.9])
+    others = torch.tensor([[1.5, 2.0, 0.9, 0.9], [1.5, -2.0, 0.9, 0.9]])
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: first)
+    monkeypatch.setattr(opt.ensemble, "predict", lambda x, adj: others)
+    # candidate 0: a sure improvement of 0.5; 1: mean 0, spread 2 (EI about 0.40); 2 and 3: a sure 0.9, no EI
+    assert opt._select(candidates) == [candidates[0], candidates[1]]
+    opt.ensemble = None  # the first proxy alone (selection "proxy") ranks candidate 1 last
+    assert opt._select(candidates) == [candidates[0], candidates[2]]
+
+
+def test_ei_selection_runs_and_keeps_the_same_seed_same_history(tiny_optiproxy_config) -> None:
+    config = tiny_optiproxy_config(selection="ei", ensemble_size=2)
+    history = run_ask_tell(Study(OptiProxy(NasBench201(), config, seed=5)), 25)
+    assert len(set(history)) == 25
+    assert run_ask_tell(Study(OptiProxy(NasBench201(), config, seed=5)), 25) == history
+    plain = run_ask_tell(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=5)), 25)
+    assert plain[:10] == history[:10] and plain != history
+
+
+def test_ei_slots_split_the_batch_between_the_first_proxy_and_expected_improvement(tiny_optiproxy_config,
+                                                                                   monkeypatch) -> None:
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(selection="ei", ensemble_size=2, batch_size=3,
+                                                               ei_slots=1), seed=0)).strategy
+    rng = np.random.default_rng(1)
+    candidates = list({NasBench201().sample(rng) for _ in range(40)})[:4]
+    opt._best_target = torch.tensor([1.0])
+    first = torch.tensor([0.9, 0.8, 0.7, 0.0])  # the first proxy's order: 0, 1, 2, 3
+    other = torch.tensor([[0.9, 0.8, 0.7, 4.0]])  # candidate 3: spread and the highest expected improvement
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: first)
+    monkeypatch.setattr(opt.ensemble, "predict", lambda x, adj: other)
+    assert opt._select(candidates) == [candidates[0], candidates[1], candidates[3]]
+    opt.config.loop.ei_slots = 0  # every slot by expected improvement: 3 first, then by the members' mean
+    assert opt._select(candidates) == [candidates[3], candidates[0], candidates[1]]

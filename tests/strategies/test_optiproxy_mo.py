@@ -247,3 +247,8 @@ def test_extremes_take_the_first_slots_of_every_batch(tiny_optiproxy_config, ext
         assert batch[1] == ends[1]
     assert len(set(batch)) == len(batch) == strategy.config.loop.batch_size
     assert strategy._by_hvi <= strategy.config.loop.batch_size - (1 if extremes == "first" else 2)
+
+
+def test_ei_selection_is_refused_for_a_front(tiny_optiproxy_config) -> None:
+    with pytest.raises(ValueError, match="selection 'ei' ranks by one value's expected improvement"):
+        OptiProxyMO(NasBench201(), CRITERIA, tiny_optiproxy_config(selection="ei"))
