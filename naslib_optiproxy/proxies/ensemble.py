@@ -27,7 +27,7 @@ def member_seed(seed: int, member: int) -> int:
 
 
 class ProxyEnsemble:
-    """``size`` proxies fitted on the same data, each from its own seeded initialisation.
+    """One proxy per seed, all fitted on the same data, each from its own seeded initialisation.
 
     Each member has its own trainer (its own optimizer moments and target map, which is the same
     function of the same targets for every member); with ``warm_start`` a member keeps its weights
