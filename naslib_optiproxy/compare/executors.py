@@ -7,6 +7,7 @@ atomically as it finishes, so an interrupted comparison resumes by rerunning the
 from __future__ import annotations
 
 import multiprocessing as mp
+import multiprocessing.pool
 import os
 import signal
 import sys
@@ -69,6 +70,30 @@ def _process_worker(args) -> tuple:
     return job, record
 
 
+def _pool_worker(*args) -> None:
+    """multiprocessing's pool worker, ending quietly when the comparison's end of the result pipe is gone.
+
+    A comparison killed while a worker finishes a job closes the pipe before the worker can notice it is
+    orphaned (the kernel closes a dying process's files before its children are reparented), so sending
+    the result raises BrokenPipeError, which multiprocessing would print as a traceback on the terminal
+    the comparison shared. The job's file is written; its rerun skips it.
+    """
+    try:
+        multiprocessing.pool.worker(*args)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        os._exit(1)
+
+
+class _QuietPool(multiprocessing.pool.Pool):
+    """A process pool whose workers run :func:`_pool_worker`."""
+
+    @staticmethod
+    def Process(ctx, *args, **kwds):  # type: ignore[override]  # the hook Pool builds each worker with
+        if kwds.get("target") is multiprocessing.pool.worker:
+            kwds["target"] = _pool_worker
+        return ctx.Process(*args, **kwds)
+
+
 def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str], workers: int,
                      fresh_workers: bool = True) -> Iterable[tuple]:
     """Yield ``(job, record)`` as local worker processes finish.
@@ -77,8 +102,8 @@ def run_in_processes(jobs: Sequence[Job], out_dir: str, data_dir: Optional[str],
     ``False`` reuses workers (much cheaper for sub-second baselines; ``peak_rss_mb`` is then the
     worker's peak over all its jobs, an upper bound).
     """
-    pool = mp.get_context("spawn").Pool(max(1, workers), initializer=_worker_init, initargs=(os.getpid(),),
-                                        maxtasksperchild=1 if fresh_workers else None)
+    pool = _QuietPool(max(1, workers), initializer=_worker_init, initargs=(os.getpid(),),
+                      maxtasksperchild=1 if fresh_workers else None, context=mp.get_context("spawn"))
     try:
         yield from pool.imap_unordered(_process_worker, [(job, out_dir, data_dir, policy_threads()) for job in jobs])
         pool.close()

@@ -106,3 +106,27 @@ def test_killed_comparison_completes_on_rerun_without_redoing_finished_jobs(tmp_
     assert len(results) == 4
     assert all(p.stat().st_mtime_ns == mtime for p, mtime in finished.items())  # not redone
     assert (out / "summary.md").exists() and (out / "trajectories.csv").exists()
+
+
+_BROKEN_PIPE_WORKER = """
+import multiprocessing as mp, multiprocessing.pool, operator, sys
+from naslib_optiproxy.compare import executors
+inqueue, outqueue = mp.SimpleQueue(), mp.SimpleQueue()
+inqueue.put((0, 0, multiprocessing.pool.mapstar, ((operator.neg, (1,)),), {}))
+inqueue.put(None)
+outqueue._reader.close()  # the comparison is gone: nobody reads the results any more
+worker = executors._pool_worker if sys.argv[1] == "quiet" else multiprocessing.pool.worker
+worker(inqueue, outqueue, None, (), None, False)
+"""
+
+
+@pytest.mark.parametrize("worker", ["quiet", "stock"])
+def test_a_worker_whose_comparison_is_gone_ends_without_a_traceback(worker: str) -> None:
+    # the kernel closes a killed comparison's end of the result pipe before its workers are reparented,
+    # so a worker finishing a job then meets a broken pipe: multiprocessing's own worker prints it
+    done = subprocess.run([sys.executable, "-c", _BROKEN_PIPE_WORKER, worker], capture_output=True, text=True,
+                          timeout=120)
+    if worker == "quiet":
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    else:
+        assert "BrokenPipeError" in done.stderr
