@@ -310,13 +310,14 @@ class OptiProxy(Strategy):
             order = self.rng.permutation(len(candidates))[: loop.batch_size]
             return [candidates[i] for i in order]
         x, adj = self.space.encode_batch(candidates)
+        output = self.trainer.predict(x, adj, standardised=True)  # the first proxy's, once for both rankings
         chosen: List[int] = []
         if self.ensemble is None or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
-            order, scores = self._rank_by_proxy(x, adj, constraints)
+            order, scores = self._rank_by_proxy(output, constraints)
             by_proxy = loop.batch_size - (loop.ei_slots if self.ensemble is not None else 0)
             self._take(order, scores, by_proxy, chosen)
         if self.ensemble is not None:  # the rest by expected improvement
-            order, scores = self._rank_by_expected_improvement(x, adj, constraints)
+            order, scores = self._rank_by_expected_improvement(output, x, adj, constraints)
             self._take(order, scores, loop.batch_size, chosen)
         return [candidates[i] for i in chosen]
 
@@ -333,27 +334,28 @@ class OptiProxy(Strategy):
             chosen.append(int(i))
             taken.add(i)
 
-    def _rank_by_proxy(self, x: torch.Tensor, adj: torch.Tensor,
+    def _rank_by_proxy(self, output: torch.Tensor,
                        constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
-        """Candidates ordered by the first proxy's prediction (under constraints the predicted-feasible
-        first, each part by penalised score), and the predicted values, for ``distinct_scores``."""
+        """Candidates ordered by the first proxy's standardised prediction ``output`` (under constraints
+        the predicted-feasible first, each part by penalised score), and the predicted values, for
+        ``distinct_scores``."""
         if not constraints:
-            scores = self.trainer.predict(x, adj).numpy()
+            scores = self.trainer.standardizer.inverse(output).numpy()  # in the targets' units, as reported
             return np.argsort(-scores, kind="stable"), scores
-        output = self.trainer.predict(x, adj, standardised=True)
         limits = self._limits(constraints)
         relaxed = penalised_score(output, limits, self.penalty.weight).numpy()
         feasible = predicted_feasible(output, limits).numpy()
         return np.lexsort((-relaxed, ~feasible)), output[:, 0].numpy()
 
-    def _rank_by_expected_improvement(self, x: torch.Tensor, adj: torch.Tensor,
+    def _rank_by_expected_improvement(self, output: torch.Tensor, x: torch.Tensor, adj: torch.Tensor,
                                       constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
         """Candidates ordered by expected improvement over the best evaluated (penalised) score, with the
-        mean and spread of the proxy's and the ensemble's predictions (ties, e.g. none expected, by the
-        mean; under constraints the predicted-feasible first); and the mean, for ``distinct_scores``."""
+        mean and spread of the first proxy's standardised prediction ``output`` and the ensemble's (ties,
+        e.g. none expected, by the mean; under constraints the predicted-feasible first); and the mean,
+        for ``distinct_scores``."""
         limits = self._limits(constraints) if constraints else None
         weight = self.penalty.weight
-        outputs = torch.cat([self.trainer.predict(x, adj, standardised=True)[None], self.ensemble.predict(x, adj)])
+        outputs = torch.cat([output[None], self.ensemble.predict(x, adj)])
         members = torch.stack([penalised_score(o, limits, weight) for o in outputs])
         best = float(penalised_score(self._best_target, limits, weight).max())
         mean = members.mean(0)
