@@ -54,7 +54,9 @@ class LoopSettings:
     B candidates of highest expected improvement over the best evaluated value, with the members' mean
     and spread, are chosen; the gradient search still goes through the first. ``ei_slots`` > 0 splits
     the batch: the first proxy's best candidates fill B - ``ei_slots`` slots, as with ``proxy``, and
-    expected improvement the rest.
+    expected improvement the rest. ``ei_scope`` ``local`` lets expected improvement rank only the
+    incumbents' neighbours (``local_candidates``), where the members' spread does not grow with the
+    distance from the evaluated cells (``docs/nasbench_graph_study.md``, part 7).
     ``local_candidates``: the one-edit neighbours (:meth:`SearchSpace.neighbours`) of this many best
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
@@ -79,6 +81,9 @@ class LoopSettings:
     ei_slots: int = setting(0, "ei_slots", low=0, high=100_000,
                             doc="with selection 'ei', the batch slots filled by expected improvement after the "
                                 "others took the first proxy's best candidates (0: every slot)")
+    ei_scope: str = setting("all", "ei_scope", choices=("all", "local"),
+                            doc="with selection 'ei', the candidates expected improvement ranks: all of them, or only "
+                                "the one-edit neighbours of the local_candidates best trials")
     sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
                             doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
     op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")
@@ -95,6 +100,9 @@ class LoopSettings:
 
     def __post_init__(self) -> None:
         validate(self)
+        if self.ei_scope == "local" and not self.local_candidates:
+            raise ValueError("search.ei_scope 'local' ranks the one-edit neighbours of the local_candidates best "
+                             "trials, and local_candidates is 0; set local_candidates (e.g. 5) or ei_scope 'all'")
         drawn = self.num_groups * self.candidates_per_group
         if drawn > MAX_CANDIDATES:
             raise ValueError(f"search.num_groups x search.candidates_per_group = {drawn:,} candidates per step would be "

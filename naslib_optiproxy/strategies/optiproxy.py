@@ -27,7 +27,7 @@ selection ranks every predicted-infeasible candidate below every predicted-feasi
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import torch
@@ -120,6 +120,7 @@ class OptiProxy(Strategy):
         self._warned_invalid = False
         self._valid_fraction = 1.0
         self._best_target: Optional[torch.Tensor] = None  # the fitted targets, standardised (selection "ei")
+        self._local_keys: Set[Hashable] = set()  # keys of this step's incumbent neighbours (ei_scope "local")
 
     def prepare(self, objective: Any) -> None:
         """Refuse an objective whose dataset or constraint has another preset than the one this strategy
@@ -279,7 +280,9 @@ class OptiProxy(Strategy):
             draws = [arch for group in groups for arch in group.archs]
             self._valid_fraction = len(draws) / (loop.num_groups * loop.candidates_per_group)
             self._warn_if_few_valid()
-            draws += self._local_candidates(loop.local_candidates)
+            local = self._local_candidates(loop.local_candidates)
+            self._local_keys = {self.space.key(arch) for arch in local}
+            draws += local
         return self.space.distinct_unseen(draws, self.history.is_seen_key)
 
     def _local_candidates(self, incumbents: int) -> List[Architecture]:
@@ -317,7 +320,10 @@ class OptiProxy(Strategy):
             by_proxy = loop.batch_size - (loop.ei_slots if self.ensemble is not None else 0)
             self._take(order, scores, by_proxy, chosen)
         if self.ensemble is not None:  # the rest by expected improvement
-            order, scores = self._rank_by_expected_improvement(output, x, adj, constraints)
+            outside = None
+            if loop.ei_scope == "local":
+                outside = np.array([self.space.key(arch) not in self._local_keys for arch in candidates])
+            order, scores = self._rank_by_expected_improvement(output, x, adj, constraints, outside)
             self._take(order, scores, loop.batch_size, chosen)
         return [candidates[i] for i in chosen]
 
@@ -348,11 +354,13 @@ class OptiProxy(Strategy):
         return np.lexsort((-relaxed, ~feasible)), output[:, 0].numpy()
 
     def _rank_by_expected_improvement(self, output: torch.Tensor, x: torch.Tensor, adj: torch.Tensor,
-                                      constraints: Sequence[Constraint]) -> Tuple[np.ndarray, np.ndarray]:
+                                      constraints: Sequence[Constraint],
+                                      outside: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Candidates ordered by expected improvement over the best evaluated (penalised) score, with the
         mean and spread of the first proxy's standardised prediction ``output`` and the ensemble's (ties,
         e.g. none expected, by the mean; under constraints the predicted-feasible first); and the mean,
-        for ``distinct_scores``."""
+        for ``distinct_scores``. Candidates marked ``outside`` (ei_scope ``local``: not an incumbent's
+        neighbour) follow all the others, by the mean."""
         limits = self._limits(constraints) if constraints else None
         weight = self.penalty.weight
         outputs = torch.cat([output[None], self.ensemble.predict(x, adj)])
@@ -360,6 +368,8 @@ class OptiProxy(Strategy):
         best = float(penalised_score(self._best_target, limits, weight).max())
         mean = members.mean(0)
         ei = expected_improvement(mean, members.std(0), best).numpy()
+        if outside is not None:  # ei_scope "local": the others after every neighbour, by the mean
+            ei[outside] = -np.inf
         scores = mean.numpy()
         if not constraints:
             return np.lexsort((-scores, -ei)), scores

@@ -298,3 +298,26 @@ def test_ei_slots_split_the_batch_between_the_first_proxy_and_expected_improveme
     assert opt._select(candidates) == [candidates[0], candidates[1], candidates[3]]
     opt.config.loop.ei_slots = 0  # every slot by expected improvement: 3 first, then by the members' mean
     assert opt._select(candidates) == [candidates[3], candidates[0], candidates[1]]
+
+
+def test_ei_scope_local_ranks_only_the_incumbents_neighbours_by_expected_improvement(tiny_optiproxy_config,
+                                                                                      monkeypatch) -> None:
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(selection="ei", ensemble_size=2, batch_size=2,
+                                                               local_candidates=1, ei_scope="local"),
+                          seed=0)).strategy
+    rng = np.random.default_rng(2)
+    candidates = list({NasBench201().sample(rng) for _ in range(40)})[:4]
+    opt._local_keys = {NasBench201().key(candidates[2]), NasBench201().key(candidates[3])}
+    opt._best_target = torch.tensor([1.0])
+    first = torch.tensor([0.0, 0.9, 0.5, 0.4])
+    other = torch.tensor([[4.0, 0.9, 0.5, 0.4]])  # candidate 0: far and the highest expected improvement
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: first)
+    monkeypatch.setattr(opt.ensemble, "predict", lambda x, adj: other)
+    assert opt._select(candidates) == [candidates[2], candidates[3]]  # the neighbours, by expected improvement
+    opt.config.loop.ei_scope = "all"
+    assert opt._select(candidates) == [candidates[0], candidates[1]]
+
+
+def test_ei_scope_local_needs_local_candidates() -> None:
+    with pytest.raises(ValueError, match="local_candidates is 0; set local_candidates"):
+        OptiProxyConfig(selection="ei", ei_scope="local")
