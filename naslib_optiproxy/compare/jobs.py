@@ -131,26 +131,27 @@ def _check_data(job: Job, objective: Any) -> None:
 def run_job(job: Job, data_dir: DataDir = None, workdir: Optional[str] = None) -> Dict[str, Any]:
     """Run the search in this process and return its result record (the ``result.json`` schema).
 
-    ``workdir``: where a strategy may put scratch files (SMAC3's facade, removed at once; ``None``:
+    ``workdir``: where a strategy may put scratch files (SMAC3's facade, NASLib's run; removed at once; ``None``:
     a temporary folder).
     """
     if job.method.through_naslib:
-        return run_naslib_job(job, data_dir)
+        return run_naslib_job(job, data_dir, workdir)
     objective = job.task.objective(data_dir_for(data_dir, job.task.space))
     _check_data(job, objective)
     return run_search(objective, job.method.optimizer, job.budget, job.seed, dict(job.method.settings),
                       task=job.task.name, method=job.method.name, workdir=workdir)
 
 
-def run_naslib_job(job: Job, data_dir: DataDir = None) -> Dict[str, Any]:
+def run_naslib_job(job: Job, data_dir: DataDir = None, workdir: Optional[str] = None) -> Dict[str, Any]:
     """Run ``naslib:<optimizer>`` through NASLib's Trainer (lightweight mode) via the plugin, loaded now
-    (:meth:`~naslib_optiproxy.compare.methods.Method.external_runner`); the record is the one result schema."""
+    (:meth:`~naslib_optiproxy.compare.methods.Method.external_runner`); the record is the one result schema.
+    NASLib's scratch files go inside ``workdir`` (``None``: a temporary folder) and are removed."""
     runner, name = job.method.external_runner()
     folder = data_dir_for(data_dir, job.task.space)
     objective = job.task.objective(folder)  # the same tables as NASLib's dataset_api reads from folder
     _check_data(job, objective)
     summary = runner.run_search(job.task.space, job.task.dataset, name, job.seed, job.budget,
-                                dict(job.method.settings), folder)
+                                dict(job.method.settings), folder, workdir)
     incumbents = summary["valid_acc"]  # NASLib reports the incumbent per epoch, not each evaluation
     identity = {"optimizer": job.method.optimizer, "search_space": job.task.space, "dataset": job.task.dataset,
                 "seed": job.seed, "settings": dict(job.method.settings), "torch_threads": policy_threads()}

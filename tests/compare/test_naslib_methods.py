@@ -33,3 +33,32 @@ def test_naslib_method_runs_through_naslib(nb201_csv_dir):
                      {"nasbench201": nb201_data_dir})
     assert len(record["trajectory"]) == 12 and record["trajectory"] == sorted(record["trajectory"])
     assert record["best"]["val"] == record["trajectory"][-1] <= record["optimum_val"]
+
+
+def test_naslib_prints_are_held_back_and_its_scratch_stays_in_the_job_folder(nb201_csv_dir, tmp_path, capsys):
+    pytest.importorskip("naslib", reason="NASLib is not installed (see docs/naslib.md)")
+    job_folder = tmp_path / "job"
+    job_folder.mkdir()
+    record = run_job(Job(Task.parse("nasbench201/cifar10"), Method.parse("naslib:bananas"), seed=0, budget=12),
+                     {"nasbench201": str(nb201_csv_dir)}, workdir=str(job_folder))
+    assert len(record["trajectory"]) == 12
+    assert capsys.readouterr().out == ""  # NASLib's "Finished fitting GP" would land between compare's lines
+    assert list(job_folder.iterdir()) == []  # its config and logs were there, and are removed
+
+
+def test_a_failed_naslib_run_keeps_the_last_lines_it_printed(monkeypatch, tmp_path, capsys):
+    from naslib_optiproxy.integrations.naslib_plugin import jobs
+
+    def failing_run(*args, **kwargs):
+        for i in range(30):
+            print(f"NASLib line {i}")
+        raise RuntimeError("NASLib failed")
+
+    monkeypatch.setattr(jobs, "load_config", lambda path, overrides: None)
+    monkeypatch.setattr(jobs, "run", failing_run)
+    with pytest.raises(RuntimeError, match="NASLib failed") as caught:
+        jobs.run_search("nasbench201", "cifar10", "re", 0, 5, {}, workdir=str(tmp_path))
+    assert capsys.readouterr().out == ""
+    note = "\n".join(caught.value.__notes__)
+    assert "NASLib line 29" in note and "NASLib line 10" in note and "NASLib line 9" not in note
+    assert list(tmp_path.iterdir()) == []
