@@ -58,8 +58,7 @@ class ProxyEnsemble:
         """Fit every member on ``x [n, N, F]``, ``adj [n, N, N]``, raw targets ``y [n]`` or ``[n, M]``."""
         for i, (proxy, trainer) in enumerate(self.members):
             if not self.model_settings.warm_start:
-                proxy.load_state_dict(self._initial[i])
-                trainer = ProxyTrainer(proxy, self.fit_settings, self.generator)
+                trainer = ProxyTrainer.restarted(proxy, self._initial[i], self.fit_settings, self.generator)
                 self.members[i] = (proxy, trainer)
             trainer.fit(x, adj, y)
 

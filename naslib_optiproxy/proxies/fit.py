@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, List, Optional, Union
+from typing import ClassVar, List, Mapping, Optional, Union
 
 import torch
 from torch import nn
@@ -171,6 +171,14 @@ class ProxyTrainer:
         self.standardizer: Union[Standardizer, CopulaStandardizer, ColumnStandardizer] = Standardizer()
         self.fits = 0  # fits run so far: later ones start from fitted weights (warm start)
         self.last_epochs = 0  # epochs the last fit ran
+
+    @classmethod
+    def restarted(cls, model: nn.Module, initial_state: Mapping[str, torch.Tensor], settings: FitSettings,
+                  generator: Optional[torch.Generator] = None) -> "ProxyTrainer":
+        """``model`` reset to its ``initial_state`` and a new trainer for it (fresh moments, no fits): the
+        start of a fit from scratch when ``warm_start`` is off."""
+        model.load_state_dict(initial_state)
+        return cls(model, settings, generator)
 
     def fit(self, x: torch.Tensor, adj: torch.Tensor, y: torch.Tensor, mask: Optional[torch.Tensor] = None) -> float:
         """Fit on ``x [n, N, F]``, ``adj [n, N, N]``, raw targets ``y [n]``; returns the last loss.

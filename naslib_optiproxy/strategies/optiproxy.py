@@ -187,8 +187,7 @@ class OptiProxy(Strategy):
             self._build_proxy(num_outputs=1 + len(constraints))  # accuracy and each constrained metric
         x, adj, y = self._training_data(constraints)
         if not c.model.warm_start:
-            self.proxy.load_state_dict(self._initial_proxy_state)
-            self.trainer = ProxyTrainer(self.proxy, c.fit, self.generator)
+            self.trainer = ProxyTrainer.restarted(self.proxy, self._initial_proxy_state, c.fit, self.generator)
         # the ablation with both components off (uniform candidates, random selection) never uses the proxy
         uses_proxy = c.loop.sampling != "uniform" or c.loop.selection != "random"
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None

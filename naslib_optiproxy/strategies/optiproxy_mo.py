@@ -234,8 +234,7 @@ class OptiProxyMO(OptiProxy):
         c, fs = self.config, self.front_settings
         x, adj, y = self._training_data()
         if not c.model.warm_start:
-            self.proxy.load_state_dict(self._initial_proxy_state)
-            self.trainer = ProxyTrainer(self.proxy, c.fit, self.generator)
+            self.trainer = ProxyTrainer.restarted(self.proxy, self._initial_proxy_state, c.fit, self.generator)
         fit_loss = self.trainer.fit(x, adj, y)
         self._fit_units(y)
         self._fit_success()

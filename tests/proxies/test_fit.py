@@ -133,6 +133,22 @@ def test_minibatch_fit_is_reproducible() -> None:
     torch.testing.assert_close(results[0][1], results[1][1], rtol=0, atol=0)
 
 
+def test_a_restarted_trainer_fits_as_a_new_one_from_the_initial_weights() -> None:
+    x, adj, y = _dataset(12, 4)
+    settings = FitSettings(epochs=5)
+    torch.manual_seed(0)
+    model = build_proxy("gcn", 8, 7, 8, 1, 8)
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    used = ProxyTrainer(model, settings, torch.Generator().manual_seed(1))
+    used.fit(x, adj, y)  # fitted weights, optimizer moments, one fit
+    restarted = ProxyTrainer.restarted(model, initial, settings, torch.Generator().manual_seed(1))
+    assert restarted.fits == 0 and restarted.model is model
+    torch.testing.assert_close(model.state_dict(), initial, rtol=0, atol=0)
+    fresh = ProxyTrainer(build_proxy("gcn", 8, 7, 8, 1, 8), settings, torch.Generator().manual_seed(1))
+    fresh.model.load_state_dict(initial)
+    assert restarted.fit(x, adj, y) == fresh.fit(x, adj, y)  # no moments carried over
+
+
 def test_learning_rate_decays_and_restarts_on_every_fit() -> None:
     x, adj, y = _dataset(10, 3)
     trainer = ProxyTrainer(build_proxy("gcn", 8, 7, 8, 1, 8), FitSettings(epochs=20, lr=1e-2, lr_step=10, lr_gamma=0.5))
