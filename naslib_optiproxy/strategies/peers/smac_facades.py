@@ -19,10 +19,19 @@ job's result folder for ``compare``; a temporary folder when there is none, e.g.
 API), deletes that folder as soon as the facade is built, and always tells with ``save=False``:
 nothing SMAC3 writes outlives the facade's construction. SMAC3's logging is left as the
 process configured it (``logging_level=False``).
+
+Seeds. SMAC3's local search of its acquisition function starts from ``list(set(configurations))``
+(``LocalSearch._get_initial_points``), and ConfigSpace hashes a ``Configuration`` by its text, so
+with Python's per-process string hash seed the order of those starts, and so the proposals, changed
+from process to process for the same seed. The strategy makes ``Configuration.__hash__`` a hash of
+the same text that does not depend on ``PYTHONHASHSEED`` (:func:`stable_configuration_hash`, for the
+whole process, once a facade is built; equal configurations still hash equal): a run is reproducible
+from its seed, and a resumed one continues as the uninterrupted run did.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -35,6 +44,17 @@ from .encoding import Values
 
 #: SMAC3's default number of trials (``Scenario.n_trials``), used when no budget is given.
 DEFAULT_TRIALS = 100
+
+
+def _text_hash(configuration: Any) -> int:
+    """A hash of ``repr(configuration)`` (what ConfigSpace hashes) that is the same in every process."""
+    digest = hashlib.blake2b(repr(configuration).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def stable_configuration_hash(configspace: Any) -> None:
+    """Make ``configspace.Configuration`` hash with :func:`_text_hash` (module docstring, "Seeds")."""
+    configspace.Configuration.__hash__ = _text_hash
 
 
 class SmacStrategy(PeerStrategy):
@@ -60,6 +80,7 @@ class SmacStrategy(PeerStrategy):
         """The facade, built once in a private folder that is removed right after (module docstring)."""
         if self._facade is None:
             cs = self.configspace
+            stable_configuration_hash(cs)
             space = cs.ConfigurationSpace(seed=self.library_seed)
             hyper = {p.name: cs.Categorical(p.name, list(p.choices)) for p in self.encoding.params}
             space.add(list(hyper.values()))
@@ -131,4 +152,4 @@ class SmacGaussianProcess(SmacStrategy):
     facade = "BlackBoxFacade"
 
 
-__all__ = ["DEFAULT_TRIALS", "SmacGaussianProcess", "SmacRandomForest", "SmacStrategy"]
+__all__ = ["DEFAULT_TRIALS", "SmacGaussianProcess", "SmacRandomForest", "SmacStrategy", "stable_configuration_hash"]
