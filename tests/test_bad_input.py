@@ -105,6 +105,10 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
         _yaml("search_space: nasbench201\nobjectives: [val, edgegpu_latency:min]\nsearch:\n  selection: ei\n"),
         ["search.selection 'ei' ranks by one value's expected improvement",
          "a front search selects by predicted hypervolume improvement", "leave selection at 'proxy'"]),
+    "local-ei-without-neighbours": (
+        _yaml("search_space: nasbench201\nsearch:\n  selection: ei\n  ei_scope: local\n"),
+        ["search.ei_scope 'local' ranks the one-edit neighbours", "local_candidates is 0",
+         "set local_candidates (e.g. 5) or ei_scope 'all'"]),
     "budget-zero": (
         _flags("--budget", "0"),
         ["budget must be a positive number of evaluations, got 0"]),
