@@ -439,6 +439,17 @@ def test_compare_suite_refuses(case: str, in_tmp: Path, capsys: pytest.CaptureFi
     assert_refused(code, *capsys.readouterr(), words, in_tmp)
 
 
+@pytest.mark.parametrize("flags, named", [(["--optimizers", "optiproxy"], "--optimizers would be ignored; drop it"),
+                                           (["--seeds", "0", "--budget", "5"], "--seeds --budget would be ignored; "
+                                                                             "drop them")])
+def test_compare_refuses_run_flags_beside_a_suite(flags, named, in_tmp: Path, capsys: pytest.CaptureFixture) -> None:
+    # the suite file's tasks, methods, seeds and budget used to win silently over these flags
+    (in_tmp / "suite.yaml").write_text(SUITE_TAIL)
+    code = cli.main(["compare", "--suite", "suite.yaml", *flags, "--executor", "serial", "--out", "out"])
+    assert_refused(code, *capsys.readouterr(), ["--suite takes the tasks, methods, seeds, budgets and checkpoints "
+                                                "from suite.yaml", named, "or edit the suite file"], in_tmp)
+
+
 def test_compare_ctrl_c_keeps_finished_jobs_and_says_how_to_complete(in_tmp: Path, monkeypatch, capsys) -> None:
     calls = []
     real = executors.run_and_save

@@ -23,6 +23,12 @@ from .summary import SPREADS, front_table, load_results, markdown_table, plot_tr
 CSV_FILE = "trajectories.csv"
 TABLE_FILE = "summary.md"
 PLOT_FILE = "best_so_far.png"
+#: What a comparison without --suite runs where a flag is not given.
+DEFAULT_TASKS = ["nasbench_graph/cora"]
+DEFAULT_METHODS = ["optiproxy", "rs", "re", "ls"]
+DEFAULT_SEEDS = "0-9"
+#: The flags a suite file replaces.
+SUITE_FLAGS = ("tasks", "optimizers", "seeds", "budget", "checkpoints")
 
 
 def add_compare_parser(commands) -> argparse.ArgumentParser:
@@ -32,10 +38,11 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
         description="Run every (method, task, seed) as an independent job. Jobs with a result file "
                     "in --out are skipped, so rerunning an interrupted comparison completes it.")
     parser.add_argument("--suite", metavar="FILE.yaml", help="tasks, methods, seeds and budgets from a file")
-    parser.add_argument("--tasks", nargs="+", default=["nasbench_graph/cora"], metavar="TASK",
+    parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
                         help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 (default: nasbench_graph/cora)")
-    parser.add_argument("--optimizers", nargs="+", default=["optiproxy", "rs", "re", "ls"], metavar="METHOD",
-                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1]; "
+    parser.add_argument("--optimizers", nargs="+", default=None, metavar="METHOD",
+                        help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1] "
+                             f"(default: {' '.join(DEFAULT_METHODS)}); "
                              f"the peer optimizers {', '.join(PEERS)} (pip install 'naslib-optiproxy[peers]', "
                              "HEBO apart: docs/peers.md); with NASLib importable, naslib:<optimizer>, e.g. "
                              "naslib:bananas naslib:npenas")
@@ -43,8 +50,8 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
                         help="every task searches the Pareto front of these metrics, e.g. val,edgegpu_latency:min "
                              "(methods: optiproxy, rs, nsga2, motpe, limits); the table then gives the share of the "
                              "true front's hypervolume and IGD")
-    parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5 (default: 0-9)")
-    parser.add_argument("--budget", type=int, default=DEFAULT_BUDGET, help=f"evaluations per run (default: {DEFAULT_BUDGET})")
+    parser.add_argument("--seeds", default=None, help=f"e.g. 0-9 or 0,3,5 (default: {DEFAULT_SEEDS})")
+    parser.add_argument("--budget", type=int, default=None, help=f"evaluations per run (default: {DEFAULT_BUDGET})")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
     parser.add_argument("--spread", choices=list(SPREADS), default="std",
                         help="after ± in the table: std over seeds (default) or se, the standard error of the mean")
@@ -76,14 +83,23 @@ def parse_data_dir(values: Optional[Sequence[str]]) -> DataDir:
 
 
 def build_suite(args: argparse.Namespace) -> Suite:
+    """The suite of ``--suite FILE``, or of ``--tasks``/``--optimizers``/``--seeds``/``--budget``/``--checkpoints``
+    (their defaults where not given); both at once is refused (the file's would silently win)."""
     data_dir = parse_data_dir(args.data_dir)
     if args.suite:
+        given = [f"--{name}" for name in SUITE_FLAGS if getattr(args, name) is not None]
+        if given:
+            raise ValueError(f"--suite takes the tasks, methods, seeds, budgets and checkpoints from {args.suite}, "
+                             f"so {' '.join(given)} would be ignored; drop {'it' if len(given) == 1 else 'them'} "
+                             f"or edit the suite file")
         suite = Suite.from_yaml(args.suite)
         if data_dir:
             suite.data_dir = data_dir
     else:
         checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
-        suite = Suite.from_args(args.tasks, args.optimizers, args.seeds, args.budget, checkpoints, data_dir)
+        suite = Suite.from_args(args.tasks or DEFAULT_TASKS, args.optimizers or DEFAULT_METHODS,
+                                args.seeds or DEFAULT_SEEDS, args.budget if args.budget is not None else DEFAULT_BUDGET,
+                                checkpoints, data_dir)
     if getattr(args, "objectives", None):
         criteria = parse_criteria(args.objectives)
         suite.tasks = [replace(plan, task=plan.task.with_objectives(criteria)) for plan in suite.tasks]
