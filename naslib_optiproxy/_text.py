@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import difflib
+import textwrap
 from typing import Any, Iterable
 
 #: Longest echo of a user-supplied value in a message (a 50 MB key is never printed whole).
@@ -41,4 +43,13 @@ def clip(text: str, limit: int = ARCH_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
-__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "clip", "did_you_mean", "shorten"]
+__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "WholeNamesHelpFormatter", "clip", "did_you_mean", "shorten"]
+
+
+class WholeNamesHelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, wrapping only at spaces: a name such as ``optuna:tpe-mv`` is never split at
+    its hyphen across two lines."""
+
+    def _split_lines(self, text: str, width: int) -> list:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+

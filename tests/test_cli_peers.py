@@ -27,8 +27,11 @@ def run(argv: List[str], capsys: pytest.CaptureFixture) -> Tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.parametrize("columns", ["60", "80", "150"])
 @pytest.mark.parametrize("command", ["search", "compare"])
-def test_help_lists_every_peer(command: str, capsys: pytest.CaptureFixture) -> None:
+def test_help_lists_every_peer(command: str, columns: str, capsys: pytest.CaptureFixture,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", columns)  # argparse wraps to it; a name is never split at its hyphen
     code, out, _ = run([command, "--help"], capsys)
     text = " ".join(out.split())
     assert code == 0 and all(name in text for name in PEERS)

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .. import _startup
 from .._version import __version__
+from .._text import WholeNamesHelpFormatter
 from ..compare.command import add_compare_parser, run_compare
 from ..objectives import BenchmarkDataError, get_objective
 from ..datasets import DEFAULT_DATASETS
@@ -49,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     search = commands.add_parser("search", help="run one search and write result.json",
-                                 description="Run one search; flags override --config values.")
+                                 description="Run one search; flags override --config values.",
+                                 formatter_class=WholeNamesHelpFormatter)
     # No argparse `choices`: the config check answers unknown names with a did-you-mean hint.
     search.add_argument("--search-space", metavar="{" + ",".join(SEARCH_SPACES) + "}",
                         help="benchmark search space (default: nasbench_graph)")

@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence
 
 from .._files import write_atomic
 from .._lock import FolderLock
+from .._text import WholeNamesHelpFormatter
 from ..run import DEFAULT_BUDGET
 from ..strategies import PEERS
 from .executors import EXECUTORS, print_progress, run_jobs
@@ -36,7 +37,8 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "compare", help="every method x task x seed, cached per job; CSV, markdown table, plot",
         description="Run every (method, task, seed) as an independent job. Jobs with a result file "
-                    "in --out are skipped, so rerunning an interrupted comparison completes it.")
+                    "in --out are skipped, so rerunning an interrupted comparison completes it.",
+        formatter_class=WholeNamesHelpFormatter)
     parser.add_argument("--suite", metavar="FILE.yaml", help="tasks, methods, seeds and budgets from a file")
     parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
                         help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 (default: nasbench_graph/cora)")
