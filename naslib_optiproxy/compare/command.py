@@ -99,9 +99,11 @@ def build_suite(args: argparse.Namespace) -> Suite:
             suite.data_dir = data_dir
     else:
         checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
-        suite = Suite.from_args(args.tasks or DEFAULT_TASKS, args.optimizers or DEFAULT_METHODS,
-                                args.seeds or DEFAULT_SEEDS, args.budget if args.budget is not None else DEFAULT_BUDGET,
-                                checkpoints, data_dir)
+        given = {name: getattr(args, name) for name in ("tasks", "optimizers", "seeds", "budget")}
+        defaults = {"tasks": DEFAULT_TASKS, "optimizers": DEFAULT_METHODS, "seeds": DEFAULT_SEEDS,
+                    "budget": DEFAULT_BUDGET}
+        tasks, optimizers, seeds, budget = (defaults[k] if v is None else v for k, v in given.items())
+        suite = Suite.from_args(tasks, optimizers, seeds, budget, checkpoints, data_dir)
     if getattr(args, "objectives", None):
         criteria = parse_criteria(args.objectives)
         suite.tasks = [replace(plan, task=plan.task.with_objectives(criteria)) for plan in suite.tasks]
