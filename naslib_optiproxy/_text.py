@@ -43,9 +43,6 @@ def clip(text: str, limit: int = ARCH_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
-__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "WholeNamesHelpFormatter", "clip", "did_you_mean", "shorten"]
-
-
 class WholeNamesHelpFormatter(argparse.HelpFormatter):
     """argparse's help layout, wrapping only at spaces: a name such as ``optuna:tpe-mv`` is never split at
     its hyphen across two lines."""
@@ -53,3 +50,5 @@ class WholeNamesHelpFormatter(argparse.HelpFormatter):
     def _split_lines(self, text: str, width: int) -> list:
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
+
+__all__ = ["ARCH_LIMIT", "ECHO_LIMIT", "WholeNamesHelpFormatter", "clip", "did_you_mean", "shorten"]

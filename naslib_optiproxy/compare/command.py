@@ -25,11 +25,10 @@ CSV_FILE = "trajectories.csv"
 TABLE_FILE = "summary.md"
 PLOT_FILE = "best_so_far.png"
 #: What a comparison without --suite runs where a flag is not given.
-DEFAULT_TASKS = ["nasbench_graph/cora"]
-DEFAULT_METHODS = ["optiproxy", "rs", "re", "ls"]
-DEFAULT_SEEDS = "0-9"
+RUN_DEFAULTS = {"tasks": ["nasbench_graph/cora"], "optimizers": ["optiproxy", "rs", "re", "ls"], "seeds": "0-9",
+                "budget": DEFAULT_BUDGET}
 #: The flags a suite file replaces.
-SUITE_FLAGS = ("tasks", "optimizers", "seeds", "budget", "checkpoints")
+SUITE_FLAGS = (*RUN_DEFAULTS, "checkpoints")
 
 
 def add_compare_parser(commands) -> argparse.ArgumentParser:
@@ -41,10 +40,11 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
         formatter_class=WholeNamesHelpFormatter)
     parser.add_argument("--suite", metavar="FILE.yaml", help="tasks, methods, seeds and budgets from a file")
     parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
-                        help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 (default: nasbench_graph/cora)")
+                        help="space[/dataset][:key=value,...], e.g. nasbench201/cifar10 "
+                             f"(default: {' '.join(RUN_DEFAULTS['tasks'])})")
     parser.add_argument("--optimizers", nargs="+", default=None, metavar="METHOD",
                         help="[label=]optimizer[key=value,...], e.g. optiproxy rs one-group=optiproxy[num_groups=1] "
-                             f"(default: {' '.join(DEFAULT_METHODS)}); "
+                             f"(default: {' '.join(RUN_DEFAULTS['optimizers'])}); "
                              f"the peer optimizers {', '.join(PEERS)} (pip install 'naslib-optiproxy[peers]', "
                              "HEBO apart: docs/peers.md); with NASLib importable, naslib:<optimizer>, e.g. "
                              "naslib:bananas naslib:npenas")
@@ -52,7 +52,7 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
                         help="every task searches the Pareto front of these metrics, e.g. val,edgegpu_latency:min "
                              "(methods: optiproxy, rs, nsga2, motpe, limits); the table then gives the share of the "
                              "true front's hypervolume and IGD")
-    parser.add_argument("--seeds", default=None, help=f"e.g. 0-9 or 0,3,5 (default: {DEFAULT_SEEDS})")
+    parser.add_argument("--seeds", default=None, help=f"e.g. 0-9 or 0,3,5 (default: {RUN_DEFAULTS['seeds']})")
     parser.add_argument("--budget", type=int, default=None, help=f"evaluations per run (default: {DEFAULT_BUDGET})")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
     parser.add_argument("--spread", choices=list(SPREADS), default="std",
@@ -99,11 +99,9 @@ def build_suite(args: argparse.Namespace) -> Suite:
             suite.data_dir = data_dir
     else:
         checkpoints = [int(c) for c in args.checkpoints.split(",")] if args.checkpoints else None
-        given = {name: getattr(args, name) for name in ("tasks", "optimizers", "seeds", "budget")}
-        defaults = {"tasks": DEFAULT_TASKS, "optimizers": DEFAULT_METHODS, "seeds": DEFAULT_SEEDS,
-                    "budget": DEFAULT_BUDGET}
-        tasks, optimizers, seeds, budget = (defaults[k] if v is None else v for k, v in given.items())
-        suite = Suite.from_args(tasks, optimizers, seeds, budget, checkpoints, data_dir)
+        run = {name: default if getattr(args, name) is None else getattr(args, name)
+               for name, default in RUN_DEFAULTS.items()}
+        suite = Suite.from_args(run["tasks"], run["optimizers"], run["seeds"], run["budget"], checkpoints, data_dir)
     if getattr(args, "objectives", None):
         criteria = parse_criteria(args.objectives)
         suite.tasks = [replace(plan, task=plan.task.with_objectives(criteria)) for plan in suite.tasks]
