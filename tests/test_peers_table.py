@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.report import peers_table
+from benchmarks.report import job_records, peers_table
 
 
 def record(task: str, method: str, seed: int, trajectory, budget: int, seconds: float = 2.0, proposals=None):
@@ -74,3 +74,45 @@ def test_checkpoints_follow_the_budget() -> None:
     assert peers_table.checkpoints_of({"m": [{"budget": 280}]}) == [50, 100, 200, 280]
     assert peers_table.checkpoints_of({"m": [{"budget": 200}]}) == [50, 100, 200]
     assert peers_table.checkpoints_of({"m": [{"budget": 30}]}) == [30]
+
+
+def test_an_archive_gives_the_tables_of_its_folder(folders, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="plots need matplotlib: pip install 'naslib-optiproxy[plot]'")
+    archive = tmp_path / "records" / "nb201.jsonl.gz"
+    job_records.write_archive(job_records.read_folder(folders[0]), archive)
+    texts = []
+    for source in (folders[0], archive):
+        doc = tmp_path / f"{source.name}.md"
+        peers_table.main([f"Table 1={source}", "--doc", str(doc), "--figures", str(tmp_path / "figures")])
+        texts.append(doc.read_text().split("`; do not edit by hand.", 1)[1])  # after the command line
+    assert texts[0] == texts[1] and "| optiproxy | 3 |" in texts[1]
+
+
+def test_a_source_given_twice_is_refused(folders, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="error: 6 jobs occur twice"):
+        peers_table.main([str(folders[0]), str(folders[0]), "--doc", str(tmp_path / "peers.md")])
+    assert not (tmp_path / "peers.md").exists()
+
+
+def test_a_named_block_leaves_the_main_tables_and_their_plots_alone(folders, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="plots need matplotlib: pip install 'naslib-optiproxy[plot]'")
+    doc, figures = tmp_path / "peers.md", tmp_path / "figures"
+    peers_table.main([str(folders[0]), str(folders[1]), "--doc", str(doc), "--figures", str(figures)])
+    main_block = doc.read_text()
+    peers_table.main([f"Added later={folders[1]}", "--block", "added-1", "--doc", str(doc), "--figures", str(figures)])
+    text = doc.read_text()
+    assert text.startswith(main_block.rstrip("\n")) and "<!-- peers-tables:added-1:start -->" in text
+    added = text.split("<!-- peers-tables:added-1:start -->", 1)[1]
+    assert "### Added later" in added and "nasbench201/cifar10" not in added
+    assert "![nasbench_graph/cora](figures/added-1/nasbench_graph-cora.png)" in added
+    assert sorted(p.name for p in figures.iterdir()) == ["added-1", "nasbench201-cifar10.png", "nasbench_graph-cora.png"]
+    peers_table.main([str(folders[0]), "--doc", str(doc), "--figures", str(figures)])  # the main block again
+    assert doc.read_text().count("### Added later") == 1 and "nasbench_graph/cora" not in doc.read_text().split(
+        "<!-- peers-tables:added-1:start -->")[0]
+
+
+@pytest.mark.parametrize("name", ["Added", "a b", "-x", "x" * 41])
+def test_a_bad_block_name_is_refused(folders, tmp_path: Path, name: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        peers_table.main([str(folders[0]), f"--block={name}", "--doc", str(tmp_path / "peers.md")])
+    assert f"error: bad --block {name!r}" in capsys.readouterr().err
