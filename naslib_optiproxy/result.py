@@ -24,7 +24,8 @@ Keys:
     seconds, peak_rss_mb: The search's wall time and the process's peak memory.
     torch_threads, torch_version, package_version: What computed it.
     proposals: A peer optimizer's count of its library's proposals (``asked``, ``new``, ``repeats``
-        told their known value, ``invalid``, random ``fallbacks``), else ``None``.
+        told their known value, ``invalid``, random ``fallbacks``; SMAC3 also ``random_fallback``, its
+        own random draws for want of a new configuration), else ``None``.
     front: Several objectives: the non-dominated set, its hypervolume and the reference point
         (:mod:`~naslib_optiproxy.front_result`); ``best`` and ``trajectory`` then follow the first
         objective. ``None`` for one objective.

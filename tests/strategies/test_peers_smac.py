@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -127,3 +128,16 @@ def test_resume_with_another_budget_is_refused_naming_n_trials(tmp_path: Path) -
     run_search(objective, "smac", budget=5, seed=0, folder=tmp_path / "run")
     with pytest.raises(ValueError, match="n_trials: journal 5, this run 8"):
         run_search(objective, "smac", budget=8, seed=0, folder=tmp_path / "run", resume=True)
+
+
+def test_random_fallbacks_are_counted_and_their_log_lines_held_back(tiny_space, caplog) -> None:
+    # on nine cells SMAC3's acquisition search soon finds nothing new: it warns and samples at random
+    logger = logging.getLogger("smac.main.config_selector")
+    with caplog.at_level(logging.WARNING):
+        study = Study(SmacRandomForest(tiny_space, seed=0, budget=9))
+        study.optimize(match_objective(), budget=9)
+        assert study.strategy.counts["random_fallback"] >= 1
+        assert not [r for r in caplog.records if r.name.startswith("smac")]
+        assert not logger.filters  # held only while SMAC3 works
+        logger.warning("Did not find enough configurations from the acquisition function (outside a run)")
+    assert [r.getMessage() for r in caplog.records][-1].endswith("(outside a run)")

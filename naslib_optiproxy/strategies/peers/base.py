@@ -33,8 +33,9 @@ import abc
 import contextlib
 import importlib
 import logging
+import re
 import warnings
-from typing import Any, Dict, Hashable, Iterator, List, Optional, Tuple, Type
+from typing import Any, Dict, Hashable, Iterator, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 import torch
@@ -106,6 +107,31 @@ def quiet(*loggers: str, level: int = logging.WARNING) -> Iterator[None]:
             logger.setLevel(old)
 
 
+class _Holding(logging.Filter):
+    """Drops the records whose message matches one of ``patterns`` (:func:`holding`)."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        super().__init__()
+        self.patterns = [re.compile(p) for p in patterns]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(p.search(record.getMessage()) for p in self.patterns)
+
+
+@contextlib.contextmanager
+def holding(lines: Sequence[Tuple[str, str]]) -> Iterator[None]:
+    """Hold back, for the block, the log lines ``(logger, message pattern)`` a library repeats at every
+    step and that tell a user nothing to act on (what they say is counted instead), then let them through."""
+    filters = [(logging.getLogger(name), _Holding([pattern])) for name, pattern in lines]
+    for logger, held in filters:
+        logger.addFilter(held)
+    try:
+        yield
+    finally:
+        for logger, held in filters:
+            logger.removeFilter(held)
+
+
 class PeerStrategy(Strategy):
     """A third-party optimizer as a strategy (module docstring); subclasses wrap one library.
 
@@ -125,6 +151,8 @@ class PeerStrategy(Strategy):
     loggers: Tuple[str, ...] = ()
     #: Messages (regular expressions) of the library's warnings that say nothing to a user, ignored.
     ignored_warnings: Tuple[str, ...] = ()
+    #: Log lines ``(logger, message pattern)`` the library repeats at every step, held back (:func:`holding`).
+    held_log_lines: Tuple[Tuple[str, str], ...] = ()
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
                  workdir: Optional[str] = None) -> None:
@@ -164,7 +192,7 @@ class PeerStrategy(Strategy):
     @contextlib.contextmanager
     def _library(self) -> Iterator[None]:
         """The context of every library call: torch's thread policy, quiet loggers, known noise ignored."""
-        with torch_threads(), quiet(*self.loggers), warnings.catch_warnings():
+        with torch_threads(), quiet(*self.loggers), holding(self.held_log_lines), warnings.catch_warnings():
             for message in self.ignored_warnings:
                 warnings.filterwarnings("ignore", message=message)
             yield
@@ -265,4 +293,4 @@ def cost_of(trial: Trial) -> float:
 PeerType = Type[PeerStrategy]
 
 __all__ = ["ImputedFailures", "MAX_RETRIES", "MissingLibraryError", "PENALTY_WEIGHT", "PEERS_HINT", "PeerStrategy",
-           "PeerType", "cost_of", "library_seed", "penalised_value", "quiet", "require"]
+           "PeerType", "cost_of", "holding", "library_seed", "penalised_value", "quiet", "require"]

@@ -44,6 +44,9 @@ from .encoding import Values
 
 #: SMAC3's default number of trials (``Scenario.n_trials``), used when no budget is given.
 DEFAULT_TRIALS = 100
+#: How SMAC3 2.4 names the origin of a configuration it sampled at random because its acquisition search
+#: found no new one (``smac/main/config_selector.py``).
+RANDOM_FALLBACK = "Random Search (max retries, no candidates)"
 
 
 def _text_hash(configuration: Any) -> int:
@@ -64,6 +67,11 @@ class SmacStrategy(PeerStrategy):
     loggers = ("smac",)
     # its random forest asks for all cores (n_jobs=-1); in a worker process scikit-learn says it uses one
     ignored_warnings = ("Loky-backed parallel loops cannot be called in a multiprocessing",)
+    # where its acquisition search finds no configuration it has not evaluated, SMAC3 warns and samples at
+    # random (NB201 under a loose latency limit: about four lines per 200-evaluation run, several per
+    # progress line of compare); the proposals so made are counted instead (counts["random_fallback"])
+    held_log_lines = (("smac.main.config_selector", "^Could not return a new configuration after"),
+                      ("smac.main.config_selector", "^Did not find enough configurations from the acquisition"))
     facade = "HyperparameterOptimizationFacade"
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
@@ -75,6 +83,7 @@ class SmacStrategy(PeerStrategy):
         self._space: Any = None
         self._trial_seed: Optional[int] = None
         self._failures = ImputedFailures()
+        self.counts["random_fallback"] = 0  # proposals SMAC3 sampled at random for want of a new one
 
     def _build(self) -> Any:
         """The facade, built once in a private folder that is removed right after (module docstring)."""
@@ -104,6 +113,8 @@ class SmacStrategy(PeerStrategy):
     def _ask(self) -> Tuple[Any, Values]:
         info = self._build().ask()
         self._trial_seed = info.seed
+        if str(getattr(info.config, "origin", "")).startswith(RANDOM_FALLBACK):
+            self.counts["random_fallback"] += 1
         return info, {name: str(value) for name, value in dict(info.config).items()}
 
     def _inject(self, arch: Architecture) -> Any:
