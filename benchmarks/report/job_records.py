@@ -74,7 +74,7 @@ def write_archive(records: Iterable[Record], path: Path) -> int:
 
     The file is gzip-compressed without a timestamp, so the same records always give the same bytes.
     """
-    kept = sorted((compact(r) for r in records), key=lambda r: tuple(map(str, identity(r))))
+    kept = sorted((compact(r) for r in records), key=identity)
     check_once(kept)
     lines = "".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in kept)
     path = Path(path)
