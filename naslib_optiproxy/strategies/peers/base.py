@@ -93,43 +93,37 @@ def penalised_value(trial: Trial, weight: float = PENALTY_WEIGHT) -> float:
     return float(penalised_score(output, limits, weight)[0])
 
 
-@contextlib.contextmanager
-def quiet(*loggers: str, level: int = logging.WARNING) -> Iterator[None]:
-    """Raise the named loggers to ``level`` for the block (a library's per-trial INFO lines), then restore."""
-    saved = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
-    for logger, old in saved:
-        if old < level:
-            logger.setLevel(level)
-    try:
-        yield
-    finally:
-        for logger, old in saved:
-            logger.setLevel(old)
-
-
 class _Holding(logging.Filter):
-    """Drops the records whose message matches one of ``patterns`` (:func:`holding`)."""
+    """Drops the records whose message matches ``pattern`` (:func:`quiet`)."""
 
-    def __init__(self, patterns: Sequence[str]) -> None:
+    def __init__(self, pattern: str) -> None:
         super().__init__()
-        self.patterns = [re.compile(p) for p in patterns]
+        self.pattern = re.compile(pattern)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not any(p.search(record.getMessage()) for p in self.patterns)
+        return not self.pattern.search(record.getMessage())
 
 
 @contextlib.contextmanager
-def holding(lines: Sequence[Tuple[str, str]]) -> Iterator[None]:
-    """Hold back, for the block, the log lines ``(logger, message pattern)`` a library repeats at every
-    step and that tell a user nothing to act on (what they say is counted instead), then let them through."""
-    filters = [(logging.getLogger(name), _Holding([pattern])) for name, pattern in lines]
-    for logger, held in filters:
-        logger.addFilter(held)
+def quiet(loggers: Sequence[str] = (), held: Sequence[Tuple[str, str]] = (),
+          level: int = logging.WARNING) -> Iterator[None]:
+    """For the block, raise the named ``loggers`` to ``level`` (a library's per-trial INFO lines) and hold
+    back the ``held`` log lines ``(logger, message pattern)`` that a library repeats at every step and that
+    tell a user nothing to act on (what they say is counted instead); then restore both."""
+    levels = [(logging.getLogger(name), logging.getLogger(name).level) for name in loggers]
+    filters = [(logging.getLogger(name), _Holding(pattern)) for name, pattern in held]
+    for logger, old in levels:
+        if old < level:
+            logger.setLevel(level)
+    for logger, hold in filters:
+        logger.addFilter(hold)
     try:
         yield
     finally:
-        for logger, held in filters:
-            logger.removeFilter(held)
+        for logger, old in levels:
+            logger.setLevel(old)
+        for logger, hold in filters:
+            logger.removeFilter(hold)
 
 
 class PeerStrategy(Strategy):
@@ -151,7 +145,7 @@ class PeerStrategy(Strategy):
     loggers: Tuple[str, ...] = ()
     #: Messages (regular expressions) of the library's warnings that say nothing to a user, ignored.
     ignored_warnings: Tuple[str, ...] = ()
-    #: Log lines ``(logger, message pattern)`` the library repeats at every step, held back (:func:`holding`).
+    #: Log lines ``(logger, message pattern)`` the library repeats at every step, held back (:func:`quiet`).
     held_log_lines: Tuple[Tuple[str, str], ...] = ()
 
     def __init__(self, space: SearchSpace, seed: int = 0, budget: Optional[int] = None,
@@ -192,7 +186,7 @@ class PeerStrategy(Strategy):
     @contextlib.contextmanager
     def _library(self) -> Iterator[None]:
         """The context of every library call: torch's thread policy, quiet loggers, known noise ignored."""
-        with torch_threads(), quiet(*self.loggers), holding(self.held_log_lines), warnings.catch_warnings():
+        with torch_threads(), quiet(self.loggers, self.held_log_lines), warnings.catch_warnings():
             for message in self.ignored_warnings:
                 warnings.filterwarnings("ignore", message=message)
             yield
@@ -293,4 +287,4 @@ def cost_of(trial: Trial) -> float:
 PeerType = Type[PeerStrategy]
 
 __all__ = ["ImputedFailures", "MAX_RETRIES", "MissingLibraryError", "PENALTY_WEIGHT", "PEERS_HINT", "PeerStrategy",
-           "PeerType", "cost_of", "holding", "library_seed", "penalised_value", "quiet", "require"]
+           "PeerType", "cost_of", "library_seed", "penalised_value", "quiet", "require"]
