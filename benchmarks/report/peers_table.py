@@ -1,8 +1,9 @@
 """Tables and plots of OptiProxy against the peer optimizers (docs/peers.md), from ``compare`` job records.
 
 Reads every job record of the given ``compare`` output folders (``<folder>/<task>/<method>/seed-*.json``)
-or archives of them (``benchmarks/report/job_records.py``, committed under ``benchmarks/records/``) and writes, per task: mean ± standard error of the best val found at 50, 100,
-200 and 280 evaluations (those the budget reaches), optimum hits and the median queries to the
+or archives of them (``benchmarks/report/job_records.py``, committed under ``benchmarks/records/``)
+and writes, per task: mean ± standard error of the best val found at 50, 100, 200 and 280
+evaluations (those the budget reaches), optimum hits and the median queries to the
 optimum (over the seeds that hit it), the mean seconds per run and its ratio to the yardstick
 (a fixed reference workload timed on the same machine), the peers' repeated and invalid
 proposals per run; one Figure-3 style plot per task (mean best-so-far, standard-error band, every
