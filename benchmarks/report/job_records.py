@@ -17,8 +17,8 @@ import argparse
 import gzip
 import json
 import sys
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 Record = Dict[str, Any]

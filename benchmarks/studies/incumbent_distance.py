@@ -13,11 +13,11 @@ distance the fraction of the proposals that improved on it.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Hashable, List, Optional, Sequence, Set, Tuple
 
+from benchmarks.report.job_records import read_folder
 from naslib_optiproxy.compare.tasks import Task
 from naslib_optiproxy.spaces import SearchSpace, get_search_space
 
@@ -86,8 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     pairs: Dict[str, Dict[str, List[tuple]]] = defaultdict(lambda: defaultdict(list))
     measures: Dict[str, EditDistance] = {}
     for folder in args.folders:
-        for path in sorted(folder.glob("*/*/seed-*.json")):
-            record = json.loads(path.read_text(encoding="utf-8"))
+        for record in read_folder(folder):
             if args.tasks and record["task"] not in args.tasks:
                 continue
             task = Task.parse(record["task"])

@@ -53,7 +53,7 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
                              "(methods: optiproxy, rs, nsga2, motpe, limits); the table then gives the share of the "
                              "true front's hypervolume and IGD")
     parser.add_argument("--seeds", default=None, help=f"e.g. 0-9 or 0,3,5 (default: {RUN_DEFAULTS['seeds']})")
-    parser.add_argument("--budget", type=int, default=None, help=f"evaluations per run (default: {DEFAULT_BUDGET})")
+    parser.add_argument("--budget", type=int, default=None, help=f"evaluations per run (default: {RUN_DEFAULTS['budget']})")
     parser.add_argument("--checkpoints", default=None, help="evaluation counts in the table, e.g. 25,50,100")
     parser.add_argument("--spread", choices=list(SPREADS), default="std",
                         help="after ± in the table: std over seeds (default) or se, the standard error of the mean")
