@@ -56,7 +56,9 @@ class LoopSettings:
     the batch: the first proxy's best candidates fill B - ``ei_slots`` slots, as with ``proxy``, and
     expected improvement the rest. ``ei_scope`` ``local`` lets expected improvement rank only the
     incumbents' neighbours (``local_candidates``), where the members' spread does not grow with the
-    distance from the evaluated cells (``docs/nasbench_graph_study.md``, part 7).
+    distance from the evaluated cells (``docs/nasbench_graph_study.md``, part 7). ``ei_model`` ``gp``
+    takes the mean and spread from a GP on the compact encodings
+    (:class:`~naslib_optiproxy.proxies.categorical_gp.CategoricalGP`) instead of the ensemble (part 8).
     ``local_candidates``: the one-edit neighbours (:meth:`SearchSpace.neighbours`) of this many best
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
@@ -84,6 +86,9 @@ class LoopSettings:
     ei_scope: str = setting("all", "ei_scope", choices=("all", "local"),
                             doc="with selection 'ei', the candidates expected improvement ranks: all of them, or only "
                                 "the one-edit neighbours of the local_candidates best trials")
+    ei_model: str = setting("ensemble", "ei_model", choices=("ensemble", "gp"),
+                            doc="with selection 'ei', the mean and spread of expected improvement: the ensemble of "
+                                "proxies, or a GP with one length scale per op/topology slot")
     sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
                             doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
     op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")

@@ -14,7 +14,9 @@ AdamW moments forgotten before the gradient search, so it explores again.
 ``selection: ei`` (not in the paper; measured in ``docs/nasbench_graph_study.md``, part 6): more proxies
 from other initialisations are fitted beside the first (:class:`~naslib_optiproxy.proxies.ensemble.ProxyEnsemble`)
 and line 8 takes the candidates of highest expected improvement with their mean and spread (all B, or the
-last ``ei_slots``); the gradient search still goes through the first proxy.
+last ``ei_slots``); the gradient search still goes through the first proxy. ``ei_model: gp`` (part 8) takes
+the mean and spread from a GP on the compact encodings (:class:`~naslib_optiproxy.proxies.categorical_gp.CategoricalGP`)
+instead of the ensemble.
 
 Under constraints ``metric <= max`` (reported by the objective, see
 :mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets one more head per
@@ -37,6 +39,7 @@ from ..config import OptiProxyConfig, resolve_settings
 from ..constraints import Constraint, constraints_of, penalised_score, predicted_feasible
 from ..distribution import ArchitectureDistribution
 from ..proxies import ProxyTrainer
+from ..proxies.categorical_gp import CategoricalGP, categorical_codes
 from ..proxies.ensemble import ProxyEnsemble, expected_improvement, member_seed
 from ..search import GradientSearch
 from ..spaces import FixedTopology, SearchSpace
@@ -159,10 +162,13 @@ class OptiProxy(Strategy):
         self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
         self.trainer = ProxyTrainer(self.proxy, self.config.fit, self.generator)
         c = self.config
+        expected = c.loop.selection == "ei"
         self.ensemble = (ProxyEnsemble(c.model, c.fit, self.space.num_nodes, self.space.num_features, num_outputs,
                                        [member_seed(self.seed, m) for m in range(1, c.loop.ensemble_size)],
                                        self.generator)
-                         if c.loop.selection == "ei" else None)
+                         if expected and c.loop.ei_model == "ensemble" else None)
+        self.gp = (CategoricalGP(self.space.num_op_slots + self.space.topology.num_slots)
+                   if expected and c.loop.ei_model == "gp" else None)
 
     @property
     def constraints(self) -> Tuple[Constraint, ...]:
@@ -193,7 +199,11 @@ class OptiProxy(Strategy):
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
         if self.ensemble is not None:
             self.ensemble.fit(x, adj, y)
+        if c.loop.selection == "ei":
             self._best_target = self.trainer.standardizer.transform(y)
+        if self.gp is not None:
+            accuracy = self._best_target if self._best_target.dim() == 1 else self._best_target[:, 0]
+            self.gp.fit(categorical_codes([t.arch for t in self._successes()]), accuracy)
         score = None
         if constraints:
             self._update_penalty()
@@ -314,15 +324,16 @@ class OptiProxy(Strategy):
         x, adj = self.space.encode_batch(candidates)
         output = self.trainer.predict(x, adj, standardised=True)  # the first proxy's, once for both rankings
         chosen: List[int] = []
-        if self.ensemble is None or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
+        expected = loop.selection == "ei"
+        if not expected or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
             order, scores = self._rank_by_proxy(output, constraints)
-            by_proxy = loop.batch_size - (loop.ei_slots if self.ensemble is not None else 0)
+            by_proxy = loop.batch_size - (loop.ei_slots if expected else 0)
             self._take(order, scores, by_proxy, chosen)
-        if self.ensemble is not None:  # the rest by expected improvement
+        if expected:  # the rest by expected improvement
             outside = None
             if loop.ei_scope == "local":
                 outside = np.array([self.space.key(arch) not in self._local_keys for arch in candidates])
-            order, scores = self._rank_by_expected_improvement(output, x, adj, constraints, outside)
+            order, scores = self._rank_by_expected_improvement(output, x, adj, candidates, constraints, outside)
             self._take(order, scores, loop.batch_size, chosen)
         return [candidates[i] for i in chosen]
 
@@ -353,20 +364,27 @@ class OptiProxy(Strategy):
         return np.lexsort((-relaxed, ~feasible)), output[:, 0].numpy()
 
     def _rank_by_expected_improvement(self, output: torch.Tensor, x: torch.Tensor, adj: torch.Tensor,
-                                      constraints: Sequence[Constraint],
+                                      candidates: Sequence[Architecture], constraints: Sequence[Constraint],
                                       outside: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """Candidates ordered by expected improvement over the best evaluated (penalised) score, with the
-        mean and spread of the first proxy's standardised prediction ``output`` and the ensemble's (ties,
-        e.g. none expected, by the mean; under constraints the predicted-feasible first); and the mean,
-        for ``distinct_scores``. Candidates marked ``outside`` (ei_scope ``local``: not an incumbent's
+        """Candidates ordered by expected improvement over the best evaluated (penalised) score (ties, e.g.
+        none expected, by the mean; under constraints the predicted-feasible first); and the mean, for
+        ``distinct_scores``. The mean and spread are those of the first proxy's standardised prediction
+        ``output`` and the ensemble's, or (``ei_model`` ``gp``) the GP's accuracy with the first proxy's
+        constrained metrics. Candidates marked ``outside`` (ei_scope ``local``: not an incumbent's
         neighbour) follow all the others, by the mean."""
         limits = self._limits(constraints) if constraints else None
         weight = self.penalty.weight
-        outputs = torch.cat([output[None], self.ensemble.predict(x, adj)])
-        members = torch.stack([penalised_score(o, limits, weight) for o in outputs])
+        if self.gp is not None:
+            accuracy, spread = self.gp.predict(categorical_codes(candidates))
+            outputs = (accuracy.float() if output.dim() == 1
+                       else torch.cat([accuracy.float()[:, None], output[:, 1:]], dim=1))[None]
+            mean = penalised_score(outputs[0], limits, weight).double()
+        else:
+            outputs = torch.cat([output[None], self.ensemble.predict(x, adj)])
+            members = torch.stack([penalised_score(o, limits, weight) for o in outputs])
+            mean, spread = members.mean(0), members.std(0)
         best = float(penalised_score(self._best_target, limits, weight).max())
-        mean = members.mean(0)
-        ei = expected_improvement(mean, members.std(0), best).numpy()
+        ei = expected_improvement(mean, spread, best).numpy()
         if outside is not None:  # ei_scope "local": the others after every neighbour, by the mean
             ei[outside] = -np.inf
         scores = mean.numpy()
@@ -416,6 +434,7 @@ class OptiProxy(Strategy):
             proxy_fits=self.trainer.fits,
             stale_steps=list(self._stale_steps),
             ensemble=self.ensemble.state_dict() if self.ensemble is not None else None,
+            gp=self.gp.state_dict() if self.gp is not None else None,
             best_target=self._best_target,
             distribution=self.distribution.state_dict(),
             alpha_optimizer=self.gradient_search.alpha_optimizer.state_dict(),
@@ -439,7 +458,9 @@ class OptiProxy(Strategy):
         self._stale_steps = [int(n) for n in state.get("stale_steps", [0] * self.config.loop.num_groups)]
         if self.ensemble is not None:
             self.ensemble.load_state_dict(state["ensemble"])
-            self._best_target = state["best_target"]
+        if self.gp is not None:
+            self.gp.load_state_dict(state["gp"])
+        self._best_target = state.get("best_target")
         self.distribution.load_state_dict(state["distribution"])
         self.gradient_search.alpha_optimizer.load_state_dict(state["alpha_optimizer"])
         if state["beta_optimizer"] is not None:

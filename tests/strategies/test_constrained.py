@@ -142,3 +142,21 @@ def test_ei_selection_still_ranks_predicted_infeasible_candidates_last(tiny_opti
 
     # predicted-feasible first (1 ahead of 2 by its expected improvement), then the smaller violation
     assert opt._select(candidates, (Constraint("cost", 1.0),)) == [candidates[1], candidates[2], candidates[3]]
+
+
+def test_gp_expected_improvement_keeps_the_proxy_s_feasibility(tiny_optiproxy_config, monkeypatch) -> None:
+    # ei_model "gp": the GP's accuracy and spread, the first proxy's predicted constrained metric
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(batch_size=3, constraint_log=False, selection="ei",
+                                                               ei_model="gp"), seed=0)).strategy
+    opt._log_metric = [False]
+    opt.trainer.standardizer = ColumnStandardizer([Standardizer(0.0, 1.0), Standardizer(0.0, 1.0)])
+    opt._best_target = torch.tensor([[3.0, 0.5]])
+    candidates = _random_archs(4, seed=5)
+    first = torch.tensor([[0.0, 5.0], [0.0, 0.5], [0.0, 1.0], [0.0, 1.5]])  # accuracy ignored: the GP's
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: first)
+    gp_mean = torch.tensor([9.0, 1.0, 2.0, 8.0], dtype=torch.float64)
+    gp_std = torch.tensor([0.0, 3.0, 0.0, 0.0], dtype=torch.float64)  # candidate 1: spread below the best
+    monkeypatch.setattr(opt.gp, "predict", lambda codes: (gp_mean, gp_std))
+    from naslib_optiproxy.constraints import Constraint
+
+    assert opt._select(candidates, (Constraint("cost", 1.0),)) == [candidates[1], candidates[2], candidates[3]]

@@ -271,7 +271,7 @@ def test_ei_selection_prefers_spread_below_the_best_over_a_confident_tie(tiny_op
     monkeypatch.setattr(opt.ensemble, "predict", lambda x, adj: others)
     # candidate 0: a sure improvement of 0.5; 1: mean 0, spread 2 (EI about 0.40); 2 and 3: a sure 0.9, no EI
     assert opt._select(candidates) == [candidates[0], candidates[1]]
-    opt.ensemble = None  # the first proxy alone (selection "proxy") ranks candidate 1 last
+    opt.config.loop.selection = "proxy"  # the first proxy alone ranks candidate 1 last
     assert opt._select(candidates) == [candidates[0], candidates[2]]
 
 
@@ -316,6 +316,32 @@ def test_ei_scope_local_ranks_only_the_incumbents_neighbours_by_expected_improve
     assert opt._select(candidates) == [candidates[2], candidates[3]]  # the neighbours, by expected improvement
     opt.config.loop.ei_scope = "all"
     assert opt._select(candidates) == [candidates[0], candidates[1]]
+
+
+def test_ei_model_gp_takes_mean_and_spread_from_the_gp(tiny_optiproxy_config, monkeypatch) -> None:
+    opt = Study(OptiProxy(NasBench201(), tiny_optiproxy_config(selection="ei", ei_model="gp", batch_size=2),
+                          seed=0)).strategy
+    assert opt.ensemble is None and opt.gp is not None
+    rng = np.random.default_rng(3)
+    candidates = list({NasBench201().sample(rng) for _ in range(40)})[:4]
+    opt._best_target = torch.tensor([1.0])
+    monkeypatch.setattr(opt.trainer, "predict", lambda x, adj, standardised=False: torch.tensor([2.0, 1.9, 0, 0]))
+    gp_mean, gp_std = torch.tensor([0.9, 0.9, 0.0, 1.2], dtype=torch.float64), torch.tensor([0.0, 0.1, 2.0, 0.0])
+    monkeypatch.setattr(opt.gp, "predict", lambda codes: (gp_mean, gp_std.double()))
+    # the GP's expected improvement: 2 (spread 2, about 0.40) and 3 (a sure 0.2) before the proxy's favourites
+    assert opt._select(candidates) == [candidates[2], candidates[3]]
+
+
+def test_ei_model_gp_runs_and_resumes_identically(tiny_optiproxy_config) -> None:
+    config = tiny_optiproxy_config(selection="ei", ei_model="gp", ei_slots=1, local_candidates=2, ei_scope="local")
+    reference = Study(OptiProxy(NasBench201(), config, seed=4))
+    history = run_ask_tell(reference, 20)
+    assert len(set(history)) == 20 and reference.strategy.step_log
+    plain = run_ask_tell(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(local_candidates=2), seed=4)), 20)
+    assert plain[:10] == history[:10] and plain != history
+    restored = Study(OptiProxy(NasBench201(), config, seed=4))
+    restored.replay(copy.deepcopy(reference.storage.records()))
+    assert run_ask_tell(restored, 10) == run_ask_tell(reference, 10)
 
 
 def test_ei_scope_local_needs_local_candidates() -> None:
