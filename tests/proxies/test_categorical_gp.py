@@ -62,3 +62,19 @@ def test_state_round_trip_gives_the_same_fit() -> None:
     second.load_state_dict(first.state_dict())
     first.fit(codes, y), second.fit(codes, y)
     assert torch.equal(first.predict(codes)[0], second.predict(codes)[0])
+
+
+def test_work_is_bounded_by_the_best_points_and_chunks(monkeypatch) -> None:
+    from naslib_optiproxy.proxies import categorical_gp
+
+    monkeypatch.setattr(categorical_gp, "MAX_POINTS", 20)
+    monkeypatch.setattr(categorical_gp, "CHUNK", 7)
+    codes = _random_codes(50, seed=4)
+    y = torch.arange(50, dtype=torch.float64)
+    gp = CategoricalGP(6, steps=5)
+    gp.fit(codes, y)
+    assert gp._codes.tolist() == codes[30:].flip(0).tolist()  # the 20 highest targets, best first
+    mean, std = gp.predict(codes)  # 50 candidates in chunks of 7: the same as all at once
+    monkeypatch.setattr(categorical_gp, "CHUNK", 1_024)
+    whole_mean, whole_std = gp.predict(codes)
+    assert mean.shape == (50,) and torch.allclose(mean, whole_mean, rtol=1e-12) and torch.allclose(std, whole_std, rtol=1e-12)
