@@ -81,7 +81,7 @@ class CategoricalGP:
         optimizer = torch.optim.Adam(params, lr=self.lr)
         for _ in range(self.steps):
             optimizer.zero_grad()
-            loss = self._negative_log_likelihood(codes, y)
+            loss = self._condition(codes, y)[2]
             loss.backward()
             optimizer.step()
             with torch.no_grad():
@@ -91,15 +91,16 @@ class CategoricalGP:
         for p in params:
             p.requires_grad_(False)
         with torch.no_grad():
-            self._codes = codes
-            self._cholesky = self._factor(codes)
-            self._weights = torch.cholesky_solve(y[:, None], self._cholesky)[:, 0]
-            return float(self._negative_log_likelihood(codes, y))
+            self._cholesky, self._weights, loss = self._condition(codes, y)
+        self._codes = codes
+        return float(loss)
 
-    def _negative_log_likelihood(self, codes: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def _condition(self, codes: torch.Tensor, y: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The Cholesky factor of the noisy Gram matrix, the weights ``K^-1 y`` and the negative log
+        marginal likelihood per point (without its constant)."""
         factor = self._factor(codes)
-        solved = torch.cholesky_solve(y[:, None], factor)[:, 0]
-        return (0.5 * y @ solved + torch.log(torch.diagonal(factor)).sum()) / len(y)
+        weights = torch.cholesky_solve(y[:, None], factor)[:, 0]
+        return factor, weights, (0.5 * y @ weights + torch.log(torch.diagonal(factor)).sum()) / len(y)
 
     def predict(self, codes: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean and standard deviation of the latent function at ``codes [m, slots]`` (float64)."""
