@@ -59,6 +59,8 @@ class LoopSettings:
     distance from the evaluated cells (``docs/nasbench_graph_study.md``, part 7). ``ei_model`` ``gp``
     takes the mean and spread from a GP on the compact encodings
     (:class:`~naslib_optiproxy.proxies.categorical_gp.CategoricalGP`) instead of the ensemble (part 8).
+    ``ei_when_stalled`` S > 0 (with ``proxy``): the steps where the last S x B evaluations did not beat the
+    best before them select by expected improvement as ``ei`` does, the others by the proxy (part 9).
     ``local_candidates``: the one-edit neighbours (:meth:`SearchSpace.neighbours`) of this many best
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
@@ -89,6 +91,10 @@ class LoopSettings:
     ei_model: str = setting("ensemble", "ei_model", choices=("ensemble", "gp"),
                             doc="with selection 'ei', the mean and spread of expected improvement: the ensemble of "
                                 "proxies, or a GP with one length scale per op/topology slot")
+    ei_when_stalled: int = setting(0, "ei_when_stalled", low=0, high=1_000,
+                                   doc="with selection 'proxy', select by expected improvement (ei_model, ei_slots, "
+                                       "ei_scope) at the steps where this many steps' evaluations did not beat the best "
+                                       "before them (0: never)")
     sampling: str = setting("distribution", "sampling", choices=("distribution", "uniform"),
                             doc="where candidates come from: the (alpha, beta) groups, or uniform draws (ablation)")
     op_noise: float = setting(0.3, "op_noise", low=0, doc="uniform noise added to op/choice probabilities when drawing")
@@ -108,6 +114,9 @@ class LoopSettings:
         if self.ei_scope == "local" and not self.local_candidates:
             raise ValueError("search.ei_scope 'local' ranks the one-edit neighbours of the local_candidates best "
                              "trials, and local_candidates is 0; set local_candidates (e.g. 5) or ei_scope 'all'")
+        if self.ei_when_stalled and self.selection != "proxy":
+            raise ValueError(f"search.ei_when_stalled switches selection 'proxy' to expected improvement when the search "
+                             f"stalls; with selection {self.selection!r} set it to 0 (or use selection 'proxy')")
         drawn = self.num_groups * self.candidates_per_group
         if drawn > MAX_CANDIDATES:
             raise ValueError(f"search.num_groups x search.candidates_per_group = {drawn:,} candidates per step would be "

@@ -34,7 +34,8 @@ from .tasks import Task
 #: OptiProxy settings added after the first cached suites: they enter a job's key only when they
 #: differ from their default, so the cached runs that never used them keep their keys.
 SETTINGS_ADDED_LATER = (
-    "local_candidates", "restart_stale", "fit_target", "ensemble_size", "ei_slots", "ei_scope", "ei_model")
+    "local_candidates", "restart_stale", "fit_target", "ensemble_size", "ei_slots", "ei_scope", "ei_model",
+    "ei_when_stalled")
 #: Largest job file read back (a result of 10,000 evaluations is a few MB).
 MAX_RECORD_BYTES = 256 << 20
 _DEFAULTS = OptiProxyConfig().to_dict()

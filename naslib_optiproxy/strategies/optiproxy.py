@@ -16,7 +16,8 @@ from other initialisations are fitted beside the first (:class:`~naslib_optiprox
 and line 8 takes the candidates of highest expected improvement with their mean and spread (all B, or the
 last ``ei_slots``); the gradient search still goes through the first proxy. ``ei_model: gp`` (part 8) takes
 the mean and spread from a GP on the compact encodings (:class:`~naslib_optiproxy.proxies.categorical_gp.CategoricalGP`)
-instead of the ensemble.
+instead of the ensemble. ``ei_when_stalled`` S (part 9) keeps the first proxy's selection while the search improves
+and selects by expected improvement at the steps where the last S x B evaluations did not beat the best before them.
 
 Under constraints ``metric <= max`` (reported by the objective, see
 :mod:`~naslib_optiproxy.constraints`; paper Sec. 3.2) the proxy gets one more head per
@@ -124,6 +125,7 @@ class OptiProxy(Strategy):
         self._valid_fraction = 1.0
         self._best_target: Optional[torch.Tensor] = None  # the fitted targets, standardised (selection "ei")
         self._local_keys: Set[Hashable] = set()  # keys of this step's incumbent neighbours (ei_scope "local")
+        self._stalled_step = False  # this step selects by expected improvement (ei_when_stalled)
 
     def prepare(self, objective: Any) -> None:
         """Refuse an objective whose dataset or constraint has another preset than the one this strategy
@@ -162,7 +164,7 @@ class OptiProxy(Strategy):
         self._initial_proxy_state = {k: v.clone() for k, v in self.proxy.state_dict().items()}
         self.trainer = ProxyTrainer(self.proxy, self.config.fit, self.generator)
         c = self.config
-        expected = c.loop.selection == "ei"
+        expected = c.loop.selection == "ei" or c.loop.ei_when_stalled > 0
         self.ensemble = (ProxyEnsemble(c.model, c.fit, self.space.num_nodes, self.space.num_features, num_outputs,
                                        [member_seed(self.seed, m) for m in range(1, c.loop.ensemble_size)],
                                        self.generator)
@@ -197,11 +199,13 @@ class OptiProxy(Strategy):
         # the ablation with both components off (uniform candidates, random selection) never uses the proxy
         uses_proxy = c.loop.sampling != "uniform" or c.loop.selection != "random"
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
-        if self.ensemble is not None:
+        self._stalled_step = self._stalled()
+        expected = c.loop.selection == "ei" or self._stalled_step
+        if self.ensemble is not None and expected:
             self.ensemble.fit(x, adj, y)
-        if c.loop.selection == "ei":
+        if expected:
             self._best_target = self.trainer.standardizer.transform(y)
-        if self.gp is not None:
+        if self.gp is not None and expected:
             accuracy = self._best_target if self._best_target.dim() == 1 else self._best_target[:, 0]
             self.gp.fit(categorical_codes([t.arch for t in self._successes()]), accuracy)
         score = None
@@ -216,8 +220,19 @@ class OptiProxy(Strategy):
                               "fit_epochs": self.trainer.last_epochs if uses_proxy else 0,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
                               "valid_draws": self._valid_fraction, "restarted_groups": restarted,
+                              "stalled": self._stalled_step,
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
+
+    def _stalled(self) -> bool:
+        """``ei_when_stalled`` > 0 and none of the last ``ei_when_stalled`` x B successful trials beat the best
+        (feasible first) of the trials before them."""
+        loop = self.config.loop
+        recent = loop.ei_when_stalled * loop.batch_size
+        done = self._successes()
+        if not recent or len(done) <= recent:
+            return False
+        return max(t.rank_key() for t in done[-recent:]) <= max(t.rank_key() for t in done[:-recent])
 
     def _top_up(self, chosen: List[Architecture]) -> List[Architecture]:
         """``chosen`` filled up to the batch size with random unseen architectures when the candidate pool ran
@@ -324,7 +339,7 @@ class OptiProxy(Strategy):
         x, adj = self.space.encode_batch(candidates)
         output = self.trainer.predict(x, adj, standardised=True)  # the first proxy's, once for both rankings
         chosen: List[int] = []
-        expected = loop.selection == "ei"
+        expected = loop.selection == "ei" or self._stalled_step
         if not expected or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
             order, scores = self._rank_by_proxy(output, constraints)
             by_proxy = loop.batch_size - (loop.ei_slots if expected else 0)

@@ -347,3 +347,31 @@ def test_ei_model_gp_runs_and_resumes_identically(tiny_optiproxy_config) -> None
 def test_ei_scope_local_needs_local_candidates() -> None:
     with pytest.raises(ValueError, match="local_candidates is 0; set local_candidates"):
         OptiProxyConfig(selection="ei", ei_scope="local")
+
+
+def test_ei_when_stalled_selects_by_expected_improvement_only_after_a_stall(tiny_optiproxy_config) -> None:
+    config = tiny_optiproxy_config(ei_when_stalled=2, ensemble_size=2, batch_size=2)
+    study = Study(OptiProxy(NasBench201(), config, seed=3))
+    opt = study.strategy
+    assert opt.ensemble is not None and not opt._stalled()
+    values = iter([5.0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 6.0, 0, 0, 0])  # the best (5) stands for ten evaluations
+    stalls = []
+    for _ in range(14):
+        study.tell(study.ask(), next(values))
+        stalls.append(opt._stalled())
+    # ten random (all told), then the last 2 x 2 evaluations never beat the best before them, until 6.0
+    assert stalls == [False, False, False, False, True, True, True, True, True, True, False, False, False, False]
+    # steps after 10 told (stalled) and after 12 (6.0 among the last four)
+    assert [entry["stalled"] for entry in opt.step_log] == [True, False]
+
+
+def test_ei_when_stalled_runs_and_keeps_the_same_seed_same_history(tiny_optiproxy_config) -> None:
+    config = tiny_optiproxy_config(ei_when_stalled=1, ensemble_size=2)
+    history = run_ask_tell(Study(OptiProxy(NasBench201(), config, seed=5)), 40)
+    assert len(set(history)) == 40
+    assert run_ask_tell(Study(OptiProxy(NasBench201(), config, seed=5)), 40) == history
+
+
+def test_ei_when_stalled_needs_selection_proxy() -> None:
+    with pytest.raises(ValueError, match="ei_when_stalled switches selection 'proxy'.*with selection 'ei' set it to 0"):
+        OptiProxyConfig(selection="ei", ei_when_stalled=2)
