@@ -105,6 +105,14 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
         _yaml("search_space: nasbench201\nobjectives: [val, edgegpu_latency:min]\nsearch:\n  selection: ei\n"),
         ["search.selection 'ei' ranks by one value's expected improvement",
          "a front search selects by predicted hypervolume improvement", "leave selection at 'proxy'"]),
+    "stalled-ei-for-a-front": (
+        _yaml("search_space: nasbench201\nobjectives: [val, edgegpu_latency:min]\nsearch:\n  ei_when_stalled: 3\n"),
+        ["search.ei_when_stalled switches to one value's expected improvement",
+         "a front search selects by predicted hypervolume improvement", "leave ei_when_stalled at 0"]),
+    "stalled-ei-with-ei-selection": (
+        _yaml("search_space: nasbench201\nsearch:\n  selection: ei\n  ei_when_stalled: 3\n"),
+        ["search.ei_when_stalled switches selection 'proxy' to expected improvement",
+         "with selection 'ei' set it to 0 (or use selection 'proxy')"]),
     "local-ei-without-neighbours": (
         _yaml("search_space: nasbench201\nsearch:\n  selection: ei\n  ei_scope: local\n"),
         ["search.ei_scope 'local' ranks the one-edit neighbours", "local_candidates is 0",

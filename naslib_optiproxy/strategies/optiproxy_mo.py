@@ -211,6 +211,9 @@ class OptiProxyMO(OptiProxy):
             raise ValueError("search.selection 'ei' ranks by one value's expected improvement; a front search "
                              "selects by predicted hypervolume improvement: leave selection at 'proxy' (or "
                              "'random', the ablation)")
+        if config.loop.ei_when_stalled:
+            raise ValueError("search.ei_when_stalled switches to one value's expected improvement; a front search "
+                             "selects by predicted hypervolume improvement: leave ei_when_stalled at 0")
         super()._configure(config)
         self._build_proxy(num_outputs=len(self.criteria))
         self._by_hvi = 0
