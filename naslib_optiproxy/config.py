@@ -29,7 +29,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Dict, Mapping, Optional, Tuple, Union
 
 from ._settings import key_of, setting, validate

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import naslib_optiproxy.cli as cli
 from naslib_optiproxy import Architecture, get_objective
 from naslib_optiproxy.compare import Job, Method, Task, run_jobs

@@ -98,7 +98,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                                       IMPORTED - START, 1)]
     rows += [(phase, seconds, CALLS[phase]) for phase, seconds in sorted(phases.items(), key=lambda kv: -kv[1])]
     rows.append(("the rest (study loop, CLI, result.json, exit)", run - sum(phases.values()), 1))
-    print(f"| phase | seconds | share | calls |\n|---|---|---|---|")
+    print("| phase | seconds | share | calls |\n|---|---|---|---|")
     for phase, seconds, calls in rows:
         print(f"| {phase} | {seconds:.2f} | {100 * seconds / total:.0f}% | {calls} |")
     print(f"| **total** | **{total:.2f}** | 100% | |")

@@ -286,7 +286,7 @@ def test_mutate_is_a_neighbour_and_moves_inputs_with_their_op(nb301) -> None:
         child = nb301.mutate(arch, rng)
         assert nb301.key(child) in neighbours
         ((_, _, removed, added),) = _edge_edits(nb301, arch, child)
-        ((src_old, op_old),), ((src_new, op_new),) = removed, added
+        ((src_old, _),), ((src_new, _),) = removed, added
         kinds["op" if src_old == src_new else "input"] += 1
     assert kinds["op"] > 0 and kinds["input"] > 0
 
