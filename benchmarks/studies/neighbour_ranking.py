@@ -30,6 +30,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import numpy as np
 import torch
 
+from benchmarks.studies.graph_proxy_fit import spearman
 from naslib_optiproxy import OptiProxyConfig
 from naslib_optiproxy.objectives import get_objective
 from naslib_optiproxy.proxies import ProxyTrainer
@@ -42,13 +43,6 @@ PROXY_VARIANTS = {"proxy": {}, "e300": {"model_epochs": 300}, "mlp": {"proxy": "
                   "sage": {"proxy": "sage"}, "rank1": {"ranking_coe": 1.0}}
 PICKS = 5
 INCUMBENTS = 5
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rank correlation (NaN when either side is constant or there are fewer than 3)."""
-    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return float("nan")
-    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])
 
 
 def one_hot(codes: np.ndarray, sizes: Sequence[int], pairs: bool = False, op_slots: int = 4) -> np.ndarray:
@@ -116,7 +110,14 @@ def pick_stats(pred: np.ndarray, truth: np.ndarray, incumbent: float) -> Tuple[b
     candidate does, their mean true value above the candidates' mean, and the Spearman of ``pred``."""
     picks = np.argsort(-pred, kind="stable")[:PICKS]
     return (bool(truth[picks].max() > incumbent), bool((truth > incumbent).any()),
-            float(truth[picks].mean() - truth.mean()), spearman(pred, truth))
+            float(truth[picks].mean() - truth.mean()), ranked_spearman(pred, truth))
+
+
+def ranked_spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`graph_proxy_fit.spearman`, NaN when either side is constant or there are fewer than 3."""
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return spearman(a, b)
 
 
 def main() -> int:

@@ -125,7 +125,7 @@ class OptiProxy(Strategy):
         self._valid_fraction = 1.0
         self._best_target: Optional[torch.Tensor] = None  # the fitted targets, standardised (selection "ei")
         self._local_keys: Set[Hashable] = set()  # keys of this step's incumbent neighbours (ei_scope "local")
-        self._stalled_step = False  # this step selects by expected improvement (ei_when_stalled)
+        self._stalled_step = False  # this step follows a stall (ei_when_stalled): it selects by expected improvement
 
     def prepare(self, objective: Any) -> None:
         """Refuse an objective whose dataset or constraint has another preset than the one this strategy
@@ -200,7 +200,7 @@ class OptiProxy(Strategy):
         uses_proxy = c.loop.sampling != "uniform" or c.loop.selection != "random"
         fit_loss = self.trainer.fit(x, adj, y) if uses_proxy else None
         self._stalled_step = self._stalled()
-        expected = c.loop.selection == "ei" or self._stalled_step
+        expected = self._by_expected_improvement()
         if self.ensemble is not None and expected:
             self.ensemble.fit(x, adj, y)
         if expected:
@@ -223,6 +223,10 @@ class OptiProxy(Strategy):
                               "stalled": self._stalled_step,
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
+
+    def _by_expected_improvement(self) -> bool:
+        """This step selects by expected improvement: selection ``ei``, or a stalled step (``ei_when_stalled``)."""
+        return self.config.loop.selection == "ei" or self._stalled_step
 
     def _stalled(self) -> bool:
         """``ei_when_stalled`` > 0 and none of the last ``ei_when_stalled`` x B successful trials beat the best
@@ -339,7 +343,7 @@ class OptiProxy(Strategy):
         x, adj = self.space.encode_batch(candidates)
         output = self.trainer.predict(x, adj, standardised=True)  # the first proxy's, once for both rankings
         chosen: List[int] = []
-        expected = loop.selection == "ei" or self._stalled_step
+        expected = self._by_expected_improvement()
         if not expected or 0 < loop.ei_slots < loop.batch_size:  # the first proxy's best
             order, scores = self._rank_by_proxy(output, constraints)
             by_proxy = loop.batch_size - (loop.ei_slots if expected else 0)
