@@ -65,6 +65,11 @@ class LoopSettings:
     evaluated architectures join the (alpha, beta) draws before the proxy selects (not in the paper;
     0 keeps its pool). Where the proxy cannot rank the best cells apart, this lets it refine around
     them as local search does (``docs/nasbench_graph_study.md``).
+    ``climb_moves`` M > 0: before the selection, each of the proxy's B best candidates and each of the
+    ``local_candidates`` best trials climbs up to M one-edit moves uphill on the proxy's (penalised)
+    prediction among unseen valid neighbours, and every cell it reaches joins the pool: a search of the
+    prediction over the whole space, as Optuna's GP sampler searches its acquisition coordinate-wise
+    (not in the paper; part 10 of ``docs/nasbench_graph_study.md``).
     ``restart_stale``: redraw a group (alpha, beta afresh in the LHS ranges, AdamW moments zeroed)
     once its most likely architecture was already evaluated at this many consecutive steps (not in
     the paper; 0 never restarts).
@@ -101,6 +106,9 @@ class LoopSettings:
     distinct_scores: bool = setting(True, "distinct_scores", doc="keep one candidate per distinct predicted score")
     local_candidates: int = setting(0, "local_candidates", low=0, high=1_000,
                                     doc="best evaluated architectures whose one-edit neighbours join the pool")
+    climb_moves: int = setting(0, "climb_moves", low=0, high=100,
+                               doc="one-edit moves uphill on the proxy from its best candidates and the best trials "
+                                   "before the selection (0: none)")
     restart_stale: int = setting(0, "restart_stale", low=0, high=1_000,
                                  doc="redraw a group whose most likely architecture was already evaluated at this "
                                      "many consecutive steps (0: never)")
@@ -117,6 +125,9 @@ class LoopSettings:
         if self.ei_when_stalled and self.selection != "proxy":
             raise ValueError(f"search.ei_when_stalled switches selection 'proxy' to expected improvement when the search "
                              f"stalls; with selection {self.selection!r} set it to 0 (or use selection 'proxy')")
+        if self.climb_moves and self.selection == "random":
+            raise ValueError("search.climb_moves climbs on the proxy's prediction, and selection 'random' chooses "
+                             "without it; set climb_moves to 0 (or use selection 'proxy')")
         drawn = self.num_groups * self.candidates_per_group
         if drawn > MAX_CANDIDATES:
             raise ValueError(f"search.num_groups x search.candidates_per_group = {drawn:,} candidates per step would be "

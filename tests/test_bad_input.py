@@ -113,6 +113,14 @@ CLI_CASES: Dict[str, Tuple[Callable[[Path], List[str]], Sequence[str]]] = {
         _yaml("search_space: nasbench201\nsearch:\n  selection: ei\n  ei_when_stalled: 3\n"),
         ["search.ei_when_stalled switches selection 'proxy' to expected improvement",
          "with selection 'ei' set it to 0 (or use selection 'proxy')"]),
+    "climbing-for-a-front": (
+        _yaml("search_space: nasbench201\nobjectives: [val, edgegpu_latency:min]\nsearch:\n  climb_moves: 3\n"),
+        ["search.climb_moves climbs on one value's prediction",
+         "a front search selects by predicted hypervolume improvement", "leave climb_moves at 0"]),
+    "climbing-with-random-selection": (
+        _yaml("search_space: nasbench201\nsearch:\n  selection: random\n  climb_moves: 3\n"),
+        ["search.climb_moves climbs on the proxy's prediction, and selection 'random' chooses without it",
+         "set climb_moves to 0 (or use selection 'proxy')"]),
     "local-ei-without-neighbours": (
         _yaml("search_space: nasbench201\nsearch:\n  selection: ei\n  ei_scope: local\n"),
         ["search.ei_scope 'local' ranks the one-edit neighbours", "local_candidates is 0",

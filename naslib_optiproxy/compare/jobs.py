@@ -35,7 +35,7 @@ from .tasks import Task
 #: differ from their default, so the cached runs that never used them keep their keys.
 SETTINGS_ADDED_LATER = (
     "local_candidates", "restart_stale", "fit_target", "ensemble_size", "ei_slots", "ei_scope", "ei_model",
-    "ei_when_stalled")
+    "ei_when_stalled", "climb_moves")
 #: Largest job file read back (a result of 10,000 evaluations is a few MB).
 MAX_RECORD_BYTES = 256 << 20
 _DEFAULTS = OptiProxyConfig().to_dict()

@@ -125,6 +125,7 @@ class OptiProxy(Strategy):
         self._valid_fraction = 1.0
         self._best_target: Optional[torch.Tensor] = None  # the fitted targets, standardised (selection "ei")
         self._local_keys: Set[Hashable] = set()  # keys of this step's incumbent neighbours (ei_scope "local")
+        self._climbed_keys: Set[Hashable] = set()  # keys of this step's cells reached only by climbing (climb_moves)
         self._stalled_step = False  # this step follows a stall (ei_when_stalled): it selects by expected improvement
 
     def prepare(self, objective: Any) -> None:
@@ -215,12 +216,16 @@ class OptiProxy(Strategy):
         restarted = self._restart_stale_groups()
         trace = self.gradient_search.run(self.proxy, score) if c.search.epochs and uses_proxy else []
         candidates = self._candidates()
+        if c.loop.climb_moves:
+            candidates = self._climbed(candidates, constraints)
         chosen = self._top_up(self._select(candidates, constraints))
         self.step_log.append({"evaluations": len(self.history.trials), "fit_loss": fit_loss,
                               "fit_epochs": self.trainer.last_epochs if uses_proxy else 0,
                               "search_objective": trace[-1] if trace else None, "candidates": len(candidates),
                               "valid_draws": self._valid_fraction, "restarted_groups": restarted,
                               "stalled": self._stalled_step,
+                              **({"climbed": sum(self.space.key(a) in self._climbed_keys for a in chosen)}
+                                 if c.loop.climb_moves else {}),
                               **({"penalty_weight": self.penalty.weight} if constraints else {})})
         return chosen
 
@@ -317,6 +322,47 @@ class OptiProxy(Strategy):
         """The valid one-edit neighbours of the ``incumbents`` best successful trials (best first)."""
         best = sorted(self._successes(), key=lambda t: -t.value)[:incumbents]  # stable: earlier trial on ties
         return [arch for trial in best for arch in self.space.neighbours(trial.arch)]
+
+    def _climbed(self, candidates: List[Architecture], constraints: Sequence[Constraint]) -> List[Architecture]:
+        """``candidates`` and the cells reached by ``climb_moves`` one-edit moves uphill on the proxy's
+        (penalised) prediction, from the B best candidates and the ``local_candidates`` best trials; each move
+        goes to the best unseen valid neighbour and only if it is predicted better (cf. part 10 of
+        ``docs/nasbench_graph_study.md``)."""
+        loop = self.config.loop
+        score = self._proxy_score(constraints)
+        starts: List[Architecture] = []
+        if candidates:
+            predicted = score(candidates)
+            starts = [candidates[i] for i in np.argsort(-predicted, kind="stable")[: loop.batch_size]]
+        best = sorted(self._successes(), key=lambda t: -t.value)[: loop.local_candidates]
+        starts += [t.arch for t in best]
+        reached: List[Architecture] = []
+        for arch in starts:
+            here = float(score([arch])[0])
+            for _ in range(loop.climb_moves):
+                around = self.space.distinct_unseen(self.space.neighbours(arch), self.history.is_seen_key)
+                if not around:
+                    break
+                predicted = score(around)
+                top = int(np.argmax(predicted))
+                if predicted[top] <= here:
+                    break
+                arch, here = around[top], float(predicted[top])
+                reached.append(arch)
+        pool = {self.space.key(a) for a in candidates}
+        self._climbed_keys = {self.space.key(a) for a in reached} - pool
+        return self.space.distinct_unseen(candidates + reached, self.history.is_seen_key)
+
+    def _proxy_score(self, constraints: Sequence[Constraint]) -> Callable[[Sequence[Architecture]], np.ndarray]:
+        """The first proxy's prediction of architectures (under constraints :func:`penalised_score` at the
+        current weight), standardised, as a function."""
+        limits = self._limits(constraints) if constraints else None
+        weight = self.penalty.weight
+
+        def score(archs: Sequence[Architecture]) -> np.ndarray:
+            x, adj = self.space.encode_batch(list(archs))
+            return penalised_score(self.trainer.predict(x, adj, standardised=True), limits, weight).numpy()
+        return score
 
     def _warn_if_few_valid(self) -> None:
         """Say once when the draws conditioned on validity mostly failed (:mod:`~naslib_optiproxy.conditional`)."""

@@ -214,6 +214,9 @@ class OptiProxyMO(OptiProxy):
         if config.loop.ei_when_stalled:
             raise ValueError("search.ei_when_stalled switches to one value's expected improvement; a front search "
                              "selects by predicted hypervolume improvement: leave ei_when_stalled at 0")
+        if config.loop.climb_moves:
+            raise ValueError("search.climb_moves climbs on one value's prediction; a front search selects by "
+                             "predicted hypervolume improvement: leave climb_moves at 0")
         super()._configure(config)
         self._build_proxy(num_outputs=len(self.criteria))
         self._by_hvi = 0

@@ -375,3 +375,41 @@ def test_ei_when_stalled_runs_and_keeps_the_same_seed_same_history(tiny_optiprox
 def test_ei_when_stalled_needs_selection_proxy() -> None:
     with pytest.raises(ValueError, match="ei_when_stalled switches selection 'proxy'.*with selection 'ei' set it to 0"):
         OptiProxyConfig(selection="ei", ei_when_stalled=2)
+
+
+def test_climb_moves_reach_unseen_cells_each_predicted_better_than_the_last(tiny_optiproxy_config) -> None:
+    space = NasBench201()
+    config = tiny_optiproxy_config(num_groups=1, candidates_per_group=2, local_candidates=1, climb_moves=2)
+    study = Study(OptiProxy(space, config, seed=12))
+    run_ask_tell(study, 15)
+    opt = study.strategy
+    pool = opt._candidates()
+    climbed = opt._climbed(pool, ())
+    score = opt._proxy_score(())
+    reached = [a for a in climbed if space.key(a) in opt._climbed_keys]
+    assert reached and not any(study.is_seen(a) for a in climbed)
+    assert {space.key(a) for a in pool} <= {space.key(a) for a in climbed}
+    # every cell reached is predicted above the best start it could come from two moves away or less
+    starts = sorted(pool, key=lambda a: -score([a])[0])[: config.loop.batch_size]
+    starts += [max(study.trials, key=lambda t: t.value).arch]
+    for arch in reached:
+        near = [s for s in starts if _edits(space, s, arch) <= 2]
+        assert near and score([arch])[0] > min(score(near))
+    assert "climbed" in opt.step_log[-1] and 0 <= opt.step_log[-1]["climbed"] <= config.loop.batch_size
+
+
+def test_climb_moves_zero_leaves_the_history_unchanged_and_climbing_changes_it(tiny_optiproxy_config) -> None:
+    plain = run_ask_tell(Study(OptiProxy(NasBench201(), tiny_optiproxy_config(), seed=6)), 30)
+    climbing = tiny_optiproxy_config(climb_moves=3)
+    history = run_ask_tell(Study(OptiProxy(NasBench201(), climbing, seed=6)), 30)
+    assert history[:10] == plain[:10] and history != plain and len(set(history)) == 30
+    assert run_ask_tell(Study(OptiProxy(NasBench201(), climbing, seed=6)), 30) == history
+
+
+def test_climb_moves_need_the_proxy_to_select() -> None:
+    with pytest.raises(ValueError, match="climb_moves climbs on the proxy's prediction.*set climb_moves to 0"):
+        OptiProxyConfig(selection="random", climb_moves=2)
+
+
+def _edits(space: NasBench201, a: Architecture, b: Architecture) -> int:
+    return sum(x != y for x, y in zip(a.ops, b.ops))
