@@ -320,35 +320,41 @@ class OptiProxy(Strategy):
 
     def _local_candidates(self, incumbents: int) -> List[Architecture]:
         """The valid one-edit neighbours of the ``incumbents`` best successful trials (best first)."""
-        best = sorted(self._successes(), key=lambda t: -t.value)[:incumbents]  # stable: earlier trial on ties
-        return [arch for trial in best for arch in self.space.neighbours(trial.arch)]
+        return [arch for trial in self._best_trials(incumbents) for arch in self.space.neighbours(trial.arch)]
+
+    def _best_trials(self, count: int) -> List[Trial]:
+        """The ``count`` best successful trials, best first (stable: the earlier trial on ties)."""
+        return sorted(self._successes(), key=lambda t: -t.value)[:count]
 
     def _climbed(self, candidates: List[Architecture], constraints: Sequence[Constraint]) -> List[Architecture]:
         """``candidates`` and the cells reached by ``climb_moves`` one-edit moves uphill on the proxy's
         (penalised) prediction, from the B best candidates and the ``local_candidates`` best trials; each move
         goes to the best unseen valid neighbour and only if it is predicted better (cf. part 10 of
-        ``docs/nasbench_graph_study.md``)."""
+        ``docs/nasbench_graph_study.md``). All climbers move together: one prediction per move."""
         loop = self.config.loop
         score = self._proxy_score(constraints)
         starts: List[Architecture] = []
         if candidates:
-            predicted = score(candidates)
-            starts = [candidates[i] for i in np.argsort(-predicted, kind="stable")[: loop.batch_size]]
-        best = sorted(self._successes(), key=lambda t: -t.value)[: loop.local_candidates]
-        starts += [t.arch for t in best]
+            starts = [candidates[i] for i in np.argsort(-score(candidates), kind="stable")[: loop.batch_size]]
+        climbers = starts + [t.arch for t in self._best_trials(loop.local_candidates)]
+        heights = score(climbers) if climbers else np.empty(0)
         reached: List[Architecture] = []
-        for arch in starts:
-            here = float(score([arch])[0])
-            for _ in range(loop.climb_moves):
-                around = self.space.distinct_unseen(self.space.neighbours(arch), self.history.is_seen_key)
-                if not around:
-                    break
-                predicted = score(around)
-                top = int(np.argmax(predicted))
-                if predicted[top] <= here:
-                    break
-                arch, here = around[top], float(predicted[top])
-                reached.append(arch)
+        for _ in range(loop.climb_moves):
+            around = [self.space.distinct_unseen(self.space.neighbours(a), self.history.is_seen_key) for a in climbers]
+            flat = [arch for cells in around for arch in cells]
+            if not flat:
+                break
+            predicted, moved, offset = score(flat), [], 0
+            for arch, height, cells in zip(climbers, heights, around):
+                if cells:
+                    top = offset + int(np.argmax(predicted[offset: offset + len(cells)]))
+                    if predicted[top] > height:
+                        moved.append((flat[top], predicted[top]))
+                offset += len(cells)
+            if not moved:
+                break
+            climbers, heights = [arch for arch, _ in moved], np.array([height for _, height in moved])
+            reached += climbers
         pool = {self.space.key(a) for a in candidates}
         self._climbed_keys = {self.space.key(a) for a in reached} - pool
         return self.space.distinct_unseen(candidates + reached, self.history.is_seen_key)
