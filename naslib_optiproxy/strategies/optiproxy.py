@@ -296,8 +296,9 @@ class OptiProxy(Strategy):
             self.penalty.update(sum(t.feasible for t in new) / len(new))
 
     def _relaxed_score(self, constraints: Sequence[Constraint]) -> Callable[[torch.Tensor], torch.Tensor]:
-        """The gradient search's objective: :func:`penalised_score` at the current weight."""
-        limits, weight = self._limits(constraints), self.penalty.weight
+        """The gradient search's objective: :func:`penalised_score` at the current weight (unconstrained:
+        the predicted value)."""
+        limits, weight = (self._limits(constraints) if constraints else None), self.penalty.weight
         return lambda output: penalised_score(output, limits, weight)
 
     def _candidates(self) -> List[Architecture]:
@@ -360,14 +361,13 @@ class OptiProxy(Strategy):
         return self.space.distinct_unseen(candidates + reached, self.history.is_seen_key)
 
     def _proxy_score(self, constraints: Sequence[Constraint]) -> Callable[[Sequence[Architecture]], np.ndarray]:
-        """The first proxy's prediction of architectures (under constraints :func:`penalised_score` at the
-        current weight), standardised, as a function."""
-        limits = self._limits(constraints) if constraints else None
-        weight = self.penalty.weight
+        """The first proxy's standardised prediction of architectures, scored by :meth:`_relaxed_score`, as a
+        function."""
+        relaxed = self._relaxed_score(constraints)
 
         def score(archs: Sequence[Architecture]) -> np.ndarray:
             x, adj = self.space.encode_batch(list(archs))
-            return penalised_score(self.trainer.predict(x, adj, standardised=True), limits, weight).numpy()
+            return relaxed(self.trainer.predict(x, adj, standardised=True)).numpy()
         return score
 
     def _warn_if_few_valid(self) -> None:
